@@ -1,0 +1,205 @@
+"""Station settings: ``config/station.toml`` loaded into typed, validated values.
+
+Money is written as quoted yuan ("4.50") and converted to integer fen here; pressures as quoted MPa and
+converted to integer 0.01 MPa. A wrong value raises :class:`ConfigError` naming the key, what was expected
+and the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from station.money import MoneyFormatError, parse_decimal_units, parse_yuan
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "station.toml"
+
+
+class ConfigError(Exception):
+    """The configuration file is missing or holds a wrong value."""
+
+
+def _yuan_to_fen(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError('expected yuan as quoted text, e.g. "4.50"')
+    try:
+        return parse_yuan(str(value), allow_zero=True)
+    except MoneyFormatError as exc:
+        raise ValueError(f'expected yuan as quoted text with at most two decimals, e.g. "4.50" ({exc})') from exc
+
+
+def _mpa_to_centi(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError('expected MPa as quoted text, e.g. "20.0"')
+    try:
+        return parse_decimal_units(str(value), places=2, maximum=10_000)
+    except MoneyFormatError as exc:
+        raise ValueError(f'expected MPa as quoted text with at most two decimals, e.g. "20.0" ({exc})') from exc
+
+
+def _units_to_centi(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError('expected a quantity as quoted text, e.g. "0.05"')
+    try:
+        return parse_decimal_units(str(value), places=2)
+    except MoneyFormatError as exc:
+        raise ValueError(f"expected a quantity with at most two decimals ({exc})") from exc
+
+
+Fen = Annotated[int, BeforeValidator(_yuan_to_fen)]
+CentiMPa = Annotated[int, BeforeValidator(_mpa_to_centi)]
+CentiUnits = Annotated[int, BeforeValidator(_units_to_centi)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StationInfo(_Strict):
+    name: str = Field(min_length=1, max_length=40)
+    code: str = Field(min_length=1, max_length=20)
+    language: Literal["zh", "en"] = "zh"
+    sale_unit: Literal["kg", "Nm3"] = "kg"
+
+
+class Product(_Strict):
+    code: str = Field(min_length=1, max_length=16)
+    name: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+
+
+class PriceLevel(_Strict):
+    level: int = Field(ge=0, le=9)
+    name: str
+    name_en: str
+
+
+class Price(_Strict):
+    product: str
+    level: int = Field(ge=0, le=9)
+    unit_price: Fen = Field(gt=0, le=100_000)
+
+
+class Thresholds(_Strict):
+    low_balance_reminder: Fen
+    minimum_card_balance: Fen
+    cash_drop_limit: Fen = Field(gt=0)
+    pin_tries: int = Field(ge=1, le=10)
+    fill_pressure_limit_mpa: CentiMPa = Field(gt=0, le=3000)
+    minimum_residual_pressure_mpa: CentiMPa = Field(ge=0, le=3000)
+    totalizer_tolerance: CentiUnits = Field(ge=0)
+    adjustment_approval_limit: Fen = Field(gt=0)
+    replacement_card_fee: Fen = Field(ge=0)
+    amount_mismatch_fen: int = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _residual_below_limit(self) -> Thresholds:
+        if self.minimum_residual_pressure_mpa >= self.fill_pressure_limit_mpa:
+            raise ValueError("minimum_residual_pressure_mpa must be below fill_pressure_limit_mpa")
+        return self
+
+
+class Timers(_Strict):
+    engine_off_to_flow_seconds: int = Field(gt=0, le=3600)
+    fill_end_to_commit_seconds: int = Field(gt=0, le=3600)
+    amber_fraction_percent: int = Field(gt=0, lt=100)
+
+
+class NozzleConfig(_Strict):
+    dispenser: int = Field(ge=1, le=247)
+    nozzle: int = Field(ge=1, le=8)
+    product: str
+
+
+class Devices(_Strict):
+    dispenser_port: str = ""
+    dispenser_baud: int = Field(default=9600, gt=0)
+    reader_port: str = ""
+    printer: Literal["file", "serial", "network", "usb", "none"] = "file"
+    printer_target: str = "receipts.bin"
+    printer_encoding: str = "gb18030"
+
+
+class Settings(_Strict):
+    station: StationInfo
+    products: list[Product] = Field(min_length=1)
+    price_levels: list[PriceLevel] = Field(min_length=1)
+    prices: list[Price] = Field(min_length=1)
+    thresholds: Thresholds
+    timers: Timers
+    nozzles: list[NozzleConfig] = Field(min_length=1)
+    devices: Devices = Devices()
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _references(self) -> Settings:
+        codes = {p.code for p in self.products}
+        levels = {lv.level for lv in self.price_levels}
+        if len(codes) != len(self.products):
+            raise ValueError("products: two products share a code")
+        for price in self.prices:
+            if price.product not in codes:
+                raise ValueError(f"prices: product {price.product!r} is not in [[products]]")
+            if price.level not in levels:
+                raise ValueError(f"prices: level {price.level} is not in [[price_levels]]")
+        for nozzle in self.nozzles:
+            if nozzle.product not in codes:
+                raise ValueError(f"nozzles: product {nozzle.product!r} is not in [[products]]")
+        keys = [(n.dispenser, n.nozzle) for n in self.nozzles]
+        if len(set(keys)) != len(keys):
+            raise ValueError("nozzles: a dispenser/nozzle pair is listed twice")
+        if 0 not in levels:
+            raise ValueError("price_levels: level 0 (the list price) is required")
+        for code in codes:
+            if not any(p.product == code and p.level == 0 for p in self.prices):
+                raise ValueError(f"prices: product {code!r} has no level-0 price")
+        return self
+
+    def unit_price(self, product: str, level: int = 0) -> int:
+        for price in self.prices:
+            if price.product == product and price.level == level:
+                return price.unit_price
+        for price in self.prices:
+            if price.product == product and price.level == 0:
+                return price.unit_price
+        raise KeyError(product)
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("STATION_CONFIG")
+    return Path(env) if env else DEFAULT_CONFIG
+
+
+def _describe(error: ValidationError, path: Path) -> str:
+    lines = [f"{path}: {error.error_count()} wrong value(s)"]
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"].removeprefix("Value error, ")
+        got = item.get("input")
+        shown = "" if isinstance(got, dict | list) else f" (found {got!r})"
+        lines.append(f"  {key}: {message}{shown}")
+    return "\n".join(lines)
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Load and validate the station configuration; raise ConfigError with a readable report."""
+    resolved = config_path(path)
+    try:
+        raw = tomllib.loads(resolved.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{resolved}: configuration file not found (set --config or STATION_CONFIG)") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{resolved}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{resolved}: not UTF-8 text: {exc}") from exc
+    raw["source"] = str(resolved)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, resolved)) from exc
