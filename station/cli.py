@@ -10,8 +10,15 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", dest="db", default=None, help="database URL (default: STATION_DB_URL or a file in the user data directory)")
-    parser.add_argument("--config", dest="config", default=None, help="station.toml (default: STATION_CONFIG or config/station.toml)")
+    parser.add_argument(
+        "--db",
+        dest="db",
+        default=None,
+        help="database URL (default: STATION_DB_URL or a file in the user data directory)",
+    )
+    parser.add_argument(
+        "--config", dest="config", default=None, help="station.toml (default: STATION_CONFIG or config/station.toml)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

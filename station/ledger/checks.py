@@ -1,0 +1,143 @@
+"""``station db check``: the database's own integrity check plus every ledger invariant of SPEC §5."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
+
+from station.ledger import audit
+from station.ledger.models import (
+    Account,
+    Card,
+    CardType,
+    Fill,
+    FillStatus,
+    Hold,
+    HoldStatus,
+    JournalEntry,
+    Posting,
+    StockMovement,
+)
+from station.money import amount_for
+
+
+@dataclass
+class CheckReport:
+    passed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def expect(self, name: str, problems: list[str]) -> None:
+        if problems:
+            shown = "; ".join(problems[:5]) + (f"; … {len(problems) - 5} more" if len(problems) > 5 else "")
+            self.failed.append(f"{name}: {shown}")
+        else:
+            self.passed.append(name)
+
+    def render(self) -> str:
+        lines = [f"  ok    {name}" for name in self.passed] + [f"  FAIL  {name}" for name in self.failed]
+        verdict = "every invariant holds" if self.ok else f"{len(self.failed)} invariant(s) broken"
+        return "\n".join([*lines, verdict])
+
+
+def _card_balances(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(Account.code, func.coalesce(func.sum(Posting.amount_fen), 0))
+        .join(Posting, Posting.account_id == Account.id, isouter=True)
+        .group_by(Account.code)
+    ).all()
+    # Card and hold accounts are liabilities: their natural balance is minus the sum of postings.
+    return {code: -int(total) for code, total in rows}
+
+
+def check_ledger(engine: Engine) -> CheckReport:
+    report = CheckReport()
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            result = conn.exec_driver_sql("PRAGMA integrity_check").scalar()
+            report.expect("SQLite integrity_check", [] if result == "ok" else [str(result)])
+            fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            report.expect("foreign keys", [str(tuple(r)) for r in fk])
+        else:
+            conn.execute(text("SELECT 1"))
+            report.passed.append("database reachable")
+    with Session(engine) as session:
+        unbalanced = session.execute(
+            select(Posting.entry_id, func.sum(Posting.amount_fen))
+            .group_by(Posting.entry_id)
+            .having(func.sum(Posting.amount_fen) != 0)
+        ).all()
+        report.expect("every journal entry sums to zero", [f"entry {e} sums to {s}" for e, s in unbalanced])
+        empty = session.scalars(
+            select(JournalEntry.id).where(~select(Posting.id).where(Posting.entry_id == JournalEntry.id).exists())
+        ).all()
+        report.expect("every journal entry has postings", [f"entry {e} has none" for e in empty])
+
+        balances = _card_balances(session)
+        floor_problems: list[str] = []
+        hold_problems: list[str] = []
+        open_holds = dict(
+            session.execute(
+                select(Hold.card_id, func.sum(Hold.amount_fen))
+                .where(Hold.status == HoldStatus.OPEN)
+                .group_by(Hold.card_id)
+            ).all()
+        )
+        for card in session.scalars(select(Card)):
+            balance = balances.get(f"card:{card.number}", 0)
+            held = balances.get(f"hold:{card.number}", 0)
+            if card.card_type is not CardType.INTERNAL and balance < -card.credit_limit_fen:
+                floor_problems.append(f"card {card.number} balance {balance} below -{card.credit_limit_fen}")
+            if held != int(open_holds.get(card.id, 0)):
+                hold_problems.append(f"card {card.number} holds {held} but open holds sum {open_holds.get(card.id, 0)}")
+        report.expect("no card below zero (or below minus its credit limit)", floor_problems)
+        report.expect("held balance equals the open holds", hold_problems)
+
+        bad_holds = session.scalars(
+            select(Hold.id).where(Hold.status != HoldStatus.OPEN, Hold.resolved_at.is_(None))
+        ).all()
+        report.expect("every resolved hold resolved once, with a time", [f"hold {h}" for h in bad_holds])
+
+        dupes = session.execute(
+            select(Fill.dispenser, Fill.nozzle, Fill.transaction_number, func.count())
+            .group_by(Fill.dispenser, Fill.nozzle, Fill.transaction_number)
+            .having(func.count() > 1)
+        ).all()
+        report.expect(
+            "every dispenser transaction recorded exactly once", [f"{d}/{n}/{t} ×{c}" for d, n, t, c in dupes]
+        )
+        fill_problems: list[str] = []
+        for fill in session.scalars(select(Fill)):
+            if fill.amount_fen != amount_for(fill.unit_price_fen, fill.quantity_centi):
+                fill_problems.append(f"fill {fill.id} amount is not price × quantity")
+            if fill.status is FillStatus.PAID and fill.amount_fen and fill.sale_entry_id is None:
+                fill_problems.append(f"fill {fill.id} paid without a sale entry")
+            if fill.status is FillStatus.UNPAID and fill.sale_entry_id is not None:
+                fill_problems.append(f"fill {fill.id} unpaid but has a sale entry")
+        report.expect("fills priced and settled consistently", fill_problems)
+
+        stock = dict(
+            session.execute(
+                select(StockMovement.fill_id, StockMovement.quantity_centi).where(StockMovement.fill_id.is_not(None))
+            )
+            .tuples()
+            .all()
+        )
+        stock_problems = [
+            f"fill {fill_id} quantity {qty} has stock movement {stock.get(fill_id)}"
+            for fill_id, qty in session.execute(select(Fill.id, Fill.quantity_centi)).tuples()
+            if qty and stock.get(fill_id) != -qty
+        ]
+        report.expect("every fill taken from the gas stock once", stock_problems)
+
+        chain = audit.verify(session)
+        report.expect(
+            f"audit chain ({chain.events} events, head {chain.head[:12]})",
+            [] if chain.ok else [f"first broken link at event {chain.first_broken_id}: {chain.problem}"],
+        )
+    return report

@@ -1,0 +1,104 @@
+"""``station db …`` and ``station audit …``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from station.config import ConfigError
+
+AddCommon = Callable[[argparse.ArgumentParser], None]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_common: AddCommon) -> None:
+    db = sub.add_parser("db", help="database: upgrade, backup, check")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    p = db_sub.add_parser("upgrade", help="create or migrate the schema to the newest version")
+    add_common(p)
+    p.set_defaults(handler=_upgrade)
+    p = db_sub.add_parser("backup", help="online backup of a SQLite database, safe while the station writes")
+    add_common(p)
+    p.add_argument("path", type=Path)
+    p.set_defaults(handler=_backup)
+    p = db_sub.add_parser("check", help="integrity check and every ledger invariant")
+    add_common(p)
+    p.set_defaults(handler=_check)
+
+    au = sub.add_parser("audit", help="the hash-chained audit log")
+    au_sub = au.add_subparsers(dest="audit_command", required=True)
+    p = au_sub.add_parser("verify", help="verify the chain; report the first broken link")
+    add_common(p)
+    p.set_defaults(handler=_audit_verify)
+
+    demo = sub.add_parser("demo", help="the demo: a walkthrough on a fresh SQLite file")
+    add_common(demo)
+    demo.add_argument("--dir", type=Path, default=Path("var/demo"), help="where the demo keeps its files")
+    demo.set_defaults(handler=_demo)
+
+
+def _url(args: argparse.Namespace) -> str:
+    from station.ledger.db import resolve_db_url
+
+    return resolve_db_url(getattr(args, "db", None))
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from station.ledger.db import upgrade
+
+    url = _url(args)
+    upgrade(url)
+    print(f"database at head: {url}")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from station.ledger.db import backup_sqlite
+
+    try:
+        pages = backup_sqlite(_url(args), args.path)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"backed up {pages} pages to {args.path}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from station.ledger.checks import check_ledger
+    from station.ledger.db import make_engine
+
+    engine = make_engine(_url(args))
+    report = check_ledger(engine)
+    engine.dispose()
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from station.ledger import audit
+    from station.ledger.db import make_engine
+
+    engine = make_engine(_url(args))
+    with Session(engine) as session:
+        report = audit.verify(session)
+    engine.dispose()
+    if report.ok:
+        print(f"audit chain intact: {report.events} events, head {report.head}")
+        return 0
+    where = f"event {report.first_broken_id}" if report.first_broken_id else "the end of the chain"
+    print(f"audit chain BROKEN at {where}: {report.problem}")
+    return 1
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from station.demo import run_walkthrough
+
+    try:
+        return run_walkthrough(args.dir, config=args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2

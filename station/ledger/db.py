@@ -1,0 +1,102 @@
+"""Engines and sessions: SQLite by default (WAL, synchronous=FULL, foreign keys, BEGIN IMMEDIATE), PostgreSQL by URL."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def default_db_url() -> str:
+    data_dir = Path(platformdirs.user_data_dir("cng-station", appauthor=False))
+    return f"sqlite:///{data_dir / 'station.db'}"
+
+
+def resolve_db_url(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("STATION_DB_URL") or default_db_url()
+
+
+def _normalise(url: str) -> str:
+    # Plain postgresql:// means psycopg 3 here; SQLAlchemy's default driver would be psycopg2.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = _normalise(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it otherwise).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Take the write lock up front: a balance check and its debit can never interleave with another writer.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", _normalise(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def backup_sqlite(url: str, target: Path) -> int:
+    """Copy a live SQLite database with the online backup API; returns the pages copied."""
+    parsed = make_url(_normalise(url))
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        raise ValueError("backup works on SQLite databases; for PostgreSQL use pg_dump")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(parsed.database)
+    dest = sqlite3.connect(str(target))
+    pages = 0
+
+    def _progress(_status: int, remaining: int, total: int) -> None:
+        nonlocal pages
+        pages = total - remaining
+
+    try:
+        with dest:
+            source.backup(dest, pages=256, progress=_progress)
+    finally:
+        dest.close()
+        source.close()
+    return pages

@@ -1,0 +1,43 @@
+"""Wiring shared by every entry point: settings, database, PIN key, ledger. No UI here."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from station.config import Settings, config_path, load_settings
+from station.ledger.db import make_engine, resolve_db_url, upgrade
+from station.ledger.pins import load_or_create_key
+from station.ledger.services import Ledger
+
+
+def pin_key_path(config_file: Path) -> Path:
+    """The PIN key lives beside the config (or where STATION_PIN_KEY says), never in the database."""
+    env = os.environ.get("STATION_PIN_KEY")
+    return Path(env) if env else config_file.resolve().parent / "pin.key"
+
+
+@dataclass
+class StationRuntime:
+    settings: Settings
+    db_url: str
+    engine: Engine
+    ledger: Ledger
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_station(db: str | None = None, config: str | None = None, *, migrate: bool = True) -> StationRuntime:
+    path = config_path(config)
+    settings = load_settings(path)
+    url = resolve_db_url(db)
+    if migrate:
+        upgrade(url)
+    engine = make_engine(url)
+    ledger = Ledger(engine, settings, load_or_create_key(pin_key_path(path)))
+    ledger.bootstrap()
+    return StationRuntime(settings, url, engine, ledger)
