@@ -7,7 +7,7 @@ parse and format at the edges; nothing here ever touches ``float``.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 Fen = int
 CentiUnits = int
@@ -103,6 +103,9 @@ def quantity_for_amount(unit_price_fen: Fen, amount_fen: Fen) -> CentiUnits:
     if unit_price_fen <= 0:
         raise ValueError("unit price must be positive")
     quantity = (amount_fen * 100) // unit_price_fen
+    # Rounding half-up lets a slightly larger quantity still price within the amount: take the largest.
+    while amount_for(unit_price_fen, quantity + 1) <= amount_fen:
+        quantity += 1
     while quantity > 0 and amount_for(unit_price_fen, quantity) > amount_fen:
         quantity -= 1
     return quantity

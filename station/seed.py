@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from station.ledger.errors import Refused
@@ -42,8 +43,6 @@ def seed_demo(ledger: Ledger, today: dt.date | None = None) -> Actor:
         ledger.register_vehicle(manager, plate, "", [{"serial": f"CYL-{plate[-5:]}", **good}])
     overdue = {**good, "next_inspection": today - dt.timedelta(days=10)}
     ledger.register_vehicle(manager, "鲁E99999", "", [{"serial": "CYL-99999", **overdue}])
-    try:
+    with contextlib.suppress(Refused):
         ledger.open_shift(manager, 50000)
-    except Refused:
-        pass
     return manager

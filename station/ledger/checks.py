@@ -124,13 +124,11 @@ def check_ledger(engine: Engine) -> CheckReport:
         stock = dict(
             session.execute(
                 select(StockMovement.fill_id, StockMovement.quantity_centi).where(StockMovement.fill_id.is_not(None))
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         stock_problems = [
             f"fill {fill_id} quantity {qty} has stock movement {stock.get(fill_id)}"
-            for fill_id, qty in session.execute(select(Fill.id, Fill.quantity_centi)).tuples()
+            for fill_id, qty in session.execute(select(Fill.id, Fill.quantity_centi))
             if qty and stock.get(fill_id) != -qty
         ]
         report.expect("every fill taken from the gas stock once", stock_problems)

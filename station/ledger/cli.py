@@ -36,6 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
 
     demo = sub.add_parser("demo", help="the demo: a walkthrough on a fresh SQLite file")
     add_common(demo)
+    demo.add_argument("--walkthrough", action="store_true", help="print a ledger walkthrough instead of the UI")
     demo.add_argument("--dir", type=Path, default=Path("var/demo"), help="where the demo keeps its files")
     demo.set_defaults(handler=_demo)
 

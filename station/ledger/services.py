@@ -1319,7 +1319,7 @@ class Ledger:
     def journal(self, limit: int = 50) -> list[EntryView]:
         with self._sessions() as session:
             entries = session.scalars(select(JournalEntry).order_by(JournalEntry.id.desc()).limit(limit)).all()
-            codes = dict(session.execute(select(Account.id, Account.code)).tuples().all())
+            codes = dict(session.execute(select(Account.id, Account.code)).all())
             return [
                 EntryView(
                     e.id,

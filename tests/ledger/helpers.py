@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine, select
+
+from station.ledger.models import Base, CardType, Role
+from station.ledger.services import Actor, FillRecord, Ledger
+from station.money import amount_for
+
+
+def fingerprint(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, to assert that a refused call changed nothing."""
+    out: dict[str, list[tuple[object, ...]]] = {}
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            rows = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
+            out[table.name] = [tuple(r) for r in rows]
+    return out
+
+
+def staff(ledger: Ledger) -> tuple[Actor, Actor]:
+    manager = ledger.create_attendant(None, number="9001", name="站长", role=Role.MANAGER, pin="9999")
+    attendant = ledger.create_attendant(manager, number="1001", name="加气员", role=Role.ATTENDANT, pin="1234")
+    return manager, attendant
+
+
+def card(ledger: Ledger, actor: Actor, number: str = "88000001", balance: int = 50_000, **kw: object) -> str:
+    kw.setdefault("card_type", CardType.STORED_VALUE)
+    kw.setdefault("plates", ["鲁E12345"])
+    ledger.issue_card(actor, number=number, uid=kw.pop("uid", None), holder="张师傅", pin="123456", **kw)  # type: ignore[arg-type]
+    if balance:
+        ledger.recharge(actor, number, balance)
+    return number
+
+
+def record(
+    number: int, quantity: int, price: int = 450, dispenser: int = 1, nozzle: int = 1, when: dt.datetime | None = None
+) -> FillRecord:
+    when = when or dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)
+    return FillRecord(
+        dispenser=dispenser,
+        nozzle=nozzle,
+        transaction_number=number,
+        product_code="CNG",
+        unit="kg",
+        unit_price_fen=price,
+        quantity_centi=quantity,
+        dispenser_amount_fen=amount_for(price, quantity),
+        started_at=when,
+        ended_at=when + dt.timedelta(seconds=90),
+        pressure_before_centi_mpa=300,
+        pressure_after_centi_mpa=2000,
+        totalizer_before_centi=0,
+        totalizer_after_centi=quantity,
+    )
