@@ -16,15 +16,14 @@ from station.devices.pn532_protocol import parse_uid_hex
 from station.devices.pn532_sim import PN532Simulator
 from station.devices.printer_sim import PrinterSimulator
 
-SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
-
-async def _wait_for_signal() -> None:
+def _stop_on_signal() -> asyncio.Event:
+    # Installed before the ports are printed: whoever reads them may signal us straight away.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
 
 
 def _say(*lines: str) -> None:
@@ -42,9 +41,10 @@ async def _run_reader(args: argparse.Namespace) -> int:
     for uid in args.card or []:
         sim.present(uid)  # the last one given is on the reader
     await sim.start()
+    stop = _stop_on_signal()
     try:
         _say(sim.url, str(sim.control_port))
-        await _wait_for_signal()
+        await stop.wait()
     finally:
         await sim.stop()
     return 0
@@ -53,9 +53,10 @@ async def _run_reader(args: argparse.Namespace) -> int:
 async def _run_printer(args: argparse.Namespace) -> int:
     sim = PrinterSimulator(port=args.tcp, out_file=args.out)
     await sim.start()
+    stop = _stop_on_signal()
     try:
         _say(f"socket://{sim.target}", sim.target)
-        await _wait_for_signal()
+        await stop.wait()
     finally:
         await sim.stop()
     return 0
@@ -78,7 +79,7 @@ def _port(text: str) -> int:
     return value
 
 
-def register_reader(sim_sub: SubParsers) -> None:
+def register_reader(sim_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sim_sub.add_parser(
         "reader",
         help="PN532 card reader simulator (HSU frames on a pty or TCP)",
@@ -94,7 +95,7 @@ def register_reader(sim_sub: SubParsers) -> None:
     parser.set_defaults(handler=lambda args: asyncio.run(_run_reader(args)))
 
 
-def register_printer(sim_sub: SubParsers) -> None:
+def register_printer(sim_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sim_sub.add_parser(
         "printer",
         help="ESC/POS network printer simulator",
