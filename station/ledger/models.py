@@ -346,3 +346,19 @@ class StationState(Base):
     __tablename__ = "station_state"
     key: Mapped[str] = mapped_column(String(48), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SequenceStep(Base):
+    """One step of the fuelling sequence (SPEC §2), recorded with its time and attendant."""
+
+    __tablename__ = "sequence_steps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence_id: Mapped[str] = mapped_column(String(32), index=True)
+    dispenser: Mapped[int] = mapped_column(Integer)
+    nozzle: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(24))
+    item: Mapped[str] = mapped_column(String(32), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attendant_id: Mapped[int | None] = mapped_column(ForeignKey("attendants.id"))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    fill_id: Mapped[int | None] = mapped_column(ForeignKey("fills.id"))

@@ -42,6 +42,7 @@ from station.ledger.models import (
     Price,
     Product,
     Role,
+    SequenceStep,
     Shift,
     ShiftStatus,
     StationState,
@@ -1180,6 +1181,45 @@ class Ledger:
         """Audit a safety incident (leak found, emergency stop, aborted sequence)."""
         with self._tx() as session:
             self._audit(session, actor.id if actor else None, "incident", what=what, **detail)
+
+    def record_step(
+        self,
+        sequence_id: str,
+        dispenser: int,
+        nozzle: int,
+        step: str,
+        *,
+        item: str = "",
+        attendant: Actor | None = None,
+        detail: str = "",
+        at: dt.datetime | None = None,
+    ) -> None:
+        """Log one step of the fuelling sequence (time and attendant)."""
+        with self._tx() as session:
+            session.add(
+                SequenceStep(
+                    sequence_id=sequence_id,
+                    dispenser=dispenser,
+                    nozzle=nozzle,
+                    step=step,
+                    item=item[:32],
+                    at=at or self.now(),
+                    attendant_id=attendant.id if attendant else None,
+                    detail=detail[:2000],
+                )
+            )
+
+    def link_steps_to_fill(self, sequence_id: str, fill_id: int) -> None:
+        with self._tx() as session:
+            for row in session.scalars(select(SequenceStep).where(SequenceStep.sequence_id == sequence_id)):
+                row.fill_id = fill_id
+
+    def sequence_steps(self, sequence_id: str) -> list[tuple[str, str, dt.datetime, int | None]]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(SequenceStep).where(SequenceStep.sequence_id == sequence_id).order_by(SequenceStep.id)
+            )
+            return [(r.step, r.item, r.at, r.attendant_id) for r in rows]
 
     # ------------------------------------------------------------------ vehicles and cylinders
 
