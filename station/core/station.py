@@ -1,0 +1,815 @@
+"""The station core: devices, the fuelling sequence and the ledger behind one async API and one event stream.
+
+The UI is one client: it calls these coroutines and listens to :class:`CoreEvent`s. It never touches a
+serial port or a database session. Data walks one way: device frame → driver event → sequence step →
+ledger entry → event for the screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from station.config import Settings
+from station.core.sequence import (
+    AbortReason,
+    FuelingSequence,
+    PaymentKind,
+    PresetChoice,
+    PresetKind,
+    SequenceRefused,
+    Step,
+    StepEvent,
+)
+from station.devices import dispenser_protocol as proto
+from station.devices.dispenser_bus import (
+    AlarmRaised,
+    BusError,
+    BusEvent,
+    DeviceRejected,
+    DispenserBus,
+    FillProgress,
+    LinkDown,
+    LinkUp,
+    NozzleStateChanged,
+    TransactionCompleted,
+)
+from station.devices.pn532_reader import CardPresented, PN532Reader, ReaderDown, ReaderUp
+from station.devices.printer import PrintOutcome, PrintQueue
+from station.devices.receipt import CardPayment, CashPayment, FillReceipt, render
+from station.i18n import Language
+from station.ledger.errors import LedgerError
+from station.ledger.models import CardType, FillStatus
+from station.ledger.services import Actor, CardView, FillRecord, FillView, Ledger
+from station.money import amount_for, quantity_for_amount
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# A card fill-up is authorized as an amount preset no larger than this, so the hold bounds the sale.
+FILL_UP_HOLD_CAP_FEN = 100_000
+
+
+class CoreRefused(Exception):
+    """An operation was refused; ``code`` keys the catalogue (station.i18n ``err.<code>``). Nothing changed."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(code)
+
+
+# ---------------------------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class CoreEvent:
+    pass
+
+
+@dataclass(frozen=True)
+class LaneChanged(CoreEvent):
+    lane: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Notice(CoreEvent):
+    """A message for the attendant: ``key`` in the catalogue, severity information/warning/error."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    severity: str = "information"
+
+
+@dataclass(frozen=True)
+class CardRead(CoreEvent):
+    uid: str
+
+
+@dataclass(frozen=True)
+class StaffCardLogin(CoreEvent):
+    actor: Actor
+
+
+@dataclass
+class Lane:
+    """One nozzle on the forecourt, as the attendant sees it."""
+
+    dispenser: int
+    nozzle: int
+    product: str
+    state: proto.NozzleState | None = None
+    quantity: int = 0
+    amount: int = 0
+    pressure: int = 0
+    flow: int = 0
+    link_up: bool = False
+    alarm: str = ""
+    unpaid: list[FillView] = field(default_factory=list)
+    sequence: FuelingSequence | None = None
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.dispenser, self.nozzle)
+
+
+@dataclass(frozen=True)
+class SettleResult:
+    fill: FillView
+    receipt_lines: list[str]
+    print_outcome: PrintOutcome | None
+    change_fen: int | None = None
+    tendered_fen: int | None = None
+    balance_fen: int | None = None
+    low_balance: bool = False
+
+
+class StationCore:
+    def __init__(
+        self,
+        ledger: Ledger,
+        settings: Settings,
+        *,
+        bus: DispenserBus | None = None,
+        reader: PN532Reader | None = None,
+        print_queue: PrintQueue | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        language: Language | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.settings = settings
+        self.bus = bus
+        self.reader = reader
+        self.print_queue = print_queue
+        self.monotonic = monotonic
+        self.language: Language = language or settings.station.language
+        self.actor: Actor | None = None
+        self.lanes: dict[tuple[int, int], Lane] = {
+            (n.dispenser, n.nozzle): Lane(n.dispenser, n.nozzle, n.product) for n in settings.nozzles
+        }
+        self._listeners: list[Callable[[CoreEvent], None]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._card_levels: dict[tuple[int, int], tuple[int, CardType]] = {}
+
+    # ------------------------------------------------------------------ lifecycle and events
+
+    def subscribe(self, listener: Callable[[CoreEvent], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def emit(self, event: CoreEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not stop the forecourt
+                log.exception("core listener failed on %r", event)
+
+    def notice(self, key: str, severity: str = "information", **params: Any) -> None:
+        self.emit(Notice(key, params, severity))
+
+    async def start(self) -> None:
+        await self._db(self._reload_unpaid_all)
+        for lane in self.lanes:
+            self.emit(LaneChanged(lane))
+        if self.bus is not None:
+            self.bus.subscribe(self._on_bus_event)
+            await self.bus.start()
+            self._tasks.append(asyncio.create_task(self._push_prices_when_up()))
+        if self.reader is not None:
+            await self.reader.start()
+            self._tasks.append(asyncio.create_task(self._reader_loop()))
+        if self.print_queue is not None:
+            self._tasks.append(asyncio.create_task(self._drain_print_queue()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self.bus is not None:
+            with contextlib.suppress(Exception):
+                await self.bus.close()
+        if self.reader is not None:
+            with contextlib.suppress(Exception):
+                await self.reader.stop()
+
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a ledger call off the event loop; ledger refusals become CoreRefused."""
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except LedgerError as exc:
+            raise CoreRefused(exc.code, **exc.params) from exc
+
+    async def _device(self, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except DeviceRejected as exc:
+            raise CoreRefused("dispenser_refused", detail=str(exc)) from exc
+        except BusError as exc:
+            raise CoreRefused("dispenser_offline", detail=str(exc)) from exc
+
+    # ------------------------------------------------------------------ staff
+
+    async def login(self, number: str, pin: str) -> Actor:
+        if not number.strip() or not pin:
+            raise CoreRefused("input_empty")
+        if len(number) > 16 or len(pin) > 16:
+            raise CoreRefused("input_too_long")
+        self.actor = await self._db(self.ledger.authenticate, number, pin)
+        return self.actor
+
+    def logout(self) -> None:
+        self.actor = None
+
+    async def manager(self, number: str, pin: str) -> Actor:
+        """A manager's credentials for one action (override, clearing…)."""
+        actor = await self._db(self.ledger.authenticate, number, pin)
+        if not actor.is_manager:
+            raise CoreRefused("manager_only")
+        return actor
+
+    def _need_actor(self) -> Actor:
+        if self.actor is None:
+            raise CoreRefused("not_logged_in")
+        return self.actor
+
+    # ------------------------------------------------------------------ lanes
+
+    def lane(self, key: tuple[int, int]) -> Lane:
+        return self.lanes[key]
+
+    def _reload_unpaid_all(self) -> None:
+        for lane in self.lanes.values():
+            lane.unpaid = self.ledger.unpaid_fills(lane.dispenser, lane.nozzle)
+
+    async def _reload_unpaid(self, lane: Lane) -> None:
+        lane.unpaid = await self._db(self.ledger.unpaid_fills, lane.dispenser, lane.nozzle)
+        self.emit(LaneChanged(lane.key))
+
+    def _sequence(self, key: tuple[int, int]) -> FuelingSequence:
+        seq = self.lanes[key].sequence
+        if seq is None or seq.finished:
+            raise CoreRefused("sequence_finished")
+        return seq
+
+    def _record_step(self, lane: Lane, event: StepEvent) -> None:
+        seq = lane.sequence
+        if seq is None:
+            return
+        try:
+            self.ledger.record_step(
+                seq.sequence_id,
+                lane.dispenser,
+                lane.nozzle,
+                event.step.value,
+                item=event.item,
+                attendant=self.actor,
+                detail=event.detail,
+            )
+        except Exception:
+            log.exception("could not record step %s", event)
+
+    async def start_sequence(self, key: tuple[int, int]) -> FuelingSequence:
+        """Step 1: greet the driver at this nozzle."""
+        actor = self._need_actor()
+        lane = self.lanes[key]
+        if lane.sequence is not None and not lane.sequence.finished:
+            raise CoreRefused("nozzle_busy")
+        await self._reload_unpaid(lane)
+        if lane.unpaid:
+            raise CoreRefused("nozzle_has_unpaid")
+        t = self.settings.thresholds
+        timers = self.settings.timers
+        seq = FuelingSequence(
+            dispenser=lane.dispenser,
+            nozzle=lane.nozzle,
+            attendant_id=actor.id,
+            clock=self.monotonic,
+            engine_limit_s=timers.engine_off_to_flow_seconds,
+            settle_limit_s=timers.fill_end_to_commit_seconds,
+            amber_percent=timers.amber_fraction_percent,
+            min_residual_centi_mpa=t.minimum_residual_pressure_mpa,
+            fill_limit_centi_mpa=t.fill_pressure_limit_mpa,
+        )
+        lane.sequence = seq
+        seq.on_step = lambda event: self._record_step(lane, event)
+        self._record_step(lane, seq.events[0])
+        self.emit(LaneChanged(key))
+        return seq
+
+    def _step(self, key: tuple[int, int], action: Callable[[FuelingSequence], T]) -> T:
+        self._need_actor()
+        seq = self._sequence(key)
+        try:
+            result = action(seq)
+        except SequenceRefused as exc:
+            raise CoreRefused(exc.code, **exc.params) from exc
+        self.emit(LaneChanged(key))
+        return result
+
+    async def confirm_arrival(self, key: tuple[int, int]) -> None:
+        self._step(key, lambda s: s.confirm_arrival())
+
+    async def confirm_safety_item(self, key: tuple[int, int]) -> str:
+        return self._step(key, lambda s: s.confirm_safety_item())
+
+    async def choose_payment(self, key: tuple[int, int], kind: PaymentKind) -> None:
+        self._step(key, lambda s: s.choose_payment(kind))
+
+    async def switch_to_cash(self, key: tuple[int, int]) -> None:
+        self._step(key, lambda s: s.switch_to_cash())
+
+    # ------------------------------------------------------------------ step 4: the card
+
+    async def check_card(
+        self, key: tuple[int, int], *, number: str | None, uid: str | None, plate: str, pin: str
+    ) -> CardView:
+        """Card check: ours, status, expiry, plate bound, PIN (3 wrong → locked), minimum balance."""
+        self._need_actor()
+        seq = self._sequence(key)
+        if seq.step is not Step.CARD:
+            raise CoreRefused("step_out_of_order")
+        if not (number or uid):
+            raise CoreRefused("input_empty")
+        if not plate.strip():
+            raise CoreRefused("plate_required")
+        try:
+            view = await self._db(self.ledger.check_card_for_fill, number=number, uid=uid, plate=plate)
+        except CoreRefused as exc:
+            if exc.code == "card_lost":
+                await self._db(
+                    self.ledger.flag_lost_card_use, exc.params.get("number", number or uid or ""), f"{key[0]}/{key[1]}"
+                )
+            raise
+        if not pin:
+            raise CoreRefused("pin_format")
+        await self._db(self.ledger.verify_card_pin, view.number, pin)
+        self._step(key, lambda s: s.card_accepted(view.number, plate.strip().upper()))
+        self._card_levels[key] = (view.price_level, view.card_type)
+        return view
+
+    # ------------------------------------------------------------------ step 5: vehicle and cylinders
+
+    async def check_vehicle(self, key: tuple[int, int], plate: str) -> list[dict[str, Any]]:
+        """Returns the problems found (each code and its parameters); empty means the vehicle goes on."""
+        self._need_actor()
+        seq = self._sequence(key)
+        if seq.step is not Step.VEHICLE:
+            raise CoreRefused("step_out_of_order")
+        plate = plate.strip().upper() or seq.plate
+        if not plate:
+            raise CoreRefused("plate_required")
+        if len(plate) > 16:
+            raise CoreRefused("plate_invalid")
+        problems = await self._db(self.ledger.check_vehicle, plate)
+        self._step(key, lambda s: s.set_plate(plate))
+        if not problems:
+            self._step(key, lambda s: s.vehicle_accepted([]))
+            return []
+        return [{"code": p.code, "serial": p.serial, "date": p.date.isoformat() if p.date else ""} for p in problems]
+
+    async def override_vehicle(
+        self, key: tuple[int, int], problems: list[str], manager_number: str, manager_pin: str, reason: str
+    ) -> None:
+        """A manager lets a refused cylinder through, with a reason; audited."""
+        self._need_actor()
+        seq = self._sequence(key)
+        if not reason.strip():
+            raise CoreRefused("reason_required")
+        manager = await self.manager(manager_number, manager_pin)
+        await self._db(
+            self.ledger.record_override,
+            manager,
+            "cylinder",
+            reason,
+            plate=seq.plate,
+            problems=problems,
+            lane=f"{key[0]}/{key[1]}",
+            attendant=self.actor.number if self.actor else "",
+        )
+        self._step(key, lambda s: s.vehicle_accepted(problems, override_by=manager.number))
+
+    # ------------------------------------------------------------------ step 6: connect, pressure, leak
+
+    async def confirm_connect_item(self, key: tuple[int, int]) -> str:
+        return self._step(key, lambda s: s.confirm_connect_item())
+
+    async def residual_from_dispenser(self, key: tuple[int, int]) -> int:
+        lane = self.lanes[key]
+        pressure = lane.pressure
+        if self.bus is not None:
+            try:
+                status = await self.bus.read_status(lane.dispenser)
+                for nozzle in status.nozzles:
+                    if nozzle.nozzle == lane.nozzle:
+                        pressure = nozzle.pressure
+            except BusError:
+                pass
+        if pressure <= 0:
+            raise CoreRefused("no_pressure_reading")
+        self._step(key, lambda s: s.record_residual_pressure(pressure, typed=False))
+        return pressure
+
+    async def residual_typed(self, key: tuple[int, int], centi_mpa: int) -> None:
+        self._step(key, lambda s: s.record_residual_pressure(centi_mpa, typed=True))
+
+    # ------------------------------------------------------------------ step 7–8: authorize and fill
+
+    async def authorize(self, key: tuple[int, int], preset: PresetChoice) -> int:
+        """Hold the card (灰锁) if paying by card, then authorize the dispenser. Returns the unit price."""
+        actor = self._need_actor()
+        lane = self.lanes[key]
+        seq = self._sequence(key)
+        if seq.step is not Step.AUTHORIZE:
+            raise CoreRefused("step_out_of_order")
+        if preset.kind is not PresetKind.FILL_UP and preset.value <= 0:
+            raise CoreRefused("amount_not_positive")
+        await self._reload_unpaid(lane)
+        if lane.unpaid:
+            raise CoreRefused("nozzle_has_unpaid")
+        if self.bus is None:
+            raise CoreRefused("dispenser_offline", detail="no dispenser configured")
+        state = self.bus.nozzle_state(lane.dispenser, lane.nozzle)
+        if state is not proto.NozzleState.NOZZLE_LIFTED:
+            raise CoreRefused("nozzle_not_lifted")
+        level, card_type = self._card_levels.get(key, (0, CardType.STORED_VALUE))
+        level = level if seq.payment is PaymentKind.CARD else 0
+        price = await self._db(self.ledger.unit_price, lane.product, level)
+        wire_preset = proto.Preset(proto.PresetKind.FILL_UP, 0)
+        if preset.kind is PresetKind.AMOUNT:
+            wire_preset = proto.Preset(proto.PresetKind.AMOUNT, preset.value)
+        elif preset.kind is PresetKind.QUANTITY:
+            wire_preset = proto.Preset(proto.PresetKind.QUANTITY, preset.value)
+        hold_id, hold_fen = None, 0
+        if seq.payment is PaymentKind.CARD and seq.card_number:
+            if preset.kind is PresetKind.AMOUNT:
+                hold_fen = preset.value
+            elif preset.kind is PresetKind.QUANTITY:
+                hold_fen = amount_for(price, preset.value)
+            else:
+                card = await self._db(self.ledger.card, number=seq.card_number)
+                spendable = card.spendable_fen if card_type is not CardType.INTERNAL else FILL_UP_HOLD_CAP_FEN
+                hold_fen = min(spendable, FILL_UP_HOLD_CAP_FEN)
+                if hold_fen <= 0:
+                    raise CoreRefused("balance_insufficient")
+                # The dispenser stops at what the hold covers.
+                wire_preset = proto.Preset(proto.PresetKind.QUANTITY, quantity_for_amount(price, hold_fen))
+            hold_id = await self._db(
+                self.ledger.place_hold, actor, seq.card_number, hold_fen, lane.dispenser, lane.nozzle
+            )
+        try:
+            await self._device(self.bus.authorize(lane.dispenser, lane.nozzle, wire_preset, price))
+        except CoreRefused:
+            if hold_id is not None:
+                await self._db(self.ledger.release_hold, actor, hold_id)
+            raise
+        self._step(key, lambda s: s.authorized(preset, price, hold_id, hold_fen))
+        return price
+
+    async def emergency_stop(self, key: tuple[int, int] | None = None) -> None:
+        """One key stops at once: the given nozzle, or every filling nozzle."""
+        targets = (
+            [key]
+            if key
+            else [
+                k
+                for k, lane in self.lanes.items()
+                if lane.state in (proto.NozzleState.FILLING, proto.NozzleState.AUTHORIZED)
+            ]
+        )
+        if self.bus is None:
+            raise CoreRefused("dispenser_offline", detail="no dispenser configured")
+        for target in targets or list(self.lanes):
+            lane = self.lanes[target]
+            with contextlib.suppress(BusError):
+                await self.bus.stop(lane.dispenser, lane.nozzle)
+            self.notice("estop.done", "warning", lane=f"{lane.dispenser}/{lane.nozzle}")
+        with contextlib.suppress(Exception):
+            await self._db(
+                self.ledger.record_incident,
+                self.actor,
+                "emergency_stop",
+                lanes=[f"{d}/{n}" for d, n in (targets or list(self.lanes))],
+            )
+
+    # ------------------------------------------------------------------ step 9–11
+
+    async def confirm_disconnect_item(self, key: tuple[int, int]) -> str:
+        return self._step(key, lambda s: s.confirm_disconnect_item())
+
+    def _fill_for(self, key: tuple[int, int]) -> FillView | None:
+        seq = self.lanes[key].sequence
+        lane = self.lanes[key]
+        if seq is not None and seq.fill_id is not None:
+            for fill in lane.unpaid:
+                if fill.id == seq.fill_id:
+                    return fill
+        return lane.unpaid[0] if lane.unpaid else None
+
+    def _receipt(self, fill: FillView, receipt_no: int, payment: CashPayment | CardPayment) -> FillReceipt:
+        product = next((p for p in self.settings.products if p.code == fill.product_code), None)
+        return FillReceipt(
+            station_name=self.settings.station.name,
+            station_code=self.settings.station.code,
+            receipt_no=f"{receipt_no:08d}",
+            time=fill.settled_at or self.ledger.now(),
+            attendant=self.actor.name if self.actor else "",
+            dispenser=fill.dispenser,
+            nozzle=fill.nozzle,
+            transaction_no=fill.transaction_number,
+            product=product.name if product else fill.product_code,
+            product_en=product.name_en if product else fill.product_code,
+            unit_price_fen=fill.unit_price_fen,
+            quantity_centi=fill.quantity_centi,
+            unit="Nm3" if fill.unit == "Nm3" else "kg",
+            amount_fen=fill.amount_fen,
+            payment=payment,
+        )
+
+    async def _print(self, receipt: FillReceipt) -> tuple[list[str], PrintOutcome | None]:
+        lines = render(receipt, self.language)
+        if self.print_queue is None:
+            return lines, None
+        try:
+            outcome = await self.print_queue.submit_async(receipt, self.language)
+        except Exception as exc:  # the sale is committed whatever the printer does
+            log.exception("print failed")
+            outcome = PrintOutcome("", False, str(exc))
+        if not outcome.printed:
+            self.notice("settle.print_queued", "warning", error=outcome.error or "")
+        return lines, outcome
+
+    def _settle_ms(self, key: tuple[int, int]) -> int | None:
+        seq = self.lanes[key].sequence
+        if seq is None or seq.settle_timer.started is None:
+            return None
+        return seq.settle_timer.elapsed_ms(self.monotonic())
+
+    def _finish_settle(self, key: tuple[int, int], detail: str) -> None:
+        seq = self.lanes[key].sequence
+        if seq is not None and seq.step is Step.SETTLE:
+            seq.settled(detail)
+
+    async def settle_cash(self, key: tuple[int, int], tendered_fen: int) -> SettleResult:
+        actor = self._need_actor()
+        lane = self.lanes[key]
+        await self._reload_unpaid(lane)
+        fill = self._fill_for(key)
+        seq = lane.sequence
+        if seq is not None and not seq.finished and seq.step is not Step.SETTLE:
+            raise CoreRefused("step_out_of_order")
+        if fill is None:
+            raise CoreRefused("fill_already_settled")
+        if seq is not None and seq.hold_id is not None and not seq.finished:
+            # Card was chosen but the driver pays cash after all: give the hold back first.
+            with contextlib.suppress(CoreRefused):
+                await self._db(self.ledger.release_hold, actor, seq.hold_id)
+            seq.hold_id = None
+        sale = await self._db(
+            self.ledger.settle_cash, actor, fill.id, tendered_fen, fill_end_to_commit_ms=self._settle_ms(key)
+        )
+        self._finish_settle(key, f"cash {sale.due_fen}/{sale.tendered_fen}/{sale.change_fen}")
+        receipt_no = await self._db(self.ledger.next_receipt_number)
+        lines, outcome = await self._print(
+            self._receipt(sale.fill, receipt_no, CashPayment(sale.tendered_fen, sale.change_fen))
+        )
+        await self._reload_unpaid(lane)
+        return SettleResult(sale.fill, lines, outcome, change_fen=sale.change_fen, tendered_fen=sale.tendered_fen)
+
+    async def settle_card(
+        self, key: tuple[int, int], card_number: str | None = None, pin: str | None = None
+    ) -> SettleResult:
+        """Complete the hold with the actual amount; a card named here (unpaid fill after a restart) needs its PIN."""
+        actor = self._need_actor()
+        lane = self.lanes[key]
+        await self._reload_unpaid(lane)
+        fill = self._fill_for(key)
+        seq = lane.sequence
+        if seq is not None and not seq.finished and seq.step is not Step.SETTLE:
+            raise CoreRefused("step_out_of_order")
+        if fill is None:
+            raise CoreRefused("fill_already_settled")
+        hold_id = seq.hold_id if seq is not None and not seq.finished else None
+        number = seq.card_number if seq is not None and not seq.finished and seq.card_number else card_number
+        if not number:
+            raise CoreRefused("card_number_invalid")
+        if hold_id is None:
+            if pin is None:
+                raise CoreRefused("pin_format")
+            await self._db(self.ledger.verify_card_pin, number, pin)
+        sale = await self._db(
+            self.ledger.settle_card, actor, fill.id, number, hold_id=hold_id, fill_end_to_commit_ms=self._settle_ms(key)
+        )
+        self._finish_settle(key, f"card {sale.fill.amount_fen}")
+        receipt_no = await self._db(self.ledger.next_receipt_number)
+        lines, outcome = await self._print(
+            self._receipt(sale.fill, receipt_no, CardPayment(sale.card.number, sale.card.balance_fen, sale.low_balance))
+        )
+        await self._reload_unpaid(lane)
+        return SettleResult(sale.fill, lines, outcome, balance_fen=sale.card.balance_fen, low_balance=sale.low_balance)
+
+    async def farewell(self, key: tuple[int, int]) -> None:
+        self._step(key, lambda s: s.farewell())
+        self.lanes[key].sequence = None
+        self._card_levels.pop(key, None)
+        self.emit(LaneChanged(key))
+
+    async def abort(self, key: tuple[int, int], reason: AbortReason, note: str = "") -> None:
+        actor = self._need_actor()
+        lane = self.lanes[key]
+        seq = self._sequence(key)
+        if seq.step is Step.FILLING and self.bus is not None:
+            with contextlib.suppress(BusError):
+                await self.bus.stop(lane.dispenser, lane.nozzle)
+        if seq.step is Step.FILLING:
+            # Stopped mid-fill: whatever flowed arrives as a transaction and is settled, not aborted.
+            raise CoreRefused("fill_must_be_settled")
+        self._step(key, lambda s: s.abort(reason, note))
+        if seq.hold_id is not None:
+            with contextlib.suppress(CoreRefused):
+                await self._db(self.ledger.release_hold, actor, seq.hold_id)
+        if reason in (AbortReason.LEAK, AbortReason.SAFETY_REFUSED, AbortReason.EMERGENCY_STOP):
+            await self._db(self.ledger.record_incident, actor, reason.value, lane=f"{key[0]}/{key[1]}", note=note)
+        lane.sequence = None
+        self._card_levels.pop(key, None)
+        self.emit(LaneChanged(key))
+
+    async def clear_unpaid(self, key: tuple[int, int], manager_number: str, manager_pin: str, reason: str) -> None:
+        manager = await self.manager(manager_number, manager_pin)
+        lane = self.lanes[key]
+        for fill in list(lane.unpaid):
+            await self._db(self.ledger.clear_unpaid_fill, manager, fill.id, reason)
+        await self._reload_unpaid(lane)
+
+    # ------------------------------------------------------------------ device events
+
+    def _on_bus_event(self, event: BusEvent) -> None:
+        if isinstance(event, TransactionCompleted):
+            self._tasks.append(asyncio.create_task(self._record_transaction(event)))
+            return
+        if isinstance(event, NozzleStateChanged):
+            lane = self.lanes.get((event.address, event.nozzle))
+            if lane is None:
+                return
+            lane.state = event.new
+            lane.link_up = True
+            if event.pressure:
+                lane.pressure = event.pressure
+            if event.new is proto.NozzleState.FILLING and lane.sequence is not None:
+                lane.sequence.gas_flowing()
+            if event.new is proto.NozzleState.NOZZLE_LIFTED:
+                lane.quantity = lane.amount = lane.flow = 0
+            self.emit(LaneChanged(lane.key))
+        elif isinstance(event, FillProgress):
+            lane = self.lanes.get((event.address, event.nozzle))
+            if lane is None:
+                return
+            lane.quantity, lane.amount, lane.pressure, lane.flow = (
+                event.quantity,
+                event.amount,
+                event.pressure,
+                event.flow,
+            )
+            if event.quantity > 0 and lane.sequence is not None:
+                lane.sequence.gas_flowing()
+            self.emit(LaneChanged(lane.key))
+        elif isinstance(event, AlarmRaised):
+            lane = self.lanes.get((event.address, event.nozzle))
+            label = f"{event.address}/{event.nozzle}"
+            if event.kind & proto.AlarmKind.LEAK:
+                self.notice("leak.alarm", "error", lane=label)
+            else:
+                self.notice("alarm", "error", lane=label, kind=event.kind.name or str(int(event.kind)))
+            if lane is not None:
+                lane.alarm = event.kind.name or "alarm"
+                self.emit(LaneChanged(lane.key))
+            self._tasks.append(asyncio.create_task(self._incident(label, event.kind.name or "alarm")))
+        elif isinstance(event, LinkUp | LinkDown):
+            up = isinstance(event, LinkUp)
+            for lane in self.lanes.values():
+                lane.link_up = up
+                self.emit(LaneChanged(lane.key))
+            if up:
+                self.notice("device.link_up")
+            else:
+                self.notice("device.link_down", "error", reason=event.reason)  # type: ignore[union-attr]
+
+    async def _incident(self, lane: str, what: str) -> None:
+        with contextlib.suppress(Exception):
+            await self._db(self.ledger.record_incident, self.actor, f"alarm:{what}", lane=lane)
+
+    async def _record_transaction(self, event: TransactionCompleted) -> None:
+        """Record the dispenser's transaction in the ledger, then acknowledge it: never the other way round."""
+        txn = event.transaction
+        key = (event.address, txn.nozzle)
+        lane = self.lanes.get(key)
+        product = lane.product if lane else self.settings.products[0].code
+        seq = lane.sequence if lane else None
+        in_fill = seq is not None and seq.step is Step.FILLING
+        record = FillRecord(
+            dispenser=event.address,
+            nozzle=txn.nozzle,
+            transaction_number=txn.number,
+            product_code=product,
+            unit="Nm3" if txn.unit is proto.SaleUnit.NM3 else "kg",
+            unit_price_fen=txn.unit_price,
+            quantity_centi=txn.quantity,
+            dispenser_amount_fen=txn.amount,
+            started_at=dt.datetime.fromtimestamp(txn.start_time, dt.UTC),
+            ended_at=dt.datetime.fromtimestamp(txn.end_time, dt.UTC),
+            pressure_before_centi_mpa=txn.pressure_before,
+            pressure_after_centi_mpa=txn.pressure_after,
+            totalizer_before_centi=txn.totalizer_before,
+            totalizer_after_centi=txn.totalizer_after,
+            stop_reason=txn.stop_reason.name.lower(),
+        )
+        engine_ms = None
+        if in_fill and seq is not None:
+            if txn.quantity:
+                seq.gas_flowing()
+            engine_ms = seq.engine_timer.elapsed_ms(self.monotonic())
+        try:
+            fill = await self._db(
+                self.ledger.record_fill,
+                record,
+                attendant=self.actor if in_fill else None,
+                plate=seq.plate if in_fill and seq else "",
+                engine_off_to_flow_ms=engine_ms,
+            )
+        except Exception:
+            log.exception("could not record transaction %s/%s/%s", event.address, txn.nozzle, txn.number)
+            return  # not acknowledged: the dispenser keeps it and the next poll offers it again
+        if self.bus is not None:
+            try:
+                await self.bus.acknowledge(event.address, txn.number)
+            except BusError:
+                log.warning(
+                    "ack of %s/%s failed; it will be offered again and recorded once", event.address, txn.number
+                )
+        if in_fill and seq is not None:
+            seq.fill_ended(fill.id, record.stop_reason)
+            if seq.sequence_id:
+                with contextlib.suppress(Exception):
+                    await self._db(self.ledger.link_steps_to_fill, seq.sequence_id, fill.id)
+            if fill.status is FillStatus.PAID and seq.hold_id is not None and self.actor is not None:
+                # Nothing flowed: give the hold back now; settling a zero fill has nothing to charge.
+                with contextlib.suppress(CoreRefused):
+                    await self._db(self.ledger.release_hold, self.actor, seq.hold_id)
+                seq.hold_id = None
+        if lane is not None:
+            from station.money import format_centi, format_yuan
+
+            self.notice(
+                "fill.recorded",
+                lane=f"{lane.dispenser}/{lane.nozzle}",
+                qty=format_centi(fill.quantity_centi),
+                unit=fill.unit,
+                amount=format_yuan(fill.amount_fen),
+            )
+            await self._reload_unpaid(lane)
+
+    async def _push_prices_when_up(self) -> None:
+        assert self.bus is not None
+        if not await self.bus.wait_connected(timeout=None):
+            return
+        dispensers = sorted({lane.dispenser for lane in self.lanes.values()})
+        for address in dispensers:
+            prices = {}
+            for lane in self.lanes.values():
+                if lane.dispenser == address:
+                    prices[lane.nozzle] = await self._db(self.ledger.unit_price, lane.product, 0)
+            with contextlib.suppress(BusError):
+                await self.bus.set_prices(address, prices)
+
+    async def _reader_loop(self) -> None:
+        assert self.reader is not None
+        async for event in self.reader.events():
+            if isinstance(event, CardPresented):
+                if self.actor is None:
+                    try:
+                        self.actor = await self._db(self.ledger.authenticate_staff_card, event.uid_hex)
+                        self.emit(StaffCardLogin(self.actor))
+                        continue
+                    except CoreRefused:
+                        pass
+                self.emit(CardRead(event.uid_hex))
+            elif isinstance(event, ReaderDown):
+                self.notice("device.reader_down", "warning")
+            elif isinstance(event, ReaderUp):
+                self.notice("device.reader_up")
+
+    async def _drain_print_queue(self) -> None:
+        assert self.print_queue is not None
+        while True:
+            await asyncio.sleep(5)
+            if self.print_queue.pending():
+                with contextlib.suppress(Exception):
+                    await self.print_queue.drain_async()
