@@ -362,3 +362,88 @@ class SequenceStep(Base):
     attendant_id: Mapped[int | None] = mapped_column(ForeignKey("attendants.id"))
     detail: Mapped[str] = mapped_column(Text, default="")
     fill_id: Mapped[int | None] = mapped_column(ForeignKey("fills.id"))
+
+
+# ====================================================================================================== shifts
+# Shift handover and reconciliation (SPEC §6), added by migration 0003. The ``shifts`` table above keeps the
+# minimal facts (status, float, times, counted cash, note); these tables hold what the manager's desk adds.
+
+
+class ShiftAttendant(Base):
+    """Who works a shift (besides the manager who opened it)."""
+
+    __tablename__ = "shift_attendants"
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), primary_key=True)
+    attendant_id: Mapped[int] = mapped_column(ForeignKey("attendants.id"), primary_key=True)
+
+
+class ShiftTotalizer(Base):
+    """A nozzle's totalizers at the opening and the closing of a shift (0.01 units and fen).
+
+    ``*_typed`` is set when the reading was typed by hand because the dispenser was offline.
+    """
+
+    __tablename__ = "shift_totalizers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    dispenser: Mapped[int] = mapped_column(Integer)
+    nozzle: Mapped[int] = mapped_column(Integer)
+    opening_quantity_centi: Mapped[int] = mapped_column(BigInteger)
+    opening_amount_fen: Mapped[int] = mapped_column(BigInteger)
+    opening_typed: Mapped[bool] = mapped_column(Boolean, default=False)
+    closing_quantity_centi: Mapped[int | None] = mapped_column(BigInteger)
+    closing_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    closing_typed: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        UniqueConstraint("shift_id", "dispenser", "nozzle"),
+        CheckConstraint("opening_quantity_centi >= 0 AND opening_amount_fen >= 0", name="opening_non_negative"),
+    )
+
+
+class ShiftCashCount(Base):
+    """The drawer counted at the close, by denomination (fen)."""
+
+    __tablename__ = "shift_cash_counts"
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), primary_key=True)
+    denomination_fen: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (CheckConstraint("count >= 0", name="count_non_negative"),)
+
+
+class DayClose(Base):
+    """The day close (日结): the sums of a business day's closed, signed-off shifts."""
+
+    __tablename__ = "day_closes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, unique=True)
+    shift_count: Mapped[int] = mapped_column(Integer)
+    fill_count: Mapped[int] = mapped_column(Integer)
+    quantity_centi: Mapped[int] = mapped_column(BigInteger)
+    sales_fen: Mapped[int] = mapped_column(BigInteger)
+    cash_sales_fen: Mapped[int] = mapped_column(BigInteger)
+    card_sales_fen: Mapped[int] = mapped_column(BigInteger)
+    recharges_fen: Mapped[int] = mapped_column(BigInteger)
+    drops_fen: Mapped[int] = mapped_column(BigInteger)
+    expected_cash_fen: Mapped[int] = mapped_column(BigInteger)
+    counted_cash_fen: Mapped[int] = mapped_column(BigInteger)
+    over_short_fen: Mapped[int] = mapped_column(BigInteger)
+    closed_by_id: Mapped[int] = mapped_column(ForeignKey("attendants.id"))
+    closed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ShiftClosing(Base):
+    """The stored outcome of a shift's close: the reconciliation's key figures, the note, the sign-off."""
+
+    __tablename__ = "shift_closings"
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), primary_key=True)
+    expected_cash_fen: Mapped[int] = mapped_column(BigInteger)
+    counted_cash_fen: Mapped[int] = mapped_column(BigInteger)
+    over_short_fen: Mapped[int] = mapped_column(BigInteger)  # counted − expected: positive over, negative short
+    flagged_nozzles: Mapped[int] = mapped_column(Integer)
+    variance_note: Mapped[str] = mapped_column(Text, default="")
+    close_audit_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
+    audit_head: Mapped[str] = mapped_column(String(64))
+    signed_off_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("attendants.id"))
+    day_close_id: Mapped[int | None] = mapped_column(ForeignKey("day_closes.id"), index=True)
