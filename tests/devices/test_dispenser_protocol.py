@@ -83,6 +83,31 @@ VECTORS = [
 ]
 
 
+# V6..V12 of docs/protocols/dispenser.md §4, checked by decoding the documented bytes
+DOC_VECTORS = [
+    "FA F5 01 02 12 00 00 B8 7D",
+    "FA F5 01 82 12 11 00 01 00 06 00 00 00 02 01 03 00 F3 05 02 00 00 00 00 56 26",
+    "FA F5 01 07 14 01 00 01 21 FA",
+    "FA F5 01 87 14 17 00 01 03 D2 04 00 00 B1 15 00 00 C2 01 00 00 F3 05 7E 04 01 10 27 00 00 5F 3B",
+    "FA F5 01 8A 11 35 00 07 00 00 00 01 01 01 00 B9 55 69 B4 B9 55 69 AE 08 00 00 C2 01 00 00 0F 27 00 00 C8 00 "
+    "3A 07 40 E2 01 00 00 00 00 00 EE EA 01 00 00 00 00 00 01 10 27 00 00 00 60 B8",
+    "FA F5 01 0B 13 04 00 07 00 00 00 64 E2",
+    "FA F5 01 8B 13 04 00 07 00 00 00 6C 82",
+]
+
+
+def test_documented_replies_decode() -> None:
+    frames = [decode_frame(bytes.fromhex(w)) for w in DOC_VECTORS]
+    status = DispenserStatus.decode(frames[1].payload)
+    assert (status.unacked_count, status.last_transaction_number) == (1, 6)
+    assert status.nozzles == (NozzleStatus(1, NozzleState.FILLING, AlarmKind.NONE, 1523), NozzleStatus(2, NozzleState.IDLE))
+    progress = Progress.decode(frames[3].payload)
+    assert (progress.quantity, progress.amount, progress.pressure, progress.flow) == (1234, 5553, 1523, 1150)
+    txn = Transaction.decode(frames[4].payload)
+    assert (txn.number, txn.quantity, txn.amount, txn.totalizer_after) == (7, 2222, 9999, 125678)
+    assert TransactionNumber.decode(frames[6].payload).number == 7
+
+
 @pytest.mark.parametrize(("frame", "wire"), VECTORS)
 def test_frame_vectors(frame: Frame, wire: str) -> None:
     raw = bytes.fromhex(wire)
