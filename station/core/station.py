@@ -47,7 +47,7 @@ from station.i18n import Language
 from station.ledger.errors import LedgerError
 from station.ledger.models import CardType, FillStatus
 from station.ledger.services import Actor, CardView, FillRecord, FillView, Ledger
-from station.money import amount_for, quantity_for_amount
+from station.money import amount_for, format_centi, format_yuan, quantity_for_amount
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -754,19 +754,9 @@ class StationCore:
                 log.warning(
                     "ack of %s/%s failed; it will be offered again and recorded once", event.address, txn.number
                 )
-        if in_fill and seq is not None:
-            seq.fill_ended(fill.id, record.stop_reason)
-            if seq.sequence_id:
-                with contextlib.suppress(Exception):
-                    await self._db(self.ledger.link_steps_to_fill, seq.sequence_id, fill.id)
-            if fill.status is FillStatus.PAID and seq.hold_id is not None and self.actor is not None:
-                # Nothing flowed: give the hold back now; settling a zero fill has nothing to charge.
-                with contextlib.suppress(CoreRefused):
-                    await self._db(self.ledger.release_hold, self.actor, seq.hold_id)
-                seq.hold_id = None
         if lane is not None:
-            from station.money import format_centi, format_yuan
-
+            # The unpaid fill is on the lane before the sequence moves on, so the screen never sees a gap.
+            await self._reload_unpaid(lane)
             self.notice(
                 "fill.recorded",
                 lane=f"{lane.dispenser}/{lane.nozzle}",
@@ -774,7 +764,17 @@ class StationCore:
                 unit=fill.unit,
                 amount=format_yuan(fill.amount_fen),
             )
-            await self._reload_unpaid(lane)
+        if in_fill and seq is not None:
+            seq.fill_ended(fill.id, record.stop_reason)
+            if fill.status is FillStatus.PAID and seq.hold_id is not None and self.actor is not None:
+                # Nothing flowed: give the hold back now; settling a zero fill has nothing to charge.
+                with contextlib.suppress(CoreRefused):
+                    await self._db(self.ledger.release_hold, self.actor, seq.hold_id)
+                seq.hold_id = None
+            with contextlib.suppress(Exception):
+                await self._db(self.ledger.link_steps_to_fill, seq.sequence_id, fill.id)
+            if lane is not None:
+                self.emit(LaneChanged(lane.key))
 
     async def _push_prices_when_up(self) -> None:
         assert self.bus is not None

@@ -1,0 +1,86 @@
+"""The forecourt in a box: simulators, drivers, printer queue and the station core wired together.
+
+Used by the demo and by the end-to-end tests. The simulators speak their real byte protocols over TCP
+(or a pty); the drivers talk to them through pyserial exactly as they would to hardware.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from station.core.station import StationCore
+from station.devices.dispenser_bus import DispenserBus
+from station.devices.dispenser_sim import DispenserSimulator
+from station.devices.pn532_reader import PN532Reader
+from station.devices.pn532_sim import PN532Simulator
+from station.devices.printer import PrinterConfig, PrintQueue, printer_from_config
+from station.runtime import StationRuntime
+
+
+@dataclass
+class SimulatedForecourt:
+    runtime: StationRuntime
+    dispensers: DispenserSimulator
+    reader_sim: PN532Simulator
+    bus: DispenserBus
+    reader: PN532Reader
+    print_queue: PrintQueue
+    receipts_file: Path
+    core: StationCore
+
+    def lift(self, dispenser: int, nozzle: int, residual_mpa: float = 3.0, capacity_kg: float = 16.0) -> None:
+        self.dispensers.lift(dispenser, nozzle, residual_mpa, capacity_kg)
+
+    def hang(self, dispenser: int, nozzle: int) -> None:
+        self.dispensers.hang(dispenser, nozzle)
+
+    def leak(self, dispenser: int, nozzle: int) -> None:
+        self.dispensers.leak(dispenser, nozzle)
+
+    def present_card(self, uid: str) -> None:
+        self.reader_sim.present(uid)
+
+    def remove_card(self) -> None:
+        self.reader_sim.remove()
+
+    async def stop(self) -> None:
+        await self.core.stop()
+        with contextlib.suppress(Exception):
+            await self.reader_sim.stop()
+        with contextlib.suppress(Exception):
+            await self.dispensers.stop()
+
+
+async def start_forecourt(
+    runtime: StationRuntime,
+    directory: Path,
+    *,
+    speed: float = 1.0,
+    poll_interval: float = 0.2,
+    reader_poll: float = 0.3,
+) -> SimulatedForecourt:
+    """Start simulators for the configured nozzles and a core attached to them. Call ``stop()`` after."""
+    directory.mkdir(parents=True, exist_ok=True)
+    layout: dict[int, int] = {}
+    for nozzle in runtime.settings.nozzles:
+        layout[nozzle.dispenser] = max(layout.get(nozzle.dispenser, 0), nozzle.nozzle)
+    dispensers = DispenserSimulator(
+        dispensers=layout,
+        transport="tcp",
+        control_port=None,
+        state_path=directory / "dispensers.json",
+        speed=speed,
+        seed=1,
+    )
+    await dispensers.start()
+    reader_sim = PN532Simulator(mode="tcp", control_port=None)
+    await reader_sim.start()
+    bus = DispenserBus(dispensers.url, sorted(layout), poll_interval=poll_interval)
+    reader = PN532Reader(reader_sim.url, poll_interval=reader_poll)
+    receipts = directory / "receipts.bin"
+    queue = PrintQueue(directory / "spool", printer_from_config(PrinterConfig(kind="file", target=str(receipts))))
+    core = StationCore(runtime.ledger, runtime.settings, bus=bus, reader=reader, print_queue=queue)
+    await core.start()
+    return SimulatedForecourt(runtime, dispensers, reader_sim, bus, reader, queue, receipts, core)

@@ -1,0 +1,100 @@
+"""The station core end to end without a UI: sequence → ledger → drivers → simulators over TCP."""
+
+from __future__ import annotations
+
+from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
+from station.core.station import CoreRefused
+from station.devices.dispenser_protocol import NozzleState
+from station.devices.printer_sim import decode_escpos_text
+from station.ledger.checks import check_ledger
+from station.ledger.models import FillStatus
+from station.money import amount_for
+from station.simrig import SimulatedForecourt
+from tests.core.conftest import until
+
+LANE = (1, 1)
+
+
+async def walk_to_authorize(rig: SimulatedForecourt, payment: PaymentKind) -> None:
+    core = rig.core
+    await core.login("1001", "1234")
+    await core.start_sequence(LANE)
+    await core.confirm_arrival(LANE)
+    for _ in range(4):
+        await core.confirm_safety_item(LANE)
+    await core.choose_payment(LANE, payment)
+    if payment is PaymentKind.CARD:
+        await core.check_card(LANE, number="88000001", uid=None, plate="鲁E12345", pin="123456")
+        assert await core.check_vehicle(LANE, "") == []  # the plate checked on the card
+    else:
+        assert await core.check_vehicle(LANE, "鲁E22222") == []
+    rig.lift(*LANE, residual_mpa=3.0, capacity_kg=16.0)
+    await until(lambda: core.lane(LANE).state is NozzleState.NOZZLE_LIFTED)
+    await core.confirm_connect_item(LANE)
+    await core.confirm_connect_item(LANE)
+    await core.residual_from_dispenser(LANE)
+    await core.confirm_connect_item(LANE)
+
+
+async def test_cash_fill_end_to_end(forecourt: SimulatedForecourt) -> None:
+    rig, core = forecourt, forecourt.core
+    await walk_to_authorize(rig, PaymentKind.CASH)
+    price = await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 3000))
+    assert price == 450
+    seq = core.lane(LANE).sequence
+    assert seq is not None
+    await until(lambda: seq.step is Step.DISCONNECT)
+    assert seq.engine_timer.stopped is not None and seq.settle_timer.started is not None
+    unpaid = core.lane(LANE).unpaid
+    assert len(unpaid) == 1 and unpaid[0].amount_fen <= 3000
+    fill = unpaid[0]
+    assert fill.amount_fen == amount_for(450, fill.quantity_centi)
+    await core.confirm_disconnect_item(LANE)
+    await core.confirm_disconnect_item(LANE)
+    rig.hang(*LANE)
+    result = await core.settle_cash(LANE, 5000)
+    assert result.change_fen == 5000 - fill.amount_fen
+    assert result.print_outcome is not None and result.print_outcome.printed
+    text = decode_escpos_text(rig.receipts_file.read_bytes())
+    assert "请走好,欢迎再次光临" in text
+    await core.farewell(LANE)
+    stored = core.ledger.fill(fill.id)
+    assert stored.status is FillStatus.PAID and stored.engine_off_to_flow_ms is not None
+    assert stored.fill_end_to_commit_ms is not None
+    steps = [s for s, *_ in core.ledger.sequence_steps(seq.sequence_id)]
+    assert steps[0] == "arrival" and "farewell" in steps and "filling" in steps
+    assert check_ledger(core.ledger.engine).ok
+    # acknowledged on the dispenser: nothing left unacknowledged
+    await until(lambda: not rig.dispensers.dispensers[1].unacked())
+
+
+async def test_card_fill_with_hold(forecourt: SimulatedForecourt) -> None:
+    rig, core = forecourt, forecourt.core
+    before = core.ledger.card(number="88000001").balance_fen
+    await walk_to_authorize(rig, PaymentKind.CARD)
+    await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 2000))
+    assert core.ledger.card(number="88000001").held_fen == 2000
+    seq = core.lane(LANE).sequence
+    assert seq is not None
+    await until(lambda: seq.step is Step.DISCONNECT)
+    await core.confirm_disconnect_item(LANE)
+    await core.confirm_disconnect_item(LANE)
+    result = await core.settle_card(LANE)
+    card = core.ledger.card(number="88000001")
+    assert card.held_fen == 0 and card.balance_fen == before - result.fill.amount_fen
+    assert any("****0001" in line for line in result.receipt_lines)
+    assert check_ledger(core.ledger.engine).ok
+
+
+async def test_nozzle_with_unpaid_fill_is_not_authorized_again(forecourt: SimulatedForecourt) -> None:
+    rig, core = forecourt, forecourt.core
+    await walk_to_authorize(rig, PaymentKind.CASH)
+    await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 1000))
+    await until(lambda: bool(core.lane(LANE).unpaid))
+    core.lane(LANE).sequence = None  # the app restarted: the sequence is gone, the unpaid fill is not
+    try:
+        await core.start_sequence(LANE)
+    except CoreRefused as exc:
+        assert exc.code == "nozzle_has_unpaid"
+    else:
+        raise AssertionError("a nozzle with an unpaid fill was started again")
