@@ -299,3 +299,17 @@ def error_text(code: str, lang: Language = "zh", **params: Any) -> str:
     if key in CATALOGUE:
         return t(key, lang, **params)
     return t("err.unexpected", lang, detail=code)
+
+
+def _merge_sections() -> None:
+    """Feature sections keep their strings in their own module; they join this one catalogue here."""
+    from station.i18n_sections import SECTIONS
+
+    for section in SECTIONS:
+        overlap = set(section) & set(CATALOGUE)
+        if overlap:
+            raise ValueError(f"catalogue keys defined twice: {sorted(overlap)[:5]}")
+        CATALOGUE.update(section)
+
+
+_merge_sections()
