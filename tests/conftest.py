@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,9 @@ from sqlalchemy import create_engine, text
 from station.config import Settings, load_settings
 from station.ledger.db import make_engine, upgrade
 from station.ledger.services import Ledger
+from station.runtime import open_station
+from station.seed import seed_demo
+from station.simrig import SimulatedForecourt, start_forecourt
 
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
@@ -104,3 +108,29 @@ def ledger(db_url: str, station_settings: Settings, clock: FakeClock) -> Iterato
     book.bootstrap()
     yield book
     engine.dispose()
+
+
+WAIT = 20.0
+
+
+@pytest.fixture
+async def forecourt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SimulatedForecourt]:
+    """The whole station on simulators: SQLite ledger with sample data, dispensers, card reader, printer."""
+    monkeypatch.setenv("STATION_PIN_KEY", str(tmp_path / "pin.key"))
+    runtime = open_station(f"sqlite:///{tmp_path / 'station.db'}")
+    seed_demo(runtime.ledger)
+    rig = await start_forecourt(runtime, tmp_path / "rig", speed=40.0, poll_interval=0.03, reader_poll=0.05)
+    try:
+        assert await rig.bus.wait_connected(WAIT)
+        yield rig
+    finally:
+        await rig.stop()
+        runtime.close()
+
+
+async def until(predicate: Callable[[], bool], timeout: float = WAIT) -> None:
+    async def spin() -> None:
+        while not predicate():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(spin(), timeout)

@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
     add_common(p)
     p.set_defaults(handler=_audit_verify)
 
-    demo = sub.add_parser("demo", help="the demo: a walkthrough on a fresh SQLite file")
+    demo = sub.add_parser("demo", help="the demo: the terminal UI on simulated devices and sample data")
     add_common(demo)
     demo.add_argument("--walkthrough", action="store_true", help="print a ledger walkthrough instead of the UI")
     demo.add_argument("--dir", type=Path, default=Path("var/demo"), help="where the demo keeps its files")
@@ -96,10 +96,17 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from station.demo import run_walkthrough
-
     try:
-        return run_walkthrough(args.dir, config=args.config)
+        if args.walkthrough:
+            from station.demo import run_walkthrough
+
+            return run_walkthrough(args.dir, config=args.config)
+        # The UI lives in station.tui; imported only here so the ledger never depends on it.
+        import importlib
+
+        demo = importlib.import_module("station.tui.demo")
+        result: int = demo.main(args.dir, config=args.config)
+        return result
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -10,7 +10,7 @@ from station.ledger.checks import check_ledger
 from station.ledger.models import FillStatus
 from station.money import amount_for
 from station.simrig import SimulatedForecourt
-from tests.core.conftest import until
+from tests.conftest import until
 
 LANE = (1, 1)
 

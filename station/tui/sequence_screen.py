@@ -1,0 +1,750 @@
+"""The fuelling sequence screen: the checklist, the phrase to say, one key per step, the timers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from station.core.sequence import (
+    CONNECT_ITEMS,
+    DISCONNECT_ITEMS,
+    ORDER,
+    SAFETY_ITEMS,
+    AbortReason,
+    FuelingSequence,
+    PaymentKind,
+    PresetChoice,
+    PresetKind,
+    Step,
+)
+from station.core.station import CoreRefused, SettleResult
+from station.i18n import t
+from station.money import format_centi, format_yuan
+from station.tui.app import AbortScreen, ManagerAuthScreen, timer_text
+from station.tui.common import (
+    InputError,
+    Key,
+    app_of,
+    apply_bindings,
+    esc,
+    parse_centi_input,
+    parse_money_input,
+    refusal_text,
+)
+
+INPUT_IDS = ("card-number", "card-plate", "card-pin", "vehicle-plate", "pressure", "preset", "tendered")
+
+
+class SequenceScreen(Screen[None]):
+    DEFAULT_CSS = """
+    #seq-title { height: 1; background: $primary; padding: 0 1; }
+    #timers { height: 1; padding: 0 1; }
+    #body { height: 1fr; }
+    #steps { width: 26; border: round $primary; padding: 0 1; }
+    #main { width: 1fr; padding: 0 1; }
+    #say { border: heavy $accent; padding: 0 1; height: auto; text-style: bold; }
+    #do { height: auto; padding: 0 1; }
+    #items { height: auto; padding: 0 1; }
+    #main Input { height: 3; }
+    #info { height: 1fr; padding: 0 1; }
+    #seq-message { height: auto; padding: 0 1; }
+    """
+
+    def __init__(self, lane_key: tuple[int, int]) -> None:
+        super().__init__()
+        self.lane_key = lane_key
+        self.card_uid: str | None = None
+        self.problems: list[dict[str, Any]] = []
+        self.preset_kind: PresetKind | None = None
+        self.pending_tender: int | None = None
+        self.settle_result: SettleResult | None = None
+        self.card_view_text = ""
+        self.busy = False
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="seq-title")
+        yield Static("", id="timers")
+        with Horizontal(id="body"):
+            yield Static("", id="steps")
+            with Vertical(id="main"):
+                yield Static("", id="say")
+                yield Static("", id="do")
+                yield Static("", id="items")
+                yield Input(id="card-number", max_length=32, restrict=r"[0-9A-Za-z]*")
+                yield Input(id="card-plate", max_length=16)
+                yield Input(id="card-pin", password=True, max_length=8, restrict=r"[0-9]*")
+                yield Input(id="vehicle-plate", max_length=16)
+                yield Input(id="pressure", max_length=6, restrict=r"[0-9.]*")
+                yield Input(id="preset", max_length=9, restrict=r"[0-9.]*")
+                yield Input(id="tendered", max_length=9, restrict=r"[0-9.]*")
+                with VerticalScroll(id="info"):
+                    yield Static("", id="info-text")
+                yield Static("", id="seq-message")
+        yield Footer()
+
+    @property
+    def core(self) -> Any:
+        return app_of(self).core
+
+    @property
+    def lang(self) -> Any:
+        return app_of(self).language
+
+    @property
+    def seq(self) -> FuelingSequence | None:
+        return self.core.lane(self.lane_key).sequence  # type: ignore[no-any-return]
+
+    def on_mount(self) -> None:
+        self.set_interval(0.25, self.tick)
+        self.render_state(focus=True)
+
+    def relabel(self) -> None:
+        self.render_state(focus=False)
+
+    def on_lane_changed(self, lane: tuple[int, int]) -> None:
+        if lane == self.lane_key:
+            self.render_state(focus=True)
+
+    # ------------------------------------------------------------------ rendering
+
+    def _phrase(self, key: str, **params: Any) -> str:
+        """The words to say are Chinese (the driver hears them); in English the gloss follows."""
+        zh = t(key, "zh", **params)
+        return zh if self.lang == "zh" else f"{zh}\n[i]{t(key, 'en', **params)}[/i]"
+
+    def _current_item(self, seq: FuelingSequence) -> str | None:
+        if seq.step is Step.SAFETY:
+            return seq.next_safety_item
+        if seq.step is Step.CONNECT:
+            return seq.next_connect_item
+        if seq.step is Step.DISCONNECT:
+            return seq.next_disconnect_item
+        return None
+
+    def _wanted_inputs(self, seq: FuelingSequence) -> list[str]:
+        if seq.step is Step.CARD:
+            return ["card-number", "card-plate", "card-pin"]
+        if seq.step is Step.VEHICLE:
+            return ["vehicle-plate"]
+        if seq.step is Step.CONNECT and seq.next_connect_item == "residual_pressure":
+            return ["pressure"]
+        if seq.step is Step.AUTHORIZE and self.preset_kind in (PresetKind.AMOUNT, PresetKind.QUANTITY):
+            return ["preset"]
+        if seq.step is Step.SETTLE and seq.payment is PaymentKind.CASH:
+            return ["tendered"]
+        return []
+
+    def render_state(self, focus: bool = False) -> None:
+        seq = self.seq
+        app = app_of(self)
+        lang = self.lang
+        if seq is None:
+            return
+        d, n = self.lane_key
+        station = app.core.settings.station.name
+        actor = app.core.actor
+        self.query_one("#seq-title", Static).update(
+            f"[b]{t('lane.name', lang, d=d, n=n)}[/b] · {esc(actor.name) if actor else ''} · "
+            f"{esc(t('app.title', lang, station=station))}"
+        )
+        # Checklist of the eleven steps.
+        lines = []
+        current = ORDER.index(seq.step) if seq.step in ORDER else len(ORDER)
+        for index, step in enumerate(ORDER):
+            if step is Step.CARD and seq.payment is PaymentKind.CASH:
+                mark, style = "–", "dim"
+            elif index < current:
+                mark, style = "✓", "green"
+            elif index == current:
+                mark, style = "▶", "b reverse"
+            else:
+                mark, style = "·", "dim"
+            lines.append(f"[{style}]{mark} {t('step.' + step.value, lang)}[/]")
+        if seq.step is Step.ABORTED:
+            lines.append(f"[b red]✗ {t('step.aborted', lang)}[/]")
+        self.query_one("#steps", Static).update("\n".join(lines))
+
+        item = self._current_item(seq)
+        say, do = self._texts(seq, item, station)
+        self.query_one("#say", Static).update(f"{t('say', lang)}: {say}")
+        self.query_one("#do", Static).update(f"[b]{t('do', lang)}:[/b] {do}")
+        self.query_one("#items", Static).update(self._items_text(seq))
+
+        wanted = self._wanted_inputs(seq)
+        for input_id in INPUT_IDS:
+            widget = self.query_one(f"#{input_id}", Input)
+            widget.display = input_id in wanted
+        self._placeholders(seq)
+        if seq.step is Step.VEHICLE:
+            plate_input = self.query_one("#vehicle-plate", Input)
+            if not plate_input.value and seq.plate:
+                plate_input.value = seq.plate
+        self.query_one("#info-text", Static).update(self._info_text(seq))
+        self._bindings_for(seq)
+        if focus:
+            if wanted:
+                target = next((i for i in wanted if not self.query_one(f"#{i}", Input).value), wanted[-1])
+                if seq.step is Step.CARD and self.card_uid and target == "card-number":
+                    target = "card-plate"
+                self.query_one(f"#{target}", Input).focus()
+            else:
+                self.set_focus(None)
+        self.tick()
+
+    def _texts(self, seq: FuelingSequence, item: str | None, station: str) -> tuple[str, str]:
+        lang = self.lang
+        d, n = self.lane_key
+        step = seq.step
+        if step is Step.ARRIVAL:
+            return self._phrase("phrase.arrival", station=station), t(
+                "do.arrival", lang, lane=t("lane.name", lang, d=d, n=n)
+            )
+        if step in (Step.SAFETY, Step.CONNECT, Step.DISCONNECT) and item:
+            return self._phrase(f"phrase.{item}"), t(f"do.{item}", lang)
+        if step is Step.PAYMENT:
+            return self._phrase("phrase.payment"), t("do.payment", lang)
+        if step is Step.CARD:
+            return self._phrase("phrase.card"), t("do.card", lang)
+        if step is Step.VEHICLE:
+            return self._phrase("phrase.vehicle"), t("do.vehicle", lang)
+        if step is Step.AUTHORIZE:
+            return self._phrase("phrase.authorize"), t("do.authorize", lang)
+        if step is Step.FILLING:
+            return self._phrase("phrase.filling"), t("do.filling", lang)
+        if step is Step.SETTLE:
+            fill = self.core._fill_for(self.lane_key)
+            if fill is None:
+                return "", ""
+            due = self._phrase(
+                "phrase.settle_due",
+                quantity=format_centi(fill.quantity_centi),
+                unit=fill.unit,
+                amount=format_yuan(fill.amount_fen),
+            )
+            if seq.payment is PaymentKind.CASH:
+                if self.pending_tender is not None:
+                    change = self.pending_tender - fill.amount_fen
+                    return self._phrase(
+                        "phrase.settle_cash", tendered=format_yuan(self.pending_tender), change=format_yuan(change)
+                    ), t("do.settle_cash", lang) + f"  [b]{t('settle.counterfeit', lang)}? ⏎[/b]"
+                return due, t("do.settle_cash", lang)
+            return due, t("do.settle_card", lang)
+        if step is Step.FAREWELL:
+            return self._phrase("phrase.farewell"), t("do.farewell", lang)
+        if step is Step.ABORTED:
+            reason = t("abort." + (seq.abort_reason.value if seq.abort_reason else "attendant"), lang)
+            return t("aborted", lang, reason=reason), t("key.back", lang) + " ⎋"
+        return "", ""
+
+    def _items_text(self, seq: FuelingSequence) -> str:
+        lang = self.lang
+        items: tuple[str, ...]
+        if seq.step is Step.SAFETY:
+            items, done = SAFETY_ITEMS, seq.safety_done
+        elif seq.step is Step.CONNECT:
+            items, done = CONNECT_ITEMS, seq.connect_done
+        elif seq.step is Step.DISCONNECT:
+            items, done = DISCONNECT_ITEMS, seq.disconnect_done
+        else:
+            return ""
+        out = []
+        current = self._current_item(seq)
+        for item in items:
+            mark = "[green]✓[/]" if item in done else ("[b]▶[/]" if item == current else "·")
+            label = t(f"do.{item}", lang).split("(")[0].split(";")[0].split(",")[0]
+            out.append(f"{mark} {label}")
+        return "   ".join(out) if len(items) <= 2 else "\n".join(out)
+
+    def _placeholders(self, seq: FuelingSequence) -> None:
+        lang = self.lang
+        unit = self.core.settings.station.sale_unit
+        self.query_one("#card-number", Input).placeholder = t("card.number", lang)
+        self.query_one("#card-plate", Input).placeholder = t("card.plate", lang)
+        self.query_one("#card-pin", Input).placeholder = t("card.pin", lang)
+        self.query_one("#vehicle-plate", Input).placeholder = t("card.plate", lang)
+        self.query_one("#pressure", Input).placeholder = (
+            t("pressure.label", lang) + " (⏎ = " + t("key.read_gauge", lang) + ")"
+        )
+        key = "preset.amount" if self.preset_kind is PresetKind.AMOUNT else "preset.quantity"
+        self.query_one("#preset", Input).placeholder = t(key, lang, unit=unit)
+        self.query_one("#tendered", Input).placeholder = t("settle.tendered", lang)
+
+    def _info_text(self, seq: FuelingSequence) -> str:
+        lang = self.lang
+        lane = self.core.lane(self.lane_key)
+        unit = self.core.settings.station.sale_unit
+        parts: list[str] = []
+        if self.card_view_text:
+            parts.append(self.card_view_text)
+        if self.problems:
+            parts.append("[b red]✗ " + t("err.cylinder_refused", lang, problems="") + "[/]")
+            for problem in self.problems:
+                parts.append(
+                    "[red]  · "
+                    + t("cyl." + problem["code"], lang, serial=problem.get("serial", ""), date=problem.get("date", ""))
+                    + "[/]"
+                )
+            parts.append(f"[b]F7[/b] {t('key.override', lang)} · [b]F8[/b] {t('key.abort', lang)}")
+        if seq.step in (Step.FILLING, Step.AUTHORIZE, Step.DISCONNECT) or lane.quantity:
+            parts.append(
+                "[b]"
+                + t(
+                    "live",
+                    lang,
+                    qty=format_centi(lane.quantity),
+                    unit=unit,
+                    amount=format_yuan(lane.amount),
+                    pressure=format_centi(lane.pressure),
+                )
+                + "[/b]"
+            )
+        if seq.residual_centi_mpa is not None and seq.step in (Step.CONNECT, Step.AUTHORIZE):
+            parts.append(f"{t('pressure.label', lang)}: {format_centi(seq.residual_centi_mpa)}")
+        if self.settle_result is not None:
+            result = self.settle_result
+            if result.change_fen is not None:
+                parts.append(f"[b]{t('settle.change', lang, change=format_yuan(result.change_fen))}[/b]")
+            if result.balance_fen is not None:
+                parts.append(self._phrase("phrase.settle_card", balance=format_yuan(result.balance_fen)))
+                if result.low_balance:
+                    parts.append("[b dark_orange]! " + self._phrase("settle.low_balance") + "[/]")
+            if result.print_outcome is not None:
+                ok = result.print_outcome.printed
+                parts.append(
+                    "[green]✓ " + t("settle.printed", lang) + "[/]"
+                    if ok
+                    else "[b red]✗ " + t("settle.print_queued", lang, error=result.print_outcome.error or "") + "[/]"
+                )
+            parts.append(f"[b]{t('settle.receipt', lang)}[/b]")
+            parts.append("\n".join(esc(line) for line in result.receipt_lines))
+        return "\n".join(parts)
+
+    def _bindings_for(self, seq: FuelingSequence) -> None:
+        keys = [Key("escape", "back", "key.back")]
+        step = seq.step
+        inputs = bool(self._wanted_inputs(seq))
+        if (
+            step in (Step.ARRIVAL, Step.SAFETY, Step.CONNECT, Step.DISCONNECT, Step.SETTLE, Step.FAREWELL)
+            and not inputs
+        ):
+            keys.insert(0, Key("enter", "confirm", "key.confirm"))
+        if step is Step.PAYMENT:
+            keys += [Key("c", "pay('cash')", "key.cash"), Key("k", "pay('card')", "key.card")]
+        if step is Step.CARD:
+            keys.append(Key("f5", "to_cash", "key.to_cash"))
+        if step is Step.VEHICLE and self.problems:
+            keys.append(Key("f7", "override", "key.override"))
+        if step is Step.AUTHORIZE and not inputs:
+            keys += [
+                Key("a", "preset('amount')", "key.amount"),
+                Key("q", "preset('quantity')", "key.quantity"),
+                Key("u", "preset('fill_up')", "key.fillup"),
+            ]
+        if step not in (Step.DISCONNECT, Step.SETTLE, Step.FAREWELL, Step.ABORTED, Step.DONE):
+            keys.append(Key("f8", "abort", "key.abort"))
+        apply_bindings(self, keys, self.lang)
+        self.refresh_bindings()
+
+    def tick(self) -> None:
+        seq = self.seq
+        if seq is None:
+            return
+        now = self.core.monotonic()
+        lang = self.lang
+        parts = [
+            timer_text(
+                seq.engine_timer.level(now),
+                seq.engine_timer.elapsed(now),
+                seq.engine_timer.limit_s,
+                "timer.engine",
+                lang,
+            ),
+            timer_text(
+                seq.settle_timer.level(now),
+                seq.settle_timer.elapsed(now),
+                seq.settle_timer.limit_s,
+                "timer.settle",
+                lang,
+            ),
+        ]
+        self.query_one("#timers", Static).update("   ".join(p for p in parts if p))
+        if seq.step in (Step.FILLING, Step.AUTHORIZE):
+            self.query_one("#info-text", Static).update(self._info_text(seq))
+
+    def show_message(self, text: str, severity: str = "error") -> None:
+        colour = {"error": "red", "warning": "dark_orange"}.get(severity, "green")
+        mark = {"error": "✗", "warning": "!"}.get(severity, "✓")
+        self.query_one("#seq-message", Static).update(f"[b {colour}]{mark} {esc(text)}[/]" if text else "")
+
+    async def _run(self, coro: Any, success: str = "") -> bool:
+        """Run one core call; a refusal is shown in the user's language and nothing moves on."""
+        if self.busy:
+            return False
+        self.busy = True
+        try:
+            await coro
+        except (CoreRefused, InputError) as exc:
+            self.show_message(refusal_text(exc, self.lang))
+            return False
+        except Exception as exc:  # never a traceback on the attendant's screen
+            self.show_message(t("err.unexpected", self.lang, detail=type(exc).__name__))
+            return False
+        finally:
+            self.busy = False
+        self.show_message(success, "information") if success else self.show_message("")
+        self.render_state(focus=True)
+        return True
+
+    # ------------------------------------------------------------------ actions
+
+    async def action_confirm(self) -> None:
+        seq = self.seq
+        if seq is None:
+            return
+        core, key = self.core, self.lane_key
+        if seq.step is Step.ARRIVAL:
+            await self._run(core.confirm_arrival(key))
+        elif seq.step is Step.SAFETY:
+            await self._run(core.confirm_safety_item(key))
+        elif seq.step is Step.CONNECT:
+            item = seq.next_connect_item
+            if item == "nozzle_connected":
+                self._demo_lift()
+            await self._run(core.confirm_connect_item(key))
+        elif seq.step is Step.DISCONNECT:
+            if seq.next_disconnect_item == "nozzle_vented_removed":
+                self._demo_hang()
+            await self._run(core.confirm_disconnect_item(key))
+        elif seq.step is Step.SETTLE and seq.payment is PaymentKind.CARD:
+            await self._run(self._settle_card())
+        elif seq.step is Step.FAREWELL and await self._run(core.farewell(key)):
+            self.app.pop_screen()
+
+    def _demo_lift(self) -> None:
+        # In the demo, "connect the nozzle" is the attendant lifting it: the simulated forecourt follows.
+        sim = app_of(self).sim
+        lane = self.core.lane(self.lane_key)
+        from station.devices.dispenser_protocol import NozzleState
+
+        if sim is not None and lane.state is NozzleState.IDLE:
+            try:
+                sim.lift(*self.lane_key)
+            except Exception as exc:
+                self.show_message(str(exc))
+
+    def _demo_hang(self) -> None:
+        sim = app_of(self).sim
+        if sim is not None:
+            try:
+                sim.hang(*self.lane_key)
+            except Exception as exc:
+                self.show_message(str(exc))
+
+    async def _settle_card(self) -> None:
+        self.settle_result = await self.core.settle_card(self.lane_key)
+
+    async def action_pay(self, kind: str) -> None:
+        await self._run(self.core.choose_payment(self.lane_key, PaymentKind(kind)))
+
+    async def action_to_cash(self) -> None:
+        self.card_view_text = ""
+        await self._run(self.core.switch_to_cash(self.lane_key))
+
+    async def action_preset(self, kind: str) -> None:
+        preset = PresetKind(kind)
+        if preset is PresetKind.FILL_UP:
+            await self._run(self.core.authorize(self.lane_key, PresetChoice(PresetKind.FILL_UP)))
+            return
+        self.preset_kind = preset
+        self.query_one("#preset", Input).value = ""
+        self.render_state(focus=True)
+
+    def action_back(self) -> None:
+        seq = self.seq
+        inputs = self._wanted_inputs(seq) if seq else []
+        if seq is not None and seq.step is Step.AUTHORIZE and self.preset_kind is not None and inputs:
+            self.preset_kind = None
+            self.render_state(focus=True)
+            return
+        if seq is not None and seq.step is Step.ABORTED:
+            self.core.lane(self.lane_key).sequence = None
+        self.app.pop_screen()
+
+    def action_abort(self) -> None:
+        def chosen(reason: AbortReason | None) -> None:
+            if reason is not None:
+                self.run_worker(self._abort(reason))
+
+        self.app.push_screen(AbortScreen(), chosen)
+
+    async def _abort(self, reason: AbortReason) -> None:
+        if await self._run(self.core.abort(self.lane_key, reason)):
+            self.app.pop_screen()
+            self.app.notify(t("aborted", self.lang, reason=t("abort." + reason.value, self.lang)), severity="warning")
+
+    def action_override(self) -> None:
+        problems = [p["code"] for p in self.problems]
+
+        def done(result: tuple[str, str, str] | None) -> None:
+            if result is not None:
+                self.run_worker(self._override(problems, *result))
+
+        why = "; ".join(
+            t("cyl." + p["code"], self.lang, serial=p.get("serial", ""), date=p.get("date", "")) for p in self.problems
+        )
+        self.app.push_screen(ManagerAuthScreen(why), done)
+
+    async def _override(self, problems: list[str], number: str, pin: str, reason: str) -> None:
+        if await self._run(self.core.override_vehicle(self.lane_key, problems, number, pin, reason)):
+            self.problems = []
+            self.render_state(focus=True)
+
+    def on_card_read(self, uid: str) -> None:
+        seq = self.seq
+        if seq is None or seq.step is not Step.CARD:
+            return
+        self.card_uid = uid
+        number = self.query_one("#card-number", Input)
+        number.value = ""
+        number.placeholder = t("card.read", self.lang, uid=uid)
+        self.show_message(t("card.read", self.lang, uid=uid), "information")
+        self.query_one("#card-plate", Input).focus()
+
+    # ------------------------------------------------------------------ inputs
+
+    @on(Input.Submitted, "#card-number")
+    def _card_number(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.card_uid = None
+        self.query_one("#card-plate", Input).focus()
+
+    @on(Input.Submitted, "#card-plate")
+    def _card_plate(self) -> None:
+        self.query_one("#card-pin", Input).focus()
+
+    @on(Input.Submitted, "#card-pin")
+    async def _card_pin(self) -> None:
+        number = self.query_one("#card-number", Input).value.strip() or None
+        plate = self.query_one("#card-plate", Input).value
+        pin_input = self.query_one("#card-pin", Input)
+        pin = pin_input.value
+        pin_input.value = ""  # never left on screen, even masked
+
+        async def check() -> None:
+            if number is None and self.card_uid is None:
+                raise InputError("input_empty")
+            view = await self.core.check_card(
+                self.lane_key, number=number, uid=None if number else self.card_uid, plate=plate, pin=pin
+            )
+            self.card_view_text = (
+                "[green]✓ "
+                + esc(t("card.accepted", self.lang, holder=view.holder, balance=format_yuan(view.balance_fen)))
+                + "[/]"
+            )
+
+        if not await self._run(check()):
+            pin_input.focus()
+
+    @on(Input.Submitted, "#vehicle-plate")
+    async def _vehicle(self, event: Input.Submitted) -> None:
+        async def check() -> None:
+            self.problems = await self.core.check_vehicle(self.lane_key, event.value)
+            if self.problems:
+                raise CoreRefused("cylinder_refused", problems="")
+
+        if not await self._run(check()):
+            self.render_state(focus=False)
+            self.set_focus(None)
+
+    @on(Input.Submitted, "#pressure")
+    async def _pressure(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+
+        async def record() -> None:
+            if not text:
+                await self.core.residual_from_dispenser(self.lane_key)
+            else:
+                await self.core.residual_typed(self.lane_key, parse_centi_input(text, maximum=10_000))
+
+        await self._run(record())
+
+    @on(Input.Submitted, "#preset")
+    async def _preset(self, event: Input.Submitted) -> None:
+        kind = self.preset_kind or PresetKind.AMOUNT
+
+        async def authorize() -> None:
+            value = parse_money_input(event.value) if kind is PresetKind.AMOUNT else parse_centi_input(event.value)
+            await self.core.authorize(self.lane_key, PresetChoice(kind, value))
+            self.preset_kind = None
+
+        await self._run(authorize())
+
+    @on(Input.Submitted, "#tendered")
+    async def _tendered(self, event: Input.Submitted) -> None:
+        async def settle() -> None:
+            tendered = parse_money_input(event.value)
+            fill = self.core._fill_for(self.lane_key)
+            if fill is not None and tendered < fill.amount_fen:
+                raise CoreRefused("tendered_too_little", due_fen=fill.amount_fen)
+            if self.pending_tender != tendered:
+                # First Enter: say the change aloud; the second Enter, after the counterfeit check, commits.
+                self.pending_tender = tendered
+                return
+            self.settle_result = await self.core.settle_cash(self.lane_key, tendered)
+            self.pending_tender = None
+
+        await self._run(settle())
+
+
+class SettleUnpaidScreen(Screen[None]):
+    """Settle an unpaid fill held against a nozzle (after a restart, or a driver who came back)."""
+
+    DEFAULT_CSS = """
+    #title { height: 1; background: $primary; padding: 0 1; }
+    #fill { padding: 1 2; height: auto; }
+    #unpaid-main Input { height: 3; }
+    #result { height: 1fr; padding: 0 2; }
+    #message { height: auto; padding: 0 1; }
+    """
+
+    def __init__(self, lane_key: tuple[int, int]) -> None:
+        super().__init__()
+        self.lane_key = lane_key
+        self.mode: str | None = None
+        self.result: SettleResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="title")
+        with Vertical(id="unpaid-main"):
+            yield Static("", id="fill")
+            yield Input(id="u-tendered", max_length=9, restrict=r"[0-9.]*")
+            yield Input(id="u-card", max_length=32, restrict=r"[0-9A-Za-z]*")
+            yield Input(id="u-pin", password=True, max_length=8, restrict=r"[0-9]*")
+            with VerticalScroll(id="result"):
+                yield Static("", id="result-text")
+            yield Static("", id="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.relabel()
+
+    def relabel(self) -> None:
+        app = app_of(self)
+        lang = app.language
+        d, n = self.lane_key
+        lane = app.core.lane(self.lane_key)
+        self.query_one("#title", Static).update(f"[b]{t('key.settle', lang)} — {t('lane.name', lang, d=d, n=n)}[/b]")
+        lines = []
+        for fill in lane.unpaid:
+            lines.append(
+                f"#{fill.transaction_number}  {format_centi(fill.quantity_centi)} {fill.unit} × "
+                f"¥{format_yuan(fill.unit_price_fen)} = [b]¥{format_yuan(fill.amount_fen)}[/b]"
+            )
+        if not lane.unpaid and self.result is None:
+            lines.append(t("err.fill_already_settled", lang))
+        self.query_one("#fill", Static).update("\n".join(lines))
+        self.query_one("#u-tendered", Input).placeholder = t("settle.tendered", lang)
+        self.query_one("#u-card", Input).placeholder = t("card.number", lang)
+        self.query_one("#u-pin", Input).placeholder = t("card.pin", lang)
+        self.query_one("#u-tendered", Input).display = self.mode == "cash"
+        self.query_one("#u-card", Input).display = self.mode == "card"
+        self.query_one("#u-pin", Input).display = self.mode == "card"
+        keys = [Key("escape", "back", "key.back")]
+        if self.mode is None and lane.unpaid:
+            keys = [
+                Key("c", "mode('cash')", "key.cash"),
+                Key("k", "mode('card')", "key.card"),
+                Key("f7", "clear", "key.override"),
+                *keys,
+            ]
+        apply_bindings(self, keys, lang)
+        self.refresh_bindings()
+
+    def show_message(self, text: str, ok: bool = False) -> None:
+        self.query_one("#message", Static).update(
+            ("[b green]✓ " if ok else "[b red]✗ ") + esc(text) + "[/]" if text else ""
+        )
+
+    def action_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.relabel()
+        self.query_one("#u-tendered" if mode == "cash" else "#u-card", Input).focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def _show_result(self, result: SettleResult) -> None:
+        self.result = result
+        self.mode = None
+        lang = app_of(self).language
+        lines = []
+        if result.change_fen is not None:
+            lines.append(
+                t(
+                    "phrase.settle_cash",
+                    "zh",
+                    tendered=format_yuan(result.tendered_fen or 0),
+                    change=format_yuan(result.change_fen),
+                )
+            )
+        if result.balance_fen is not None:
+            lines.append(t("phrase.settle_card", "zh", balance=format_yuan(result.balance_fen)))
+        lines.append(f"[b]{t('settle.receipt', lang)}[/b]")
+        lines += [esc(line) for line in result.receipt_lines]
+        self.query_one("#result-text", Static).update("\n".join(lines))
+        self.relabel()
+        self.set_focus(None)
+
+    @on(Input.Submitted, "#u-tendered")
+    async def _cash(self, event: Input.Submitted) -> None:
+        app = app_of(self)
+        try:
+            result = await app.core.settle_cash(self.lane_key, parse_money_input(event.value))
+        except (CoreRefused, InputError) as exc:
+            self.show_message(refusal_text(exc, app.language))
+            return
+        self.show_message("")
+        self._show_result(result)
+
+    @on(Input.Submitted, "#u-card")
+    def _to_pin(self) -> None:
+        self.query_one("#u-pin", Input).focus()
+
+    @on(Input.Submitted, "#u-pin")
+    async def _card(self) -> None:
+        app = app_of(self)
+        pin_input = self.query_one("#u-pin", Input)
+        pin, pin_input.value = pin_input.value, ""
+        try:
+            result = await app.core.settle_card(self.lane_key, self.query_one("#u-card", Input).value.strip(), pin)
+        except (CoreRefused, InputError) as exc:
+            self.show_message(refusal_text(exc, app.language))
+            return
+        self.show_message("")
+        self._show_result(result)
+
+    def action_clear(self) -> None:
+        app = app_of(self)
+
+        def done(result: tuple[str, str, str] | None) -> None:
+            if result is not None:
+                self.run_worker(self._clear(*result))
+
+        app.push_screen(ManagerAuthScreen(t("key.override", app.language)), done)
+
+    async def _clear(self, number: str, pin: str, reason: str) -> None:
+        app = app_of(self)
+        try:
+            await app.core.clear_unpaid(self.lane_key, number, pin, reason)
+        except CoreRefused as exc:
+            self.show_message(refusal_text(exc, app.language))
+            return
+        self.show_message(reason, ok=True)
+        self.relabel()
