@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -124,6 +125,92 @@ class Devices(_Strict):
     printer_encoding: str = "gb18030"
 
 
+def _percent_to_centi(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError('expected a percentage as quoted text, e.g. "1.0"')
+    try:
+        return parse_decimal_units(str(value), places=2, maximum=100_00)
+    except MoneyFormatError as exc:
+        raise ValueError(f'expected a percentage 0..100 with at most two decimals, e.g. "1.0" ({exc})') from exc
+
+
+CentiPercent = Annotated[int, BeforeValidator(_percent_to_centi)]
+
+
+class Unloading(_Strict):
+    """The unloading post (卸气柱) and its log: tolerances in 0.01 %, volumes in litres."""
+
+    declared_tolerance_percent: CentiPercent = 100  # received vs the delivery note: over this is flagged
+    stock_tolerance_percent: CentiPercent = 50  # book vs measured stock, as a share of throughput
+    default_water_volume_l: int = Field(default=18_000, gt=0, le=100_000)
+    post_address: int = Field(default=0, ge=0, le=247)  # bus address of the unloading post; 0: none
+    product: str = "CNG"
+
+
+_GAS_COMPONENTS = [
+    "methane",
+    "nitrogen",
+    "carbon_dioxide",
+    "ethane",
+    "propane",
+    "isobutane",
+    "n_butane",
+    "isopentane",
+    "n_pentane",
+    "hexane",
+    "heptane",
+    "octane",
+    "nonane",
+    "decane",
+    "hydrogen",
+    "oxygen",
+    "carbon_monoxide",
+    "water",
+    "hydrogen_sulfide",
+    "helium",
+    "argon",
+]
+
+
+def _default_composition() -> dict[str, str]:
+    # ISO 12213-2 Annex C test gas 1: a typical pipeline natural gas
+    return {
+        "methane": "0.9650",
+        "ethane": "0.0180",
+        "propane": "0.0045",
+        "isobutane": "0.0010",
+        "n_butane": "0.0010",
+        "isopentane": "0.0005",
+        "n_pentane": "0.0003",
+        "hexane": "0.0007",
+        "nitrogen": "0.0030",
+        "carbon_dioxide": "0.0060",
+    }
+
+
+class Gas(_Strict):
+    """Gas composition as mole fractions (quoted text) for the AGA8 DETAIL equation of state."""
+
+    composition: dict[str, str] = Field(default_factory=_default_composition)
+
+    @model_validator(mode="after")
+    def _fractions(self) -> Gas:
+        total = Decimal(0)
+        for name, text in self.composition.items():
+            if name not in _GAS_COMPONENTS:
+                raise ValueError(f"composition: unknown component {name!r}")
+            try:
+                value = Decimal(text)
+            except InvalidOperation as exc:
+                raise ValueError(f"composition.{name}: expected a mole fraction as quoted text") from exc
+            if not value.is_finite() or not 0 <= value <= 1:
+                raise ValueError(f"composition.{name}: a mole fraction is between 0 and 1")
+            total += value
+        if abs(total - 1) > Decimal("0.0001"):
+            raise ValueError(f"composition: mole fractions sum to {total}, not 1")
+        return self
+
+
 class Settings(_Strict):
     station: StationInfo
     products: list[Product] = Field(min_length=1)
@@ -133,6 +220,8 @@ class Settings(_Strict):
     timers: Timers
     nozzles: list[NozzleConfig] = Field(min_length=1)
     devices: Devices = Devices()
+    unloading: Unloading = Unloading()
+    gas: Gas = Gas()
     source: str = ""
 
     @model_validator(mode="after")

@@ -1,0 +1,3 @@
+"""The station's books. Feature table modules are imported here so Alembic and the tests see them."""
+
+from station.ledger import models_unloading as models_unloading
