@@ -12,8 +12,9 @@ import tomllib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from station.money import MoneyFormatError, parse_decimal_units, parse_yuan
 
@@ -65,6 +66,20 @@ class StationInfo(_Strict):
     code: str = Field(min_length=1, max_length=20)
     language: Literal["zh", "en"] = "zh"
     sale_unit: Literal["kg", "Nm3"] = "kg"
+    timezone: str = "Asia/Shanghai"  # receipts and reports show the station's local time
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Shanghai") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 class Product(_Strict):

@@ -273,6 +273,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "系统错误:{detail}。请重试;如仍失败请联系站长",
         "System error: {detail}. Retry; if it persists call the manager",
     ),
+    # --- checklist items, short
+    "item.passengers_out": ("人员已下车", "Passengers out"),
+    "item.engine_off": ("熄火、拉手刹", "Engine off, handbrake on"),
+    "item.no_phone_smoking": ("无烟火、无手机", "No smoking, no phone"),
+    "item.hood_open": ("引擎盖、后备箱已开", "Hood and boot open"),
+    "item.nozzle_connected": ("已连接加气枪", "Nozzle connected"),
+    "item.valves_open": ("两阀已打开", "Both valves open"),
+    "item.residual_pressure": ("查看余压", "Residual pressure read"),
+    "item.no_leak": ("无泄漏", "No leak"),
+    "item.cylinder_valve_closed": ("气瓶阀已关", "Cylinder valve closed"),
+    "item.nozzle_vented_removed": ("泄压后拔枪", "Vented, nozzle removed"),
     # --- cylinder problems
     "cyl.vehicle_unknown": ("车辆未登记气瓶", "vehicle has no registered cylinder"),
     "cyl.cylinder_unregistered": ("气瓶{serial}未登记", "cylinder {serial} unregistered"),

@@ -665,8 +665,11 @@ class StationCore:
                 lane.pressure = event.pressure
             if event.new is proto.NozzleState.FILLING and lane.sequence is not None:
                 lane.sequence.gas_flowing()
-            if event.new is proto.NozzleState.NOZZLE_LIFTED:
+            if event.new is proto.NozzleState.NOZZLE_LIFTED and event.old in (None, proto.NozzleState.IDLE):
+                # A new lift starts from zero; after a fill the last figures stay on show until the next one.
                 lane.quantity = lane.amount = lane.flow = 0
+            if event.new is proto.NozzleState.IDLE:
+                lane.alarm = ""
             self.emit(LaneChanged(lane.key))
         elif isinstance(event, FillProgress):
             lane = self.lanes.get((event.address, event.nozzle))

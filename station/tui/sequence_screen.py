@@ -258,9 +258,14 @@ class SequenceScreen(Screen[None]):
         current = self._current_item(seq)
         for item in items:
             mark = "[green]✓[/]" if item in done else ("[b]▶[/]" if item == current else "·")
-            label = t(f"do.{item}", lang).split("(")[0].split(";")[0].split(",")[0]
+            label = t(f"item.{item}", lang)
             out.append(f"{mark} {label}")
         return "   ".join(out) if len(items) <= 2 else "\n".join(out)
+
+    def _problem_text(self) -> str:
+        return "; ".join(
+            t("cyl." + p["code"], self.lang, serial=p.get("serial", ""), date=p.get("date", "")) for p in self.problems
+        )
 
     def _placeholders(self, seq: FuelingSequence) -> None:
         lang = self.lang
@@ -557,11 +562,12 @@ class SequenceScreen(Screen[None]):
         async def check() -> None:
             self.problems = await self.core.check_vehicle(self.lane_key, event.value)
             if self.problems:
-                raise CoreRefused("cylinder_refused", problems="")
+                raise CoreRefused("cylinder_refused", problems=self._problem_text())
 
         if not await self._run(check()):
+            # Refused: the problems stay listed, the plate stays editable, F7 asks a manager.
             self.render_state(focus=False)
-            self.set_focus(None)
+            self.query_one("#vehicle-plate", Input).focus()
 
     @on(Input.Submitted, "#pressure")
     async def _pressure(self, event: Input.Submitted) -> None:
