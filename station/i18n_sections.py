@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-SECTIONS: list[dict[str, tuple[str, str]]] = []
+from station.i18n_unloading import UNLOADING
+
+SECTIONS: list[dict[str, tuple[str, str]]] = [UNLOADING]

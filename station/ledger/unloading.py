@@ -706,7 +706,7 @@ class UnloadingLog:
     def stock_report(self, start: dt.datetime, end: dt.datetime) -> StockReport:
         """The gas stock over [start, end): opening + received − sold (± adjustments) vs the last measured figure."""
         if end <= start:
-            raise InvalidInput("period_invalid")
+            raise InvalidInput("unload_period_invalid")
         product = self.ledger.settings.unloading.product
         tolerance = self.ledger.settings.unloading.stock_tolerance_percent
         with self.ledger._sessions() as session:
@@ -774,7 +774,7 @@ class UnloadingLog:
         with self.ledger._sessions() as session:
             shift = session.get(Shift, shift_id)
             if shift is None:
-                raise NotFound("shift_unknown", shift=shift_id)
+                raise NotFound("unload_shift_unknown", shift=shift_id)
             start, closed = shift.opened_at, shift.closed_at
         end = closed or self.ledger.now()
         if end <= start:

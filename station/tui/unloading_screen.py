@@ -1,0 +1,648 @@
+"""The unloading log screen (卸气记录): a trailer's visit step by step, the search list, print and CSV export.
+
+One key per checklist step: Enter confirms the next step (▶), done steps show ✓ in green, pending ones ·.
+When the configured unloading post is on the dispenser bus, the trailer readings and the quantity come from
+it (start/stop and the post's record); otherwise the readings are typed and the quantity is computed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Static
+
+from station.devices.receipt import ReportLine, ShiftReport
+from station.i18n import Language, error_text, t
+from station.ledger.errors import LedgerError
+from station.ledger.unloading import (
+    INTERRUPT_REASONS,
+    Arrival,
+    Readings,
+    StockReport,
+    UnloadingLog,
+    UnloadingView,
+    checklist_position,
+)
+from station.money import MoneyFormatError, format_centi, parse_decimal_units
+from station.tui.common import InputError, Key, app_of, apply_bindings, esc, parse_centi_input, refusal_text
+
+T = TypeVar("T")
+
+ARRIVAL_INPUTS = ("trailer_plate", "tractor_plate", "driver", "supplier", "note_number", "declared", "water_volume")
+READING_INPUTS = ("trailer_p", "trailer_t", "storage_p", "storage_t")
+
+
+def parse_temperature(text: str) -> int:
+    """'15.0' or '-3.5' °C -> integer 0.1 °C."""
+    text = text.strip()
+    if not text:
+        raise InputError("input_empty")
+    negative = text.startswith("-")
+    try:
+        value = parse_decimal_units(text.lstrip("-"), places=1, maximum=1000)
+    except MoneyFormatError:
+        raise InputError("input_not_number") from None
+    return -value if negative else value
+
+
+def parse_pressure(text: str) -> int:
+    text = text.strip()
+    if not text:
+        raise InputError("input_empty")
+    try:
+        return parse_decimal_units(text, places=2, maximum=3500)
+    except MoneyFormatError:
+        raise InputError("input_not_number") from None
+
+
+def fmt_temp(value: int | None) -> str:
+    if value is None:
+        return "-"
+    sign = "-" if value < 0 else ""
+    return f"{sign}{abs(value) // 10}.{abs(value) % 10}"
+
+
+def fmt_centi(value: int | None) -> str:
+    return "-" if value is None else format_centi(value)
+
+
+def record_lines(view: UnloadingView, lang: Language) -> list[tuple[str, str]]:
+    """The unloading as label/value pairs: the printed record, the CSV and the detail view share them."""
+    r = view.readings
+    local = view.arrived_at.astimezone(dt.timezone(dt.timedelta(hours=8)))
+
+    def when(value: dt.datetime | None) -> str:
+        return "-" if value is None else value.astimezone(local.tzinfo).strftime("%Y-%m-%d %H:%M")
+
+    def amended(name: str, shown: str) -> str:
+        if name in view.original:
+            return f"{shown} ({t('unload.amended', lang)}; {t('unload.original', lang, value=view.original[name])})"
+        return shown
+
+    how = {"meter": t("unload.by_meter", lang), "computed": t("unload.by_computed", lang)}.get(view.measured_by, "")
+    lines = [
+        ("No.", str(view.id)),
+        (t("unload.trailer_plate", lang), amended("trailer_plate", view.trailer_plate)),
+        (t("unload.tractor_plate", lang), amended("tractor_plate", view.tractor_plate)),
+        (t("unload.driver", lang), amended("driver_name", view.driver_name)),
+        (t("unload.supplier", lang), amended("supplier", view.supplier)),
+        (t("unload.note_number", lang), amended("note_number", view.note_number)),
+        (t("unload.declared", lang), amended("declared_centi", fmt_centi(view.declared_centi))),
+        (t("unload.water_volume", lang), amended("water_volume_l", str(view.water_volume_l))),
+        (t("unload.step.arrived", lang), when(view.arrived_at)),
+        (t("unload.step.started", lang), when(view.started_at)),
+        (t("unload.step.ended", lang), when(view.ended_at)),
+        (t("unload.step.departed", lang), when(view.departed_at)),
+        (
+            t("unload.trailer_p", lang),
+            f"{fmt_centi(r['trailer_pressure_start_centi_mpa'])} → {fmt_centi(r['trailer_pressure_end_centi_mpa'])}",
+        ),
+        (
+            t("unload.trailer_t", lang),
+            f"{fmt_temp(r['trailer_temp_start_deci_c'])} → {fmt_temp(r['trailer_temp_end_deci_c'])}",
+        ),
+        (
+            t("unload.storage_p", lang),
+            f"{fmt_centi(r['storage_pressure_start_centi_mpa'])} → {fmt_centi(r['storage_pressure_end_centi_mpa'])}",
+        ),
+        (
+            t("unload.storage_t", lang),
+            f"{fmt_temp(r['storage_temp_start_deci_c'])} → {fmt_temp(r['storage_temp_end_deci_c'])}",
+        ),
+        (t("unload.received", lang), amended("received_centi", f"{fmt_centi(view.received_centi)} kg {how}")),
+        (
+            t("unload.difference", lang),
+            fmt_centi(view.difference_centi) + (f" {t('unload.flagged', lang)}" if view.flagged else ""),
+        ),
+        (t("unload.attendant", lang), view.attendant),
+        (t("unload.status", lang), t(f"unload.status.{view.status}", lang)),
+    ]
+    for e in view.events:
+        if e.kind in ("interrupted", "resumed"):
+            reason = t(f"unload.reason.{e.reason}", lang) if e.reason else ""
+            lines.append(
+                (t(f"unload.step.{e.kind}", lang), f"{when(e.at)} {reason} {e.detail.get('note', '')}".strip())
+            )
+    for a in view.amendments:
+        lines.append((t("unload.amended", lang), f"{a.field}: {a.old_value} → {a.new_value} ({a.reason}, {a.manager})"))
+    return lines
+
+
+def write_csv(views: list[UnloadingView], path: Path, lang: Language) -> Path:
+    """One row per unloading, the same columns as the printed record. UTF-8 with BOM for spreadsheets."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        if views:
+            base = record_lines(views[0], lang)
+            writer.writerow([label for label, _ in base[:20]])
+        for view in views:
+            writer.writerow([value for _, value in record_lines(view, lang)[:20]])
+    return path
+
+
+def stock_text(report: StockReport, day: dt.date, lang: Language) -> str:
+    lines = [
+        f"[b]{t('unload.stock_title', lang, day=day.isoformat())}[/b]",
+        t(
+            "unload.stock_line",
+            lang,
+            opening=format_centi(report.opening_centi),
+            received=format_centi(report.received_centi),
+            sold=format_centi(report.sold_centi),
+            adjust=format_centi(report.adjustments_centi),
+            book=format_centi(report.book_centi),
+        ),
+    ]
+    if report.measured_centi is None:
+        lines.append(t("unload.stock_unmeasured", lang))
+    else:
+        share = "-" if report.variance_share_bp is None else format_centi(report.variance_share_bp)
+        text = t(
+            "unload.stock_measured",
+            lang,
+            measured=format_centi(report.measured_centi),
+            variance=format_centi(report.variance_centi or 0),
+            share=share,
+            tolerance=format_centi(report.tolerance_bp),
+        )
+        lines.append(f"[red]✗ {text} {t('unload.flagged', lang)}[/]" if report.flagged else f"[green]✓ {text}[/]")
+    return "\n".join(lines)
+
+
+class ReasonScreen(ModalScreen[str | None]):
+    """Pick an interruption reason with a digit key."""
+
+    DEFAULT_CSS = """
+    ReasonScreen { align: center middle; }
+    #box { width: 44; height: auto; border: double $error; padding: 1 2; background: $panel; }
+    """
+
+    def compose(self) -> ComposeResult:
+        lang = app_of(self).language
+        lines = [f"[b]{t('unload.reason.title', lang)}[/b]", ""]
+        lines += [f" [b]{i}[/b]  {t('unload.reason.' + r, lang)}" for i, r in enumerate(INTERRUPT_REASONS, start=1)]
+        with Vertical(id="box"):
+            yield Static("\n".join(lines))
+
+    def on_mount(self) -> None:
+        keys = [Key(str(i), f"pick({i})", "unload.key.interrupt", show=False) for i in range(1, 5)]
+        apply_bindings(self, [*keys, Key("escape", "cancel", "key.back")], app_of(self).language)
+
+    def action_pick(self, i: int) -> None:
+        self.dismiss(INTERRUPT_REASONS[i - 1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class UnloadingScreen(Screen[None]):
+    """Fill in a trailer's unloading log step by step. ``UnloadingScreen(unloading_id=None)``: None starts a
+    new arrival (or continues the one still on the forecourt)."""
+
+    DEFAULT_CSS = """
+    UnloadingScreen { layout: vertical; }
+    #head { height: 1; background: $primary; color: $text; padding: 0 1; }
+    #body { height: 1fr; }
+    #checklist { width: 36; padding: 0 1; border-right: solid $primary; }
+    #form { width: 1fr; padding: 0 1; }
+    #form Input { height: 1; border: none; margin: 0; padding: 0 1; }
+    #source { height: 1; color: $text-muted; }
+    #msg { height: auto; min-height: 2; }
+    """
+
+    BINDING_KEYS: ClassVar[list[Key]] = [
+        Key("enter", "next", "unload.key.next"),
+        Key("f8", "interrupt", "unload.key.interrupt"),
+        Key("f3", "list", "unload.key.list"),
+        Key("f4", "print_record", "unload.key.print"),
+        Key("f5", "export", "unload.key.export"),
+        Key("f7", "stock", "unload.key.stock"),
+        Key("escape", "back", "key.back"),
+    ]
+
+    def __init__(self, unloading_id: int | None = None) -> None:
+        super().__init__()
+        self.unloading_id = unloading_id
+        self.view: UnloadingView | None = None
+        self._busy = False
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def lang(self) -> Language:
+        return app_of(self).language
+
+    @property
+    def unloads(self) -> UnloadingLog:
+        return UnloadingLog(app_of(self).core.ledger)
+
+    def post_address(self) -> int | None:
+        core = app_of(self).core
+        address = core.settings.unloading.post_address
+        if core.bus is not None and address and address in core.bus.addresses:
+            return address
+        return None
+
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def say(self, text: str, ok: bool = True) -> None:
+        colour, mark = ("green", "✓") if ok else ("red", "✗")
+        self.query_one("#msg", Static).update(f"[{colour}]{mark} {text}[/]")
+
+    def refuse(self, exc: Exception) -> None:
+        if isinstance(exc, LedgerError):
+            self.say(error_text(exc.code, self.lang, **exc.params), ok=False)
+        else:
+            self.say(refusal_text(exc, self.lang), ok=False)
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="head")
+        with Horizontal(id="body"):
+            yield Static("", id="checklist")
+            with Vertical(id="form"):
+                for name in ARRIVAL_INPUTS:
+                    yield Input(id=f"in-{name}", max_length=32)
+                yield Static("", id="source")
+                for name in READING_INPUTS:
+                    yield Input(id=f"in-{name}", max_length=8)
+                yield Static("", id="msg")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.relabel()
+        if self.unloading_id is None:
+            open_ones = await self._db(self.unloads.open_unloadings)
+            if open_ones:
+                self.unloading_id = open_ones[-1].id
+        if self.unloading_id is not None:
+            self.view = await self._db(self.unloads.get, self.unloading_id)
+        self.render_state()
+        self.query_one(f"#in-{ARRIVAL_INPUTS[0]}", Input).focus()
+
+    def relabel(self) -> None:
+        lang = self.lang
+        apply_bindings(self, self.BINDING_KEYS, lang)
+        labels = {
+            "trailer_plate": "unload.trailer_plate",
+            "tractor_plate": "unload.tractor_plate",
+            "driver": "unload.driver",
+            "supplier": "unload.supplier",
+            "note_number": "unload.note_number",
+            "declared": "unload.declared",
+            "water_volume": "unload.water_volume",
+            "trailer_p": "unload.trailer_p",
+            "trailer_t": "unload.trailer_t",
+            "storage_p": "unload.storage_p",
+            "storage_t": "unload.storage_t",
+        }
+        for name, key in labels.items():
+            self.query_one(f"#in-{name}", Input).placeholder = t(key, lang)
+        address = self.post_address()
+        self.query_one("#source", Static).update(
+            t("unload.readings_from_post", lang, address=address) if address else t("unload.readings_typed", lang)
+        )
+        self.render_state()
+
+    def render_state(self) -> None:
+        lang = self.lang
+        view = self.view
+        head = t("unload.title", lang)
+        if view is not None:
+            head += f" · {esc(view.trailer_plate)} · {t('unload.status.' + view.status, lang)}"
+        self.query_one("#head", Static).update(head)
+        lines: list[str] = []
+        if view is None:
+            lines.append(f"[b yellow]▶ {t('unload.step.arrived', lang)}[/]")
+            lines.append(t("unload.new", lang))
+        else:
+            for step, state in checklist_position(view):
+                label = t(f"unload.step.{step}", lang)
+                if state == "done":
+                    lines.append(f"[green]✓ {label}[/]")
+                elif state == "next":
+                    lines.append(f"[b yellow]▶ {label}[/]")
+                else:
+                    lines.append(f"[dim]· {label}[/]")
+            if view.interrupted:
+                last = next((e for e in reversed(view.events) if e.kind == "interrupted"), None)
+                reason = t(f"unload.reason.{last.reason}", lang) if last else ""
+                lines.append(f"[b red]‖ {t('unload.interrupted_now', lang, reason=reason)}[/]")
+            if view.received_centi is not None:
+                mark = f"[red]✗ {t('unload.flagged', lang)}[/]" if view.flagged else "[green]✓[/]"
+                lines.append(f"{t('unload.received', lang)} {format_centi(view.received_centi)} kg")
+                lines.append(f"{t('unload.difference', lang)} {fmt_centi(view.difference_centi)} {mark}")
+        self.query_one("#checklist", Static).update("\n".join(lines))
+        arrival_open = view is None
+        for name in ARRIVAL_INPUTS:
+            widget = self.query_one(f"#in-{name}", Input)
+            widget.disabled = not arrival_open
+            widget.display = arrival_open
+        readings_needed = view is not None and (view.next_step in ("started", "ended") or view.interrupted)
+        typed_trailer = self.post_address() is None
+        for name in READING_INPUTS:
+            widget = self.query_one(f"#in-{name}", Input)
+            show = readings_needed and (typed_trailer or name.startswith("storage"))
+            widget.display = show
+            widget.disabled = not show
+
+    # ------------------------------------------------------------------ input
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        inputs = [w for w in self.query(Input) if w.display and not w.disabled]
+        if event.input in inputs and event.input is not inputs[-1]:
+            inputs[inputs.index(event.input) + 1].focus()
+            return
+        self.action_next()
+
+    def _value(self, name: str) -> str:
+        return self.query_one(f"#in-{name}", Input).value
+
+    def _arrival(self) -> Arrival:
+        volume_text = self._value("water_volume").strip()
+        if volume_text and not volume_text.isdigit():
+            raise InputError("input_not_number")
+        return Arrival(
+            trailer_plate=self._value("trailer_plate"),
+            tractor_plate=self._value("tractor_plate"),
+            driver_name=self._value("driver"),
+            supplier=self._value("supplier"),
+            note_number=self._value("note_number"),
+            declared_centi=parse_centi_input(self._value("declared"), maximum=20_000_00),
+            water_volume_l=int(volume_text) if volume_text else None,
+        )
+
+    def _typed_readings(self, trailer: tuple[int, int] | None = None) -> Readings:
+        if trailer is None:
+            trailer = (parse_pressure(self._value("trailer_p")), parse_temperature(self._value("trailer_t")))
+        return Readings(
+            trailer_pressure_centi_mpa=trailer[0],
+            trailer_temp_deci_c=trailer[1],
+            storage_pressure_centi_mpa=parse_pressure(self._value("storage_p")),
+            storage_temp_deci_c=parse_temperature(self._value("storage_t")),
+        )
+
+    def _clear_readings(self) -> None:
+        for name in READING_INPUTS:
+            self.query_one(f"#in-{name}", Input).value = ""
+
+    # ------------------------------------------------------------------ actions
+
+    @work(exclusive=True, group="unload")
+    async def action_next(self) -> None:
+        core = app_of(self).core
+        actor = core.actor
+        if actor is None:
+            self.say(error_text("not_logged_in", self.lang), ok=False)
+            return
+        try:
+            if self.view is None:
+                self.unloading_id = await self._db(self.unloads.arrive, actor, self._arrival())
+                self.view = await self._db(self.unloads.get, self.unloading_id)
+            elif self.view.next_step == "started":
+                self.view = await self._start(actor)
+            elif self.view.next_step == "ended" or self.view.interrupted:
+                self.view = await self._end(actor)
+            elif self.view.next_step is not None:
+                self.view = await self._db(self.unloads.confirm, actor, self.view.id, self.view.next_step)
+            else:
+                self.say(t("unload.done_all", self.lang))
+                return
+        except (LedgerError, InputError) as exc:
+            self.refuse(exc)
+            return
+        except Exception as exc:  # a device fault must not take the screen down
+            self.say(error_text("unload_post_offline", self.lang, detail=type(exc).__name__), ok=False)
+            return
+        self.render_state()
+        done = self.view.last_step
+        self.say(t(f"unload.step.{done}", self.lang))
+        if self.view.status == "departed":
+            stock = await self._db(core.ledger.stock_centi, self.view.product_code)
+            self.say(f"{t('unload.done_all', self.lang)} · {t('unload.stock_now', self.lang, qty=format_centi(stock))}")
+        visible = [w for w in self.query(Input) if w.display and not w.disabled]
+        if visible:
+            visible[0].focus()
+
+    async def _start(self, actor: Any) -> UnloadingView:
+        assert self.view is not None
+        address = self.post_address()
+        bus = app_of(self).core.bus
+        if address is None or bus is None:
+            readings = self._typed_readings()
+            view = await self._db(self.unloads.start, actor, self.view.id, readings)
+        else:
+            status = await asyncio.wait_for(bus.read_unloading_status(address), 5)
+            readings = self._typed_readings((status.pressure, status.temperature))
+            number = await asyncio.wait_for(bus.start_unloading(address), 5)
+            try:
+                view = await self._db(self.unloads.start, actor, self.view.id, readings, number)
+            except LedgerError:
+                await asyncio.wait_for(bus.stop_unloading(address), 5)  # the log refused: the gas must not flow
+                raise
+        self._clear_readings()
+        return view
+
+    async def _end(self, actor: Any) -> UnloadingView:
+        assert self.view is not None
+        address = self.post_address()
+        bus = app_of(self).core.bus
+        if address is None or bus is None:
+            readings = self._typed_readings()
+            view = await self._db(self.unloads.end, actor, self.view.id, readings)
+        else:
+            storage = self._typed_readings((0, 0))  # checks the typed storage readings before the post stops
+            status = await asyncio.wait_for(bus.read_unloading_status(address), 5)
+            from station.devices.dispenser_protocol import UnloadState
+
+            number = status.record_number
+            if status.state is UnloadState.UNLOADING:
+                number = await asyncio.wait_for(bus.stop_unloading(address), 5)
+            record = await asyncio.wait_for(bus.read_unload_record(address, number), 5)
+            readings = Readings(
+                record.pressure_after,
+                record.temperature_after,
+                storage.storage_pressure_centi_mpa,
+                storage.storage_temp_deci_c,
+            )
+            view = await self._db(
+                self.unloads.end, actor, self.view.id, readings, meter_centi=record.quantity, meter_record=record.number
+            )
+            await asyncio.wait_for(bus.acknowledge(address, record.number), 5)
+        self._clear_readings()
+        return view
+
+    def action_interrupt(self) -> None:
+        view = self.view
+        actor = app_of(self).core.actor
+        if view is None or actor is None:
+            return
+        if view.interrupted:
+            self._resume()
+            return
+
+        def chosen(reason: str | None) -> None:
+            if reason is not None:
+                self._interrupt(reason)
+
+        self.app.push_screen(ReasonScreen(), chosen)
+
+    @work(exclusive=True, group="unload")
+    async def _interrupt(self, reason: str) -> None:
+        assert self.view is not None
+        actor = app_of(self).core.actor
+        try:
+            self.view = await self._db(self.unloads.interrupt, actor, self.view.id, reason)
+        except LedgerError as exc:
+            self.refuse(exc)
+            return
+        self.render_state()
+        self.say(t(f"unload.reason.{reason}", self.lang), ok=False)
+
+    @work(exclusive=True, group="unload")
+    async def _resume(self) -> None:
+        assert self.view is not None
+        actor = app_of(self).core.actor
+        try:
+            self.view = await self._db(self.unloads.resume, actor, self.view.id)
+        except LedgerError as exc:
+            self.refuse(exc)
+            return
+        self.render_state()
+        self.say(t("unload.step.resumed", self.lang))
+
+    @work(exclusive=True, group="unload-print")
+    async def action_print_record(self) -> None:
+        if self.view is None:
+            return
+        core = app_of(self).core
+        view = await self._db(self.unloads.get, self.view.id)
+        report = unloading_report(view, core.settings.station.name, core.settings.station.code, self.lang)
+        if core.print_queue is None:
+            return
+        outcome = await core.print_queue.submit_async(report, self.lang)
+        if outcome.printed:
+            self.say(t("unload.printed", self.lang))
+        else:
+            self.say(error_text("unload_post_offline", self.lang, detail=outcome.error or ""), ok=False)
+
+    @work(exclusive=True, group="unload-print")
+    async def action_export(self) -> None:
+        if self.view is None:
+            return
+        view = await self._db(self.unloads.get, self.view.id)
+        path = export_dir(self) / f"unloading-{view.id}.csv"
+        await self._db(write_csv, [view], path, self.lang)
+        self.say(t("unload.exported", self.lang, path=str(path)))
+
+    @work(exclusive=True, group="unload-print")
+    async def action_stock(self) -> None:
+        core = app_of(self).core
+        zone = getattr(core.settings.station, "zone", dt.timezone(dt.timedelta(hours=8)))
+        day = core.ledger.now().astimezone(zone).date()
+        report = await self._db(self.unloads.day_stock_report, day)
+        self.query_one("#msg", Static).update(stock_text(report, day, self.lang))
+
+    def action_list(self) -> None:
+        self.app.push_screen(UnloadingListScreen())
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def export_dir(node: Any) -> Path:
+    queue = app_of(node).core.print_queue
+    return (queue.spool_dir.parent if queue is not None else Path.cwd()) / "exports"
+
+
+def unloading_report(view: UnloadingView, station_name: str, station_code: str, lang: Language) -> ShiftReport:
+    """The printed unloading record, on the receipt printer's report layout."""
+    return ShiftReport(
+        station_name=station_name,
+        station_code=station_code,
+        title=t("unload.record_title", lang),
+        time=(view.ended_at or view.arrived_at).astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None),
+        lines=tuple(ReportLine(label, value) for label, value in record_lines(view, lang)),
+    )
+
+
+class UnloadingListScreen(Screen[None]):
+    """Search the log by trailer, supplier, note number or date; Enter searches, F5 exports what is shown."""
+
+    DEFAULT_CSS = """
+    #list-head { height: 1; background: $primary; padding: 0 1; }
+    #results { height: 1fr; padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.results: list[UnloadingView] = []
+
+    def compose(self) -> ComposeResult:
+        lang = app_of(self).language
+        yield Static(t("unload.list_title", lang), id="list-head")
+        yield Input(placeholder=t("unload.search", lang), id="query", max_length=32)
+        yield Static("", id="results")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        apply_bindings(
+            self,
+            [Key("f5", "export", "unload.key.export"), Key("escape", "back", "key.back")],
+            app_of(self).language,
+        )
+        self.query_one("#query", Input).focus()
+        self.search("")
+
+    @on(Input.Submitted)
+    def _go(self, event: Input.Submitted) -> None:
+        self.search(event.value)
+
+    @work(exclusive=True)
+    async def search(self, text: str) -> None:
+        log = UnloadingLog(app_of(self).core.ledger)
+        text = text.strip()
+        try:
+            day = dt.date.fromisoformat(text) if len(text) == 10 and text[4] == "-" else None
+        except ValueError:
+            day = None
+        if day is not None:
+            views = await asyncio.to_thread(log.search, day_from=day, day_to=day)
+        else:
+            views = await asyncio.to_thread(log.search, text=text)
+        self.results = views
+        lang = app_of(self).language
+        if not views:
+            self.query_one("#results", Static).update(t("unload.none_found", lang))
+            return
+        rows = []
+        for v in views[:18]:
+            when = v.arrived_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%m-%d %H:%M")
+            flag = "[red]✗[/]" if v.flagged else "[green]✓[/]" if v.received_centi is not None else "·"
+            rows.append(
+                f"{v.id:>4} {when} {esc(v.trailer_plate):<10} {esc(v.supplier)[:10]:<10} {esc(v.note_number)[:14]:<14}"
+                f" {fmt_centi(v.received_centi):>9} {flag} {t('unload.status.' + v.status, lang)}"
+            )
+        self.query_one("#results", Static).update("\n".join(rows))
+
+    @work(exclusive=True, group="export")
+    async def action_export(self) -> None:
+        path = export_dir(self) / f"unloadings-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
+        await asyncio.to_thread(write_csv, self.results, path, app_of(self).language)
+        self.notify(t("unload.exported", app_of(self).language, path=str(path)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
