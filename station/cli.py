@@ -30,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     ledger_cli.register(sub, _add_common)
 
+    from station.ledger import report_cli
+
+    report_cli.register(sub, _add_common)
+
     from station.devices import simcli
 
     simcli.register(sub)
