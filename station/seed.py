@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
-from station.ledger.errors import Refused
 from station.ledger.models import CardType, Role
 from station.ledger.services import Actor, Ledger
 
@@ -31,18 +29,28 @@ def seed_demo(ledger: Ledger, today: dt.date | None = None) -> Actor:
     ledger.create_attendant(manager, number=ATTENDANT[0], name=ATTENDANT[1], role=Role.ATTENDANT, pin=ATTENDANT[2])
     for number, uid, card_type, holder, plates, pin, recharge, level, limit in SAMPLE_CARDS:
         ledger.issue_card(
-            manager, number=number, uid=uid, card_type=card_type, holder=holder, pin=pin, plates=plates,
-            price_level=level, credit_limit_fen=limit, phone="13800000000",
+            manager,
+            number=number,
+            uid=uid,
+            card_type=card_type,
+            holder=holder,
+            pin=pin,
+            plates=plates,
+            price_level=level,
+            credit_limit_fen=limit,
+            phone="13800000000",
         )
         if recharge:
             ledger.recharge(manager, number, recharge)
     ledger.report_lost(manager, "88000003")
-    good = {"registration_no": "R-1", "next_inspection": today + dt.timedelta(days=200),
-            "design_life_end": today + dt.timedelta(days=3000)}
+    good = {
+        "registration_no": "R-1",
+        "next_inspection": today + dt.timedelta(days=200),
+        "design_life_end": today + dt.timedelta(days=3000),
+    }
     for plate in ("鲁E12345", "鲁E67890", "鲁E55555", "鲁E00001", "鲁E00002", "鲁E22222"):
         ledger.register_vehicle(manager, plate, "", [{"serial": f"CYL-{plate[-5:]}", **good}])
     overdue = {**good, "next_inspection": today - dt.timedelta(days=10)}
     ledger.register_vehicle(manager, "鲁E99999", "", [{"serial": "CYL-99999", **overdue}])
-    with contextlib.suppress(Refused):
-        ledger.open_shift(manager, 50000)
+    # No shift is opened here: the manager opens it at the desk, reading the dispensers' totalizers.
     return manager
