@@ -445,9 +445,11 @@ class UnloadingScreen(Screen[None]):
             readings = self._typed_readings()
             view = await self._db(self.unloads.start, actor, self.view.id, readings)
         else:
+            self._typed_readings((0, 0))  # the typed storage readings are checked before the post starts
+            number = await asyncio.wait_for(bus.start_unloading(address), 5)
+            # the post reads the trailer side once its inlet is open
             status = await asyncio.wait_for(bus.read_unloading_status(address), 5)
             readings = self._typed_readings((status.pressure, status.temperature))
-            number = await asyncio.wait_for(bus.start_unloading(address), 5)
             try:
                 view = await self._db(self.unloads.start, actor, self.view.id, readings, number)
             except LedgerError:
