@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from station.i18n_desk import DESK
 from station.i18n_unloading import UNLOADING
 
-SECTIONS: list[dict[str, tuple[str, str]]] = [UNLOADING]
+SECTIONS: list[dict[str, tuple[str, str]]] = [UNLOADING, DESK]

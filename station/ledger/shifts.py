@@ -58,7 +58,8 @@ from station.ledger.models import (
 from station.ledger.services import CASH_DRAWER, CASH_SAFE, Actor, Ledger, _check_amount, _EntryDraft
 from station.money import amount_for, round_half_up_div
 
-DENOMINATIONS_FEN: tuple[int, ...] = (10000, 5000, 2000, 1000, 500, 100, 50, 10)  # 100 元 … 1 角
+# 100 元 … 1 角, and the 5, 2 and 1 分 coins (still legal tender): a drawer with sales to the fen can balance.
+DENOMINATIONS_FEN: tuple[int, ...] = (10000, 5000, 2000, 1000, 500, 100, 50, 10, 5, 2, 1)
 STATION_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 CASH_OVER_SHORT = "expense:cash_over_short"
 MAX_TOTALIZER = 10**14
@@ -663,6 +664,32 @@ class ShiftDesk:
             )
             session.flush()
             return self._reconcile(session, shift)
+
+    def preview_close(self, closing_totalizers: Totalizers, cash_count: Mapping[int, int]) -> Reconciliation:
+        """The reconciliation the close would produce now, for the manager to read before confirming.
+
+        Changes nothing; the same checks as :meth:`close_shift` on the readings and the count.
+        """
+        readings = _check_totalizers(closing_totalizers)
+        counts = _check_cash_count(cash_count)
+        ledger = self.ledger
+        with ledger._sessions() as session:
+            shift_id = ledger._open_shift_id(session)
+            if shift_id is None:
+                raise Refused("no_open_shift")
+            shift = self._shift(session, shift_id)
+            opened = {
+                (t.dispenser, t.nozzle): t
+                for t in session.scalars(select(ShiftTotalizer).where(ShiftTotalizer.shift_id == shift_id))
+            }
+            _match_nozzles(readings, sorted(opened))
+            for key, (quantity, amount, _typed) in sorted(readings.items()):
+                row = opened[key]
+                if quantity < row.opening_quantity_centi:
+                    raise InvalidInput("totalizer_backwards", dispenser=key[0], nozzle=key[1], which="quantity")
+                if amount < row.opening_amount_fen:
+                    raise InvalidInput("totalizer_backwards", dispenser=key[0], nozzle=key[1], which="amount")
+            return self._reconcile(session, shift, closing=readings, counts=counts, end=ledger.now())
 
     def sign_off(self, manager: Actor, shift_id: int) -> Reconciliation:
         """Manager sign-off of a closed shift's reconciliation."""

@@ -147,7 +147,7 @@ def test_full_shift_every_figure(ledger: Ledger, clock: FakeClock) -> None:
         "1001 加气员",
     )
     assert (cash.other_fen, cash.expected_fen, cash.counted_fen, cash.over_short_fen) == (0, 153_340, 153_340, 0)
-    assert dict(cash.count) == {10000: 15, 5000: 0, 2000: 0, 1000: 3, 500: 0, 100: 3, 50: 0, 10: 4}
+    assert dict(cash.count) == {10000: 15, 5000: 0, 2000: 0, 1000: 3, 500: 0, 100: 3, 50: 0, 10: 4, 5: 0, 2: 0, 1: 0}
     assert ledger.drawer_cash() == 153_340  # the books' drawer equals the count handed over
 
     # Cards.
