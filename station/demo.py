@@ -36,20 +36,59 @@ def run_walkthrough(directory: Path, config: str | None = None) -> int:
     price = ledger.unit_price("CNG", card.price_level)
     now = ledger.now()
     qty = 1523  # 15.23 kg
-    fill = ledger.record_fill(FillRecord(1, 1, 1, "CNG", "kg", price, qty, amount_for(price, qty),
-                                         now - dt.timedelta(minutes=3), now, 300, 2000, 0, qty, "preset"),
-                              attendant=attendant, plate="鲁E12345", engine_off_to_flow_ms=21000)
+    fill = ledger.record_fill(
+        FillRecord(
+            1,
+            1,
+            1,
+            "CNG",
+            "kg",
+            price,
+            qty,
+            amount_for(price, qty),
+            now - dt.timedelta(minutes=3),
+            now,
+            300,
+            2000,
+            0,
+            qty,
+            "preset",
+        ),
+        attendant=attendant,
+        plate="鲁E12345",
+        engine_off_to_flow_ms=21000,
+    )
     print(f"fill 1/1 #1: {format_centi(qty)} kg × {format_yuan(price)} = {format_yuan(fill.amount_fen)} 元 (unpaid)")
     settled = ledger.settle_card(attendant, fill.id, card.number, hold_id=hold, fill_end_to_commit_ms=35000)
-    print(f"card sale settled: balance {format_yuan(settled.card.balance_fen)} 元"
-          + (" — 余额不多,请及时充值" if settled.low_balance else ""))
+    print(
+        f"card sale settled: balance {format_yuan(settled.card.balance_fen)} 元"
+        + (" — 余额不多,请及时充值" if settled.low_balance else "")
+    )
 
     qty2 = 847
-    fill2 = ledger.record_fill(FillRecord(2, 1, 1, "CNG", "kg", ledger.unit_price("CNG"), qty2,
-                                          amount_for(ledger.unit_price("CNG"), qty2), now, now, 500, 2000, 0, qty2))
+    fill2 = ledger.record_fill(
+        FillRecord(
+            2,
+            1,
+            1,
+            "CNG",
+            "kg",
+            ledger.unit_price("CNG"),
+            qty2,
+            amount_for(ledger.unit_price("CNG"), qty2),
+            now,
+            now,
+            500,
+            2000,
+            0,
+            qty2,
+        )
+    )
     cash = ledger.settle_cash(attendant, fill2.id, 5000, fill_end_to_commit_ms=41000)
-    print(f"cash sale: due {format_yuan(cash.due_fen)}, 收到您{format_yuan(cash.tendered_fen)}元,"
-          f"找您{format_yuan(cash.change_fen)}元,请拿好")
+    print(
+        f"cash sale: due {format_yuan(cash.due_fen)}, 收到您{format_yuan(cash.tendered_fen)}元,"
+        f"找您{format_yuan(cash.change_fen)}元,请拿好"
+    )
 
     print("\nbalances:")
     for number in ("88000001", "88000002", "88000003", "88000004"):

@@ -520,7 +520,7 @@ class StationCore:
             station_name=self.settings.station.name,
             station_code=self.settings.station.code,
             receipt_no=f"{receipt_no:08d}",
-            time=fill.settled_at or self.ledger.now(),
+            time=(fill.settled_at or self.ledger.now()).astimezone(self.settings.station.zone),
             attendant=self.actor.name if self.actor else "",
             dispenser=fill.dispenser,
             nozzle=fill.nozzle,

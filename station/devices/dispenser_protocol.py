@@ -410,18 +410,14 @@ class DeviceIdentity:
     sale_unit: SaleUnit
 
     def encode(self) -> bytes:
-        return _pack(
-            "<BBBBB", self.kind, self.protocol_major, self.protocol_minor, self.nozzle_count, self.sale_unit
-        )
+        return _pack("<BBBBB", self.kind, self.protocol_major, self.protocol_minor, self.nozzle_count, self.sale_unit)
 
     @classmethod
     def decode(cls, payload: bytes) -> Self:
         r = _Reader(payload, "identity")
         kind, major, minor, count, unit = r.take("<BBBBB")
         r.end()
-        return cls(
-            _enum(DeviceKind, kind, "identity"), major, minor, count, _enum(SaleUnit, unit, "identity")
-        )
+        return cls(_enum(DeviceKind, kind, "identity"), major, minor, count, _enum(SaleUnit, unit, "identity"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,9 +532,7 @@ class AuthorizeRequest:
         self.preset.validate()
         if self.unit_price <= 0:
             raise PayloadError("unit price must be above zero")
-        return _pack(
-            "<BBII", _nozzle(self.nozzle, "authorize"), self.preset.kind, self.preset.value, self.unit_price
-        )
+        return _pack("<BBII", _nozzle(self.nozzle, "authorize"), self.preset.kind, self.preset.value, self.unit_price)
 
     @classmethod
     def decode(cls, payload: bytes) -> Self:

@@ -317,9 +317,7 @@ class DispenserSimulator:
     # ------------------------------------------------------------------------------------ transport
 
     async def _open_tcp(self) -> None:
-        self._server = await asyncio.start_server(
-            self._bus_client, "127.0.0.1", self.tcp_port, reuse_address=True
-        )
+        self._server = await asyncio.start_server(self._bus_client, "127.0.0.1", self.tcp_port, reuse_address=True)
         self.tcp_port = self._server.sockets[0].getsockname()[1]
         self.url = f"socket://127.0.0.1:{self.tcp_port}"
 

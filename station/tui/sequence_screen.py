@@ -142,6 +142,8 @@ class SequenceScreen(Screen[None]):
         return []
 
     def render_state(self, focus: bool = False) -> None:
+        if not self.is_mounted:
+            return  # a lane event can arrive before the screen is composed; on_mount renders it then
         seq = self.seq
         app = app_of(self)
         lang = self.lang
@@ -174,7 +176,7 @@ class SequenceScreen(Screen[None]):
         item = self._current_item(seq)
         say, do = self._texts(seq, item, station)
         self.query_one("#say", Static).update(f"{t('say', lang)}: {say}")
-        self.query_one("#do", Static).update(f"[b]{t('do', lang)}:[/b] {do}")
+        self.query_one("#do", Static).update(f"[b]{t('do', lang)}:[/b]  {do}")
         self.query_one("#items", Static).update(self._items_text(seq))
 
         wanted = self._wanted_inputs(seq)
@@ -358,6 +360,8 @@ class SequenceScreen(Screen[None]):
         self.refresh_bindings()
 
     def tick(self) -> None:
+        if not self.is_mounted:
+            return
         seq = self.seq
         if seq is None:
             return

@@ -1,0 +1,158 @@
+"""Pictures of the attendant's screens, in both languages, at 80×24: fixed data, fixed clocks.
+
+The core runs without devices here (no simulator timing in a picture); lane states are set as the
+driver events would set them. Look at the SVGs in tests/tui/__snapshots__/ when they change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from station.config import load_settings
+from station.core.sequence import PaymentKind, PresetChoice, PresetKind
+from station.core.station import StationCore
+from station.devices import dispenser_protocol as proto
+from station.ledger.db import make_engine, upgrade
+from station.ledger.services import FillRecord, Ledger
+from station.money import amount_for
+from station.seed import seed_demo
+from station.tui.app import StationApp
+from station.tui.sequence_screen import SequenceScreen
+
+ROOT = Path(__file__).resolve().parents[2]
+T0 = dt.datetime(2026, 11, 21, 1, 30, tzinfo=dt.UTC)  # 09:30 at the station
+LANE = (1, 1)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.value = 1000.0
+
+    def __call__(self) -> float:
+        return self.value
+
+
+def make_core(tmp_path: Path) -> tuple[StationCore, Clock]:
+    url = f"sqlite:///{tmp_path / 'snap.db'}"
+    upgrade(url)
+    settings = load_settings(ROOT / "config" / "station.toml")
+    ledger = Ledger(make_engine(url), settings, b"s" * 32, clock=lambda: T0)
+    ledger.bootstrap()
+    seed_demo(ledger, today=T0.date())
+    clock = Clock()
+    core = StationCore(ledger, settings, monotonic=clock)
+    core.actor = ledger.authenticate("1001", "1234")
+    for key, lane in core.lanes.items():
+        lane.link_up = True
+        lane.state = proto.NozzleState.IDLE
+        lane.pressure = 0
+        del key
+    return core, clock
+
+
+def record(core: StationCore, number: int, quantity: int, nozzle: int = 1) -> int:
+    fill = core.ledger.record_fill(FillRecord(
+        dispenser=1, nozzle=nozzle, transaction_number=number, product_code="CNG", unit="kg", unit_price_fen=450,
+        quantity_centi=quantity, dispenser_amount_fen=amount_for(450, quantity), started_at=T0 - dt.timedelta(minutes=2),
+        ended_at=T0, pressure_before_centi_mpa=300, pressure_after_centi_mpa=1980,
+        totalizer_before_centi=0, totalizer_after_centi=quantity,
+    ), attendant=core.actor)
+    return fill.id
+
+
+async def walk(core: StationCore, clock: Clock, until_step: str) -> None:
+    """Take lane 1/1 through the sequence without a dispenser, as far as ``until_step``."""
+    await core.start_sequence(LANE)
+    await core.confirm_arrival(LANE)
+    await core.confirm_safety_item(LANE)
+    await core.confirm_safety_item(LANE)  # engine off: the 30 s timer starts now
+    clock.value += 12
+    if until_step == "safety":
+        return
+    await core.confirm_safety_item(LANE)
+    await core.confirm_safety_item(LANE)
+    await core.choose_payment(LANE, PaymentKind.CASH)
+    await core.check_vehicle(LANE, "鲁E22222")
+    await core.confirm_connect_item(LANE)
+    await core.confirm_connect_item(LANE)
+    await core.residual_typed(LANE, 300)
+    await core.confirm_connect_item(LANE)
+    if until_step == "authorize":
+        return
+    seq = core.lane(LANE).sequence
+    assert seq is not None
+    seq.authorized(PresetChoice(PresetKind.AMOUNT, 5000), 450, None, 0)
+    clock.value += 9
+    seq.gas_flowing()
+    lane = core.lane(LANE)
+    lane.state, lane.quantity, lane.amount, lane.pressure = proto.NozzleState.FILLING, 734, 3303, 1420
+    if until_step == "filling":
+        clock.value += 20
+        return
+    fill_id = record(core, 1, 1111)
+    lane.state, lane.quantity, lane.amount, lane.pressure = proto.NozzleState.FINISHED, 1111, 5000, 1980
+    await core._reload_unpaid(lane)
+    seq.fill_ended(fill_id, "preset_reached")
+    clock.value += 25
+    await core.confirm_disconnect_item(LANE)
+    await core.confirm_disconnect_item(LANE)
+    if until_step == "settle":
+        return
+    await core.settle_cash(LANE, 10000)
+
+
+def shoot(snap_compare: Callable[..., bool], core: StationCore, lang: str, before: Callable[..., Any]) -> bool:
+    app = StationApp(core, language=lang)  # type: ignore[arg-type]
+    return snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_overview(snap_compare: Callable[..., bool], tmp_path: Path, lang: str) -> None:
+    core, clock = make_core(tmp_path)
+
+    async def before(pilot: Any) -> None:
+        await walk(core, clock, "filling")
+        record(core, 7, 2000, nozzle=2)
+        await core._reload_unpaid(core.lane((1, 2)))
+        core.lane((2, 2)).link_up = False
+        core.lane((2, 2)).state = proto.NozzleState.OFFLINE
+        await pilot.pause()
+
+    assert shoot(snap_compare, core, lang, before)
+
+
+@pytest.mark.parametrize(("step", "lang"), [("safety", "zh"), ("safety", "en"), ("authorize", "zh"),
+                                            ("filling", "en"), ("settle", "zh"), ("settle", "en"), ("farewell", "zh")])
+def test_sequence(snap_compare: Callable[..., bool], tmp_path: Path, step: str, lang: str) -> None:
+    core, clock = make_core(tmp_path)
+
+    async def before(pilot: Any) -> None:
+        await walk(core, clock, step)
+        screen = SequenceScreen(LANE)
+        await pilot.app.push_screen(screen)
+        if step == "settle":
+            await pilot.press(*"100")
+            await pilot.press("enter")  # the change shown, waiting for the counterfeit check
+            for _ in range(100):
+                if screen.pending_tender == 10000 and not screen.busy:
+                    break
+                await pilot.pause(0.02)
+        if step == "farewell":
+            from station.core.station import SettleResult
+
+            fill = core.ledger.fill(core.lane(LANE).sequence.fill_id)  # type: ignore[union-attr, arg-type]
+            from station.devices.receipt import CashPayment
+
+            receipt = core._receipt(fill, 1, CashPayment(10000, 5000))
+            from station.devices.receipt import render
+
+            screen.settle_result = SettleResult(fill, render(receipt, "zh"), None, change_fen=5000, tendered_fen=10000)
+            screen.render_state()
+        await pilot.pause()
+
+    assert shoot(snap_compare, core, lang, before)
