@@ -113,7 +113,10 @@ DESK: dict[str, tuple[str, str]] = {
     "desk.rec.signed": ("已审核 {by} {at}", "signed off by {by} {at}"),
     "desk.rec.unsigned": ("待审核", "not signed off"),
     "desk.rec.opened": ("接班 {at} {by}", "Opened {at} by {by}"),
-    "desk.rec.closed_at": ("交班 {at} {by}", "Closed {at} by {by}"),
+    "desk.rec.period": (
+        "接班 {opened} {by} → 交班 {closed} {closer}",
+        "Opened {opened} {by} → closed {closed} {closer}",
+    ),
     "desk.rec.attendants": ("加气员: {names}", "Attendants: {names}"),
     "desk.rec.totals": ("加气 {fills} 笔,{qty} {unit},销售额 ¥{sales}", "{fills} fills, {qty} {unit}, sales ¥{sales}"),
     "desk.rec.problems": ("需核查: {problems}", "To check: {problems}"),

@@ -730,9 +730,16 @@ def reconciliation_lines(rec: Reconciliation, lang: Language, unit: str = "kg") 
         else (f"{mark(False, warn=True)} {t('desk.rec.unsigned', lang)}" if rec.status == "closed" else "")
     )
     out.append(f"[b]{t('desk.rec.heading', lang, shift=rec.shift_id)}[/b]  {state}  {signed}".rstrip())
-    out.append(t("desk.rec.opened", lang, at=local(rec.opened_at), by=esc(rec.opened_by)))
+    opened = local(rec.opened_at)
     if rec.closed_at:
-        out.append(t("desk.rec.closed_at", lang, at=local(rec.closed_at), by=esc(rec.closed_by)))
+        closed = local(rec.closed_at)
+        if closed[:10] == opened[:10]:
+            closed = closed[11:]
+        out.append(
+            t("desk.rec.period", lang, opened=opened, by=esc(rec.opened_by), closed=closed, closer=esc(rec.closed_by))
+        )
+    else:
+        out.append(t("desk.rec.opened", lang, at=opened, by=esc(rec.opened_by)))
     out.append(
         t(
             "desk.rec.attendants",
@@ -763,7 +770,7 @@ def reconciliation_lines(rec: Reconciliation, lang: Language, unit: str = "kg") 
 
     # ---- nozzles
     out.append(head("desk.rec.nozzles", tol=qty(rec.tolerance_centi), unit=unit))
-    widths = (6, 12, 12, 9, 4, 9, 9, 9)
+    widths = (5, 11, 11, 9, 6, 10, 9, 9)
     cols = [
         "desk.col.nozzle",
         "desk.col.open",
@@ -774,29 +781,29 @@ def reconciliation_lines(rec: Reconciliation, lang: Language, unit: str = "kg") 
         "desk.col.variance",
         "desk.col.amount_var",
     ]
-    out.append(
-        "[b]"
-        + "".join(pad(t(c, lang), w, right=i > 0) for i, (c, w) in enumerate(zip(cols, widths, strict=True)))
-        + "[/b]"
-    )
+    header = [pad(t(c, lang), w, right=i > 0) for i, (c, w) in enumerate(zip(cols, widths, strict=True))]
+    header[1] += " "  # over the typed marks
+    header[2] += " "
+    out.append("[b]" + "".join(header) + "[/b]")
+
+    def variance(value: int | None) -> str:
+        return "—" if value is None else ("+" if value > 0 else "") + format_centi(value)
+
     for n in rec.nozzles:
         cells = [
             f"{n.dispenser}/{n.nozzle}",
-            qty(n.opening_quantity_centi) + ("*" if n.opening_typed else ""),
-            qty(n.closing_quantity_centi) + ("*" if n.closing_typed else ""),
+            qty(n.opening_quantity_centi),
+            qty(n.closing_quantity_centi),
             qty(n.delta_quantity_centi),
             str(n.fill_count),
             qty(n.fills_quantity_centi),
-            signed_yuan(n.variance_quantity_centi).replace("—", "—"),
+            variance(n.variance_quantity_centi),
             signed_yuan(n.variance_amount_fen),
         ]
-        cells[6] = (
-            "—"
-            if n.variance_quantity_centi is None
-            else ("+" if n.variance_quantity_centi > 0 else "") + qty(n.variance_quantity_centi)
-        )
-        line = "".join(pad(c, w, right=i > 0) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
-        out.append(f"{line} {mark(not n.flagged)}")
+        padded = [pad(c, w, right=i > 0) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+        padded[1] += "*" if n.opening_typed else " "
+        padded[2] += "*" if n.closing_typed else " "
+        out.append(f"{''.join(padded)} {mark(not n.flagged)}")
     if any(n.opening_typed or n.closing_typed for n in rec.nozzles):
         out.append(f"  * {t('desk.rec.typed', lang)}")
 
