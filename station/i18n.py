@@ -34,6 +34,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "key.lane": ("选枪", "Nozzle"),
     "key.to_cash": ("改用现金", "Pay cash instead"),
     "key.read_gauge": ("读加气机", "Read dispenser"),
+    "key.unloading": ("卸气", "Unloading"),
+    "key.cards": ("卡务", "Cards"),
+    "key.desk": ("站长", "Manager"),
     # --- login
     "login.title": ("加气员登录", "Attendant login"),
     "login.number": ("工号", "Staff number"),

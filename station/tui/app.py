@@ -363,6 +363,7 @@ class OverviewScreen(Screen[None]):
             Key("down", "move(2)", "key.lane", show=False),
             Key("enter", "open_lane", "key.start"),
             Key("s", "settle", "key.settle"),
+            Key("f6", "app.unloading", "key.unloading"),
             Key("ctrl+l", "logout", "key.logout"),
         ]
         apply_bindings(self, keys, lang)
@@ -512,6 +513,16 @@ class StationApp(App[None]):
             await self.core.emergency_stop(None)
         except CoreRefused as exc:
             self.notify(refusal_text(exc, self.language), severity="error")
+
+    def _logged_in_screen(self) -> bool:
+        return not (self.core.actor is None or isinstance(self.screen, LoginScreen | ModalScreen))
+
+    def action_unloading(self) -> None:
+        """The tube-trailer unloading log (卸气记录)."""
+        from station.tui.unloading_screen import UnloadingScreen
+
+        if self._logged_in_screen() and not isinstance(self.screen, UnloadingScreen):
+            self.push_screen(UnloadingScreen())
 
     def action_sim_panel(self) -> None:
         if self.sim is not None and not isinstance(self.screen, SimPanelScreen):
