@@ -271,6 +271,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err.input_empty": ("请输入内容", "Please type a value"),
     "err.input_not_number": ("请输入数字,最多两位小数", "Type a number with at most two decimals"),
     "err.input_too_long": ("输入过长", "Too long"),
+    "err.too_many_decimals": ("最多两位小数", "At most two decimals"),
     "err.not_logged_in": ("请先登录", "Log in first"),
     "err.unexpected": (
         "系统错误:{detail}。请重试;如仍失败请联系站长",

@@ -13,6 +13,9 @@ from station.core.station import CoreRefused
 from station.i18n import Language, error_text, t
 from station.money import MoneyFormatError, parse_decimal_units, parse_yuan
 
+# No single sale, tender or recharge at a forecourt kiosk reaches 100,000 yuan.
+MAX_TYPED_FEN = 10_000_000
+
 if TYPE_CHECKING:
     from station.tui.app import StationApp
 
@@ -48,17 +51,25 @@ class InputError(Exception):
 
 
 def parse_money_input(text: str) -> int:
+    """Yuan typed by a person → fen, with a specific refusal for each way it can be wrong."""
     text = text.strip()
     if not text:
         raise InputError("input_empty")
     if len(text) > 12:
         raise InputError("input_too_long")
-    try:
-        return parse_yuan(text)
-    except MoneyFormatError:
-        if text.startswith("-"):
-            raise InputError("amount_not_positive") from None
-        raise InputError("input_not_number") from None
+    if text.startswith("-"):
+        raise InputError("amount_not_positive")
+    whole, _, decimals = text.partition(".")
+    if not whole.isdigit() or (decimals and not decimals.isdigit()) or text.count(".") > 1:
+        raise InputError("input_not_number")
+    if len(decimals) > 2:
+        raise InputError("too_many_decimals")
+    fen = parse_yuan(text, allow_zero=True, maximum=10**12)
+    if fen == 0:
+        raise InputError("amount_not_positive")
+    if fen > MAX_TYPED_FEN:
+        raise InputError("amount_too_large")
+    return fen
 
 
 def parse_centi_input(text: str, maximum: int = 10**7) -> int:

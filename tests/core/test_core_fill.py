@@ -36,9 +36,20 @@ async def walk_to_authorize(rig: SimulatedForecourt, payment: PaymentKind) -> No
     await core.confirm_connect_item(LANE)
 
 
+class StepClock:
+    def __init__(self) -> None:
+        self.now = 500.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 async def test_cash_fill_end_to_end(forecourt: SimulatedForecourt) -> None:
     rig, core = forecourt, forecourt.core
+    clock = StepClock()
+    core.monotonic = clock  # the timers run on this clock; the simulators on their own
     await walk_to_authorize(rig, PaymentKind.CASH)
+    clock.now += 12  # 12 s after engine-off the dispenser is authorized and gas flows
     price = await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 3000))
     assert price == 450
     seq = core.lane(LANE).sequence
@@ -52,6 +63,7 @@ async def test_cash_fill_end_to_end(forecourt: SimulatedForecourt) -> None:
     await core.confirm_disconnect_item(LANE)
     await core.confirm_disconnect_item(LANE)
     rig.hang(*LANE)
+    clock.now += 33  # paid 33 s after the fill ended
     result = await core.settle_cash(LANE, 5000)
     assert result.change_fen == 5000 - fill.amount_fen
     assert result.print_outcome is not None and result.print_outcome.printed
@@ -59,8 +71,8 @@ async def test_cash_fill_end_to_end(forecourt: SimulatedForecourt) -> None:
     assert "请走好,欢迎再次光临" in text
     await core.farewell(LANE)
     stored = core.ledger.fill(fill.id)
-    assert stored.status is FillStatus.PAID and stored.engine_off_to_flow_ms is not None
-    assert stored.fill_end_to_commit_ms is not None
+    assert stored.status is FillStatus.PAID
+    assert (stored.engine_off_to_flow_ms, stored.fill_end_to_commit_ms) == (12_000, 33_000)
     steps = [s for s, *_ in core.ledger.sequence_steps(seq.sequence_id)]
     assert steps[0] == "arrival" and "farewell" in steps and "filling" in steps
     assert check_ledger(core.ledger.engine).ok
