@@ -56,12 +56,25 @@ def make_core(tmp_path: Path) -> tuple[StationCore, Clock]:
 
 
 def record(core: StationCore, number: int, quantity: int, nozzle: int = 1) -> int:
-    fill = core.ledger.record_fill(FillRecord(
-        dispenser=1, nozzle=nozzle, transaction_number=number, product_code="CNG", unit="kg", unit_price_fen=450,
-        quantity_centi=quantity, dispenser_amount_fen=amount_for(450, quantity), started_at=T0 - dt.timedelta(minutes=2),
-        ended_at=T0, pressure_before_centi_mpa=300, pressure_after_centi_mpa=1980,
-        totalizer_before_centi=0, totalizer_after_centi=quantity,
-    ), attendant=core.actor)
+    fill = core.ledger.record_fill(
+        FillRecord(
+            dispenser=1,
+            nozzle=nozzle,
+            transaction_number=number,
+            product_code="CNG",
+            unit="kg",
+            unit_price_fen=450,
+            quantity_centi=quantity,
+            dispenser_amount_fen=amount_for(450, quantity),
+            started_at=T0 - dt.timedelta(minutes=2),
+            ended_at=T0,
+            pressure_before_centi_mpa=300,
+            pressure_after_centi_mpa=1980,
+            totalizer_before_centi=0,
+            totalizer_after_centi=quantity,
+        ),
+        attendant=core.actor,
+    )
     return fill.id
 
 
@@ -126,8 +139,18 @@ def test_overview(snap_compare: Callable[..., bool], tmp_path: Path, lang: str) 
     assert shoot(snap_compare, core, lang, before)
 
 
-@pytest.mark.parametrize(("step", "lang"), [("safety", "zh"), ("safety", "en"), ("authorize", "zh"),
-                                            ("filling", "en"), ("settle", "zh"), ("settle", "en"), ("farewell", "zh")])
+@pytest.mark.parametrize(
+    ("step", "lang"),
+    [
+        ("safety", "zh"),
+        ("safety", "en"),
+        ("authorize", "zh"),
+        ("filling", "en"),
+        ("settle", "zh"),
+        ("settle", "en"),
+        ("farewell", "zh"),
+    ],
+)
 def test_sequence(snap_compare: Callable[..., bool], tmp_path: Path, step: str, lang: str) -> None:
     core, clock = make_core(tmp_path)
 
