@@ -34,6 +34,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
     add_common(p)
     p.set_defaults(handler=_audit_verify)
 
+    run = sub.add_parser("run", help="the attendant terminal with the devices named in the configuration")
+    add_common(run)
+    run.add_argument("--spool", type=Path, default=None, help="print queue directory (default: beside the database)")
+    run.set_defaults(handler=_run)
+
     demo = sub.add_parser("demo", help="the demo: the terminal UI on simulated devices and sample data")
     add_common(demo)
     demo.add_argument("--walkthrough", action="store_true", help="print a ledger walkthrough instead of the UI")
@@ -93,6 +98,21 @@ def _audit_verify(args: argparse.Namespace) -> int:
     where = f"event {report.first_broken_id}" if report.first_broken_id else "the end of the chain"
     print(f"audit chain BROKEN at {where}: {report.problem}")
     return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    import importlib
+
+    import platformdirs
+
+    spool = args.spool or Path(platformdirs.user_data_dir("cng-station", appauthor=False)) / "spool"
+    try:
+        runner = importlib.import_module("station.tui.run")
+        result: int = runner.main(args.db, args.config, spool)
+        return result
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
 
 
 def _demo(args: argparse.Namespace) -> int:

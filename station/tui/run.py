@@ -1,0 +1,45 @@
+"""``station run``: the terminal at a real station, with the devices named in config/station.toml."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from station.core.station import StationCore
+from station.devices.dispenser_bus import DispenserBus
+from station.devices.pn532_reader import PN532Reader
+from station.devices.printer import PrinterConfig, PrintQueue, printer_from_config
+from station.runtime import StationRuntime, open_station
+from station.tui.app import StationApp
+
+
+def build_core(db: str | None, config: str | None, spool: Path) -> tuple[StationRuntime, StationCore]:
+    """The core wired to the configured ports: dispensers, card reader and printer (each may be absent)."""
+    runtime = open_station(db, config)
+    devices = runtime.settings.devices
+    addresses = sorted({n.dispenser for n in runtime.settings.nozzles})
+    bus = (
+        DispenserBus(devices.dispenser_port, addresses, baudrate=devices.dispenser_baud)
+        if devices.dispenser_port
+        else None
+    )
+    reader = PN532Reader(devices.reader_port) if devices.reader_port else None
+    queue = None
+    if devices.printer != "none":
+        queue = PrintQueue(spool, printer_from_config(PrinterConfig.from_devices(devices)))
+    return runtime, StationCore(runtime.ledger, runtime.settings, bus=bus, reader=reader, print_queue=queue)
+
+
+async def run_station(db: str | None, config: str | None, spool: Path) -> int:
+    runtime, core = build_core(db, config, spool)
+    await core.start()
+    try:
+        await StationApp(core).run_async()
+    finally:
+        await core.stop()
+        runtime.close()
+    return 0
+
+
+def main(db: str | None, config: str | None, spool: Path) -> int:
+    return asyncio.run(run_station(db, config, spool))
