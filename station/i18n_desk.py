@@ -39,7 +39,7 @@ DESK: dict[str, tuple[str, str]] = {
     "desk.key.sign_off": ("审核签字", "Sign off"),
     "desk.key.confirm_close": ("确认交班", "Confirm close"),
     "desk.key.edit": ("返回修改", "Back to edit"),
-    "desk.key.day_close": ("日结", "Close day"),
+    "desk.key.day_close": ("日结关账", "Close day"),
     "desk.why.open": ("开班需要站长", "Opening a shift needs a manager"),
     "desk.why.close": ("交班需要站长", "Closing a shift needs a manager"),
     "desk.why.prices": ("调价需要站长", "Changing a price needs a manager"),
@@ -212,10 +212,10 @@ DESK: dict[str, tuple[str, str]] = {
     # --- reports
     "desk.reports.title": ("报表", "Reports"),
     "desk.report.shift": ("班次", "Shift"),
-    "desk.report.day": ("日结", "Day"),
+    "desk.report.day": ("日报", "Day"),
     "desk.report.attendants": ("加气员", "Attendants"),
     "desk.report.unpaid": ("未付", "Unpaid"),
-    "desk.report.overrides": ("放行冲正", "Overrides"),
+    "desk.report.overrides": ("放行", "Overrides"),
     # --- refusals of the shift services and the desk
     "err.attendants_required": ("请输入至少一名加气员工号", "Name at least one attendant"),
     "err.shift_already_open": ("已有当班班次,请先交班", "A shift is already open: close it first"),

@@ -36,11 +36,12 @@ DESK_CSS = """
 .desk-body { height: 1fr; padding: 0 1; }
 .desk-message { height: auto; max-height: 4; padding: 0 1; }
 .form-row { height: 1; margin: 0; }
-.form-label { width: 28; height: 1; }
+.form-label { width: 31; height: 1; }
 .form-row Input { width: 1fr; height: 1; border: none; padding: 0 1; background: $boost; }
-.form-row Input:focus { background: $accent 35%; }
+.form-row Input:focus { border: none; background: $accent 35%; }
 .form-row .hint { width: auto; height: 1; color: $text-muted; padding: 0 1; }
 .form-head { height: 1; margin-top: 1; text-style: bold; color: $accent; }
+.form-gap { margin-bottom: 1; }
 """
 
 
@@ -1095,7 +1096,7 @@ class PriceScreen(DeskScreen):
         with_product = core.settings.products[0].code
         yield from self.compose_title()
         with VerticalScroll(classes="desk-body"):
-            yield Static("", id="current")
+            yield Static("", id="current", classes="form-gap")
             yield self.field("desk.product", "product", value=with_product, max_length=16)
             yield self.field("desk.level", "level", value="0", max_length=3, restrict=r"[0-9]*")
             yield self.field("desk.new_price", "price", placeholder="4.80", max_length=8)

@@ -381,3 +381,30 @@ def test_bad_input_refused_and_nothing_changed(ledger: Ledger, clock: FakeClock)
     assert err.params["which"] == "amount"
     desk.close_shift(manager, closing(), {})
     assert ledger.current_shift() is None
+
+
+def test_preview_close_changes_nothing_and_fen_coins_balance_the_drawer(ledger: Ledger, clock: FakeClock) -> None:
+    """A cash sale to the fen (15.23 kg × 4.50 = 68.54) counted exactly with 2 and 1 fen coins."""
+    manager, a = staff(ledger)
+    desk = ShiftDesk(ledger)
+    refused(ledger, Refused, "no_open_shift", lambda: desk.preview_close(closing(), {}))
+    desk.open_shift(manager, [a], 10_000, OPENING)
+    f1 = ledger.record_fill(record(1, 1523, dispenser=1, nozzle=1), attendant=a)
+    ledger.settle_cash(a, f1.id, 10_000)
+    expected = 10_000 + 6854
+    count = {10000: 1, 5000: 1, 1000: 1, 500: 1, 100: 3, 50: 1, 2: 2}
+    assert sum(d * n for d, n in count.items()) == expected
+    before = fingerprint(ledger.engine)
+    preview = desk.preview_close(closing(n1_1=(1523, 6854)), count)
+    assert fingerprint(ledger.engine) == before, "a preview changed the database"
+    assert preview.status == "open" and preview.cash.expected_fen == preview.cash.counted_fen == expected
+    assert preview.cash.over_short_fen == 0 and not preview.needs_note
+    assert dict(preview.cash.count)[2] == 2 and dict(preview.cash.count)[1] == 0
+    refused(
+        ledger,
+        InvalidInput,
+        "totalizer_backwards",
+        lambda: desk.preview_close(closing(n1_1=(-1, 0)), count),
+    )
+    rec = desk.close_shift(manager, closing(n1_1=(1523, 6854)), count)
+    assert rec.cash.over_short_fen == 0 and rec.problems == ()

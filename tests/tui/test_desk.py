@@ -287,6 +287,11 @@ async def test_manager_only_actions_refused_for_an_attendant(forecourt: Simulate
             await type_and_enter(pilot, "试试")
             await until(lambda: app.screen is desk and "只有站长可以操作" in text_of(app, "#desk-message"))
             assert desk.manager is None
+        await pilot.press("f2")  # the desk follows the language switch
+        await until(lambda: "Open a shift" in text_of(app, "#desk-menu"))
+        assert "Manager's desk" in text_of(app, "#desk-title") and "Cash in the drawer" in text_of(app, "#desk-status")
+        await pilot.press("f2")
+        await until(lambda: "开班" in text_of(app, "#desk-menu"))
         # an attendant may still drop cash
         drawer = ledger.drawer_cash()
         await pilot.press("d")
