@@ -24,7 +24,7 @@ test: lint
 	$(BIN)/pytest -n auto -q
 
 fuzz: $(STAMP)
-	HYPOTHESIS_PROFILE=long $(BIN)/pytest -q -m "not postgres" tests -k "fuzz or stateful or parser"
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest -q -p no:xdist --hypothesis-show-statistics tests/devices/test_dispenser_protocol.py tests/devices/test_pn532_protocol.py tests/devices/test_receipt.py tests/test_money.py tests/ledger/test_stateful.py
 
 bench: $(STAMP)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
