@@ -312,6 +312,8 @@ class SequenceScreen(Screen[None]):
                 )
                 + "[/b]"
             )
+        if seq.hold_fen and seq.step in (Step.FILLING, Step.DISCONNECT, Step.SETTLE):
+            parts.append(t("card.held", lang, amount=format_yuan(seq.hold_fen)))
         if seq.residual_centi_mpa is not None and seq.step in (Step.CONNECT, Step.AUTHORIZE):
             parts.append(f"{t('pressure.label', lang)}: {format_centi(seq.residual_centi_mpa)}")
         if self.settle_result is not None:
@@ -354,7 +356,7 @@ class SequenceScreen(Screen[None]):
                 Key("q", "preset('quantity')", "key.quantity"),
                 Key("u", "preset('fill_up')", "key.fillup"),
             ]
-        if step not in (Step.DISCONNECT, Step.SETTLE, Step.FAREWELL, Step.ABORTED, Step.DONE):
+        if step not in (Step.FILLING, Step.DISCONNECT, Step.SETTLE, Step.FAREWELL, Step.ABORTED, Step.DONE):
             keys.append(Key("f8", "abort", "key.abort"))
         apply_bindings(self, keys, self.lang)
         self.refresh_bindings()
@@ -458,6 +460,7 @@ class SequenceScreen(Screen[None]):
 
     async def _settle_card(self) -> None:
         self.settle_result = await self.core.settle_card(self.lane_key)
+        self.card_view_text = ""  # the balance before the sale would mislead now
 
     async def action_pay(self, kind: str) -> None:
         await self._run(self.core.choose_payment(self.lane_key, PaymentKind(kind)))
@@ -609,6 +612,7 @@ class SequenceScreen(Screen[None]):
                 return
             self.settle_result = await self.core.settle_cash(self.lane_key, tendered)
             self.pending_tender = None
+            self.card_view_text = ""
 
         await self._run(settle())
 
