@@ -110,3 +110,32 @@ async def test_nozzle_with_unpaid_fill_is_not_authorized_again(forecourt: Simula
         assert exc.code == "nozzle_has_unpaid"
     else:
         raise AssertionError("a nozzle with an unpaid fill was started again")
+
+
+async def test_card_preset_over_the_balance_is_refused_before_the_dispenser(forecourt: SimulatedForecourt) -> None:
+    rig, core = forecourt, forecourt.core
+    await core.login("1001", "1234")
+    await core.start_sequence(LANE)
+    await core.confirm_arrival(LANE)
+    for _ in range(4):
+        await core.confirm_safety_item(LANE)
+    await core.choose_payment(LANE, PaymentKind.CARD)
+    await core.check_card(LANE, number="88000002", uid=None, plate="鲁E67890", pin="654321")  # 80.00 yuan
+    await core.check_vehicle(LANE, "")
+    rig.lift(*LANE)
+    await until(lambda: core.lane(LANE).state is NozzleState.NOZZLE_LIFTED)
+    await core.confirm_connect_item(LANE)
+    await core.confirm_connect_item(LANE)
+    await core.residual_from_dispenser(LANE)
+    await core.confirm_connect_item(LANE)
+    try:
+        await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 10_000))
+    except CoreRefused as exc:
+        assert exc.code == "balance_insufficient"
+    else:
+        raise AssertionError("a preset over the balance was authorized")
+    card = core.ledger.card(number="88000002")
+    assert (card.balance_fen, card.held_fen) == (8000, 0)
+    assert rig.dispensers.state_of(*LANE) is NozzleState.NOZZLE_LIFTED  # never authorized
+    await core.authorize(LANE, PresetChoice(PresetKind.FILL_UP))  # fill-up: held up to what the card has
+    assert core.ledger.card(number="88000002").held_fen == 8000
