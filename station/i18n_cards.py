@@ -5,7 +5,7 @@ from __future__ import annotations
 CARDS: dict[str, tuple[str, str]] = {
     "cards.title": ("加气卡业务", "Card services"),
     "cards.lookup": ("卡号", "Card no."),
-    "cards.lookup_hint": ("刷卡或输入卡号后回车 · F 查卡", "Present a card or type its number, Enter · F find"),
+    "cards.lookup_hint": ("刷卡或输入卡号后回车 · F 查卡", "Present a card, or type it + Enter"),
     "cards.none": (
         "尚未选卡。\n在读卡器上刷卡,\n或输入卡号后回车。",
         "No card yet.\nPresent a card on the reader\nor type its number and Enter.",
@@ -59,8 +59,8 @@ CARDS: dict[str, tuple[str, str]] = {
     "cards.form.statement": ("余额与对账单", "Balance and statement"),
     "cards.f.amount": ("充值金额 (元)", "Amount (yuan)"),
     "cards.f.adjust": ("调整金额 (元,±)", "Amount (yuan, ±)"),
-    "cards.f.cause": ("原因 1客户 2卡坏", "Cause 1 cust 2 fault"),
-    "cards.f.type": ("类型 1储值2记账3内部4员工", "Type 1sv 2acct 3int 4staff"),
+    "cards.f.cause": ("原因 (1/2)", "Cause (1/2)"),
+    "cards.f.type": ("类型 (1-4)", "Type (1-4)"),
     "cards.f.number": ("新卡号", "New card no."),
     "cards.f.uid": ("卡UID (刷卡)", "UID (present)"),
     "cards.f.holder": ("持卡人", "Holder"),
@@ -90,8 +90,9 @@ CARDS: dict[str, tuple[str, str]] = {
         "Close {card} and refund ¥{refund} cash\nEnter, then a manager approves · Esc cancels",
     ),
     "cards.replace_help": (
-        "客户遗失或损坏:收工本费 ¥{fee}\n卡本身故障:不收费\n余额转入新卡;旧卡注销。\n在读卡器上刷新卡填入UID",
-        "Customer lost/broke it: fee ¥{fee}\nThe card failed: no fee\n"
+        "原因 1:客户遗失或损坏,收工本费 ¥{fee}\n原因 2:卡本身故障,不收费\n"
+        "余额转入新卡,旧卡注销。\n在读卡器上刷新卡,自动填入UID",
+        "Cause 1: the customer lost or broke it,\n  fee ¥{fee}\nCause 2: the card failed, no fee\n"
         "The balance moves to the new card.\nPresent the new card for its UID",
     ),
     "cards.adjust_help": (
@@ -99,9 +100,10 @@ CARDS: dict[str, tuple[str, str]] = {
         "Positive credits, negative debits (-20)\nOver ¥{limit} a second manager approves",
     ),
     "cards.issue_help": (
-        "储值卡加气员可开;记账、内部、员工卡需站长。\n记账卡填信用额度。在读卡器上刷新卡填入UID",
-        "Attendants open stored-value cards;\naccount, internal, staff cards need\n"
-        "a manager. Present the new card for its UID",
+        "类型:1储值 2记账 3内部 4员工\n储值卡加气员可开;其他需站长授权。\n"
+        "记账卡需填信用额度。\n在读卡器上刷新卡,自动填入UID",
+        "Type: 1 stored value, 2 account,\n  3 internal, 4 staff\nAttendants open stored-value cards;\n"
+        "the others need a manager.\nPresent the new card for its UID",
     ),
     "cards.pin_help": (
         "新密码4-8位数字,输入两次;\n锁定的卡同时解锁。站长授权",

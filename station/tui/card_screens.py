@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -104,7 +105,7 @@ class CardServicesScreen(Screen[None]):
     CardServicesScreen #form-title { height: 1; text-style: bold; }
     CardServicesScreen .row { height: 1; }
     CardServicesScreen .row .label { width: 16; }
-    CardServicesScreen .row Input { width: 1fr; }
+    CardServicesScreen .row Input { width: 1fr; background: $boost; }
     CardServicesScreen #info { height: 1fr; }
     CardServicesScreen #cards-message { height: auto; min-height: 1; padding: 0 1; }
     """
@@ -167,14 +168,14 @@ class CardServicesScreen(Screen[None]):
         for field_id, key in FIELDS.items():
             self.query_one(f"#label-{field_id}", Static).update(t(key, lang))
         keys = [
-            Key("r", "recharge", "cards.key.recharge"),
-            Key("b", "statement", "cards.key.statement"),
-            Key("l", "lost", "cards.key.lost"),
-            Key("n", "issue", "cards.key.issue"),
-            Key("p", "pin", "cards.key.pin"),
-            Key("x", "replace", "cards.key.replace"),
-            Key("z", "close_card", "cards.key.close"),
-            Key("j", "adjust", "cards.key.adjust"),
+            Key("r", "recharge", "cards.key.recharge", show=False),
+            Key("b", "statement", "cards.key.statement", show=False),
+            Key("l", "lost", "cards.key.lost", show=False),
+            Key("n", "issue", "cards.key.issue", show=False),
+            Key("p", "pin", "cards.key.pin", show=False),
+            Key("x", "replace", "cards.key.replace", show=False),
+            Key("z", "close_card", "cards.key.close", show=False),
+            Key("j", "adjust", "cards.key.adjust", show=False),
             Key("f", "find", "cards.key.find", show=False),
             Key("enter", "confirm", "key.confirm", show=False),
             Key("escape", "back", "key.back"),
@@ -227,7 +228,8 @@ class CardServicesScreen(Screen[None]):
             rows.append((t("cards.limit", lang), "—"))
         pin_tries = app_of(self).core.settings.thresholds.pin_tries
         rows.append((t("cards.pin_fails", lang), f"{card.failed_pin_count}/{pin_tries}"))
-        return "\n".join(f"{label}  {value}" for label, value in rows)
+        width = max(cell_len(label) for label, _ in rows)
+        return "\n".join(f"{label}{' ' * (width - cell_len(label))}  {value}" for label, value in rows)
 
     def _form_title(self) -> str:
         lang = self.lang
