@@ -363,8 +363,9 @@ class OverviewScreen(Screen[None]):
             Key("down", "move(2)", "key.lane", show=False),
             Key("enter", "open_lane", "key.start"),
             Key("s", "settle", "key.settle"),
+            Key("f3", "app.cards", "key.cards"),
             Key("f6", "app.unloading", "key.unloading"),
-            Key("ctrl+l", "logout", "key.logout"),
+            Key("ctrl+l", "logout", "key.logout", show=False),
         ]
         apply_bindings(self, keys, lang)
         self.refresh_bindings()
@@ -439,7 +440,7 @@ class StationApp(App[None]):
         keys = [
             Key("f2", "toggle_language", "key.lang", priority=True),
             Key("f9", "emergency_stop", "key.estop", priority=True),
-            Key("ctrl+q", "quit", "key.quit", priority=True),
+            Key("ctrl+q", "quit", "key.quit", show=False, priority=True),
         ]
         if self.sim is not None:
             keys.append(Key("f12", "sim_panel", "key.sim", priority=True))
@@ -523,6 +524,13 @@ class StationApp(App[None]):
 
         if self._logged_in_screen() and not isinstance(self.screen, UnloadingScreen):
             self.push_screen(UnloadingScreen())
+
+    def action_cards(self) -> None:
+        """Card services (卡务): recharge, balance, lost, replace, PIN, close."""
+        from station.tui.card_screens import CardServicesScreen
+
+        if self._logged_in_screen() and not isinstance(self.screen, CardServicesScreen):
+            self.push_screen(CardServicesScreen())
 
     def action_sim_panel(self) -> None:
         if self.sim is not None and not isinstance(self.screen, SimPanelScreen):
