@@ -162,7 +162,8 @@ class Unloading(_Strict):
     product: str = "CNG"
 
 
-_GAS_COMPONENTS = [
+# The 21 components of AGA8 DETAIL / GERG-2008 (pyaga8.Composition attribute names).
+GAS_COMPONENTS: tuple[str, ...] = (
     "methane",
     "nitrogen",
     "carbon_dioxide",
@@ -184,7 +185,7 @@ _GAS_COMPONENTS = [
     "hydrogen_sulfide",
     "helium",
     "argon",
-]
+)
 
 
 def _default_composition() -> dict[str, str]:
@@ -212,7 +213,7 @@ class Gas(_Strict):
     def _fractions(self) -> Gas:
         total = Decimal(0)
         for name, text in self.composition.items():
-            if name not in _GAS_COMPONENTS:
+            if name not in GAS_COMPONENTS:
                 raise ValueError(f"composition: unknown component {name!r}")
             try:
                 value = Decimal(text)

@@ -18,30 +18,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pyaga8
 
+from station.config import GAS_COMPONENTS
+
 # The 21 components of AGA8 DETAIL / GERG-2008, by their pyaga8.Composition attribute names.
-COMPONENTS: tuple[str, ...] = (
-    "methane",
-    "nitrogen",
-    "carbon_dioxide",
-    "ethane",
-    "propane",
-    "isobutane",
-    "n_butane",
-    "isopentane",
-    "n_pentane",
-    "hexane",
-    "heptane",
-    "octane",
-    "nonane",
-    "decane",
-    "hydrogen",
-    "oxygen",
-    "carbon_monoxide",
-    "water",
-    "hydrogen_sulfide",
-    "helium",
-    "argon",
-)
+COMPONENTS: tuple[str, ...] = GAS_COMPONENTS
 
 ATMOSPHERE_KPA = 101.325  # standard atmosphere, added to gauge readings
 KELVIN_OFFSET = 273.15
