@@ -746,6 +746,7 @@ class StationCore:
                 attendant=self.actor if in_fill else None,
                 plate=seq.plate if in_fill and seq else "",
                 engine_off_to_flow_ms=engine_ms,
+                card_number=seq.card_number if in_fill and seq else None,
             )
         except Exception:
             log.exception("could not record transaction %s/%s/%s", event.address, txn.nozzle, txn.number)

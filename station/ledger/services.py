@@ -953,8 +953,12 @@ class Ledger:
         attendant: Actor | None = None,
         plate: str = "",
         engine_off_to_flow_ms: int | None = None,
+        card_number: str | None = None,
     ) -> FillView:
-        """Record a completed dispenser transaction as an unpaid fill. Idempotent on its key."""
+        """Record a completed dispenser transaction as an unpaid fill. Idempotent on its key.
+
+        ``card_number``: the card the driver chose to pay with, so the card cannot be closed under it.
+        """
         if record.quantity_centi < 0 or record.quantity_centi > MAX_QUANTITY_CENTI:
             raise InvalidInput("quantity_invalid")
         if record.unit_price_fen <= 0 or record.dispenser_amount_fen < 0 or record.dispenser_amount_fen > MAX_FEN:
@@ -972,6 +976,7 @@ class Ledger:
                     return self._fill_view(session, existing, created=False)
                 if session.get(Product, record.product_code) is None:
                     raise NotFound("product_unknown", product=record.product_code)
+                card_id = self._card(session, number=card_number).id if card_number else None
                 mismatch = abs(amount - record.dispenser_amount_fen) > self.settings.thresholds.amount_mismatch_fen
                 fill = Fill(
                     dispenser=record.dispenser,
@@ -993,6 +998,7 @@ class Ledger:
                     stop_reason=record.stop_reason,
                     status=FillStatus.UNPAID if amount else FillStatus.PAID,
                     plate=normalise_plate(plate),
+                    card_id=card_id,
                     attendant_id=attendant.id if attendant else None,
                     shift_id=self._open_shift_id(session),
                     engine_off_to_flow_ms=engine_off_to_flow_ms,

@@ -338,3 +338,12 @@ def test_audit_chain_detects_tampering(ledger: Ledger) -> None:
         report = audit.verify(s)
     assert not report.ok and report.first_broken_id == 2
     assert not check_ledger(ledger.engine).ok
+
+
+def test_card_with_an_unpaid_fill_cannot_be_closed(ledger: Ledger) -> None:
+    manager, attendant = staff(ledger)
+    number = card(ledger, manager)
+    fill = ledger.record_fill(record(1, 1000), attendant=attendant, card_number=number)
+    assert_refused_unchanged(ledger, Refused, "card_has_unpaid_fill", lambda: ledger.close_card(manager, number, "x"))
+    ledger.settle_card(attendant, fill.id, number)
+    assert ledger.close_card(manager, number, "moving away") == 50_000 - 4500
