@@ -364,6 +364,7 @@ class OverviewScreen(Screen[None]):
             Key("enter", "open_lane", "key.start"),
             Key("s", "settle", "key.settle"),
             Key("f3", "app.cards", "key.cards"),
+            Key("f4", "app.desk", "key.desk"),
             Key("f6", "app.unloading", "key.unloading"),
             Key("ctrl+l", "logout", "key.logout", show=False),
         ]
@@ -531,6 +532,13 @@ class StationApp(App[None]):
 
         if self._logged_in_screen() and not isinstance(self.screen, CardServicesScreen):
             self.push_screen(CardServicesScreen())
+
+    def action_desk(self) -> None:
+        """The manager's desk: shifts, cash drops, reconciliation, prices, reports."""
+        from station.tui.desk_screens import DeskScreen, ManagerDeskScreen
+
+        if self._logged_in_screen() and not isinstance(self.screen, DeskScreen):
+            self.push_screen(ManagerDeskScreen())
 
     def action_sim_panel(self) -> None:
         if self.sim is not None and not isinstance(self.screen, SimPanelScreen):
