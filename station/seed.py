@@ -52,5 +52,9 @@ def seed_demo(ledger: Ledger, today: dt.date | None = None) -> Actor:
         ledger.register_vehicle(manager, plate, "", [{"serial": f"CYL-{plate[-5:]}", **good}])
     overdue = {**good, "next_inspection": today - dt.timedelta(days=10)}
     ledger.register_vehicle(manager, "鲁E99999", "", [{"serial": "CYL-99999", **overdue}])
+    # The cards were loaded before today: their cash is already in the safe, the drawer starts empty.
+    drawer = ledger.drawer_cash()
+    if drawer:
+        ledger.cash_drop(manager, drawer)
     # No shift is opened here: the manager opens it at the desk, reading the dispensers' totalizers.
     return manager
