@@ -292,7 +292,9 @@ async def test_manager_only_actions_refused_for_an_attendant(forecourt: Simulate
         assert "Manager's desk" in text_of(app, "#desk-title") and "Cash in the drawer" in text_of(app, "#desk-status")
         await pilot.press("f2")
         await until(lambda: "开班" in text_of(app, "#desk-menu"))
-        # an attendant may still drop cash
+        # an attendant may still drop cash (a cash recharge puts some in the drawer first)
+        assert core.actor is not None
+        ledger.recharge(core.actor, "88000002", 20_000)
         drawer = ledger.drawer_cash()
         await pilot.press("d")
         await until(lambda: isinstance(app.screen, CashDropScreen))
@@ -363,6 +365,39 @@ async def test_offline_dispenser_typed_and_price_unconfirmed(forecourt: Simulate
         push = text_of(app, "#push")
         assert "✓ Dispenser 1 confirmed" in push and "✗ Dispenser 2 not confirmed: Dispenser offline" in push
         assert "did not confirm" in text_of(app, "#desk-message")
+
+        # close with ¥100 too many in the drawer and no note: refused, explained, then closed with a note
+        await pilot.press("escape")
+        await until(lambda: app.screen is desk)
+        await pilot.press("c")
+        await until(lambda: isinstance(app.screen, CloseShiftScreen) and "did not answer" in text_of(app, "#reading"))
+        close_screen = app.screen
+        await type_and_enter(pilot, "1")  # one ¥100 note
+        for _ in DENOMINATIONS_FEN[1:]:
+            await pilot.press("enter")
+        await type_and_enter(pilot, "")  # no note
+        for value in ("1234.56", "5555.52", "10", "45"):  # dispenser 2 still silent: typed
+            await type_and_enter(pilot, value)
+        await until(lambda: isinstance(app.screen, ReconciliationScreen))
+        assert "a manager's note is required" in text_of(app, "#preview-banner")
+        assert "cash over" in text_of(app, "#preview-banner")
+        await pilot.press("enter")  # confirm anyway: the service refuses
+        await until(lambda: app.screen is close_screen and "note is required" in text_of(app, "#desk-message"))
+        assert ledger.current_shift() is not None
+        assert app.screen.focused is app.screen.query_one("#note", Input)
+        await pilot.press(*"found in the safe bag")
+        for _ in range(5):  # the note, then the four typed totalizers already filled in
+            await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, ReconciliationScreen))
+        assert "Enter closes the shift" in text_of(app, "#preview-banner")
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, ReconciliationScreen) and not app.screen.preview)
+        closed = app.screen
+        assert isinstance(closed, ReconciliationScreen)
+        assert closed.rec.cash.over_short_fen == 10_000 and closed.rec.note == "found in the safe bag"
+        assert all(n.closing_typed == (n.dispenser == 2) for n in closed.rec.nozzles)
+        assert "Variance note: found in the safe bag" in text_of(app, "#rec")
+    assert ledger.current_shift() is None
     rig.dispensers.dispensers[2] = silent
     assert ledger.unit_price("CNG", 0) == 460  # recorded and audited all the same
 
