@@ -8,6 +8,7 @@ one field per line: Enter moves to the next field, Enter on the last one goes on
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -28,6 +29,8 @@ from station.ledger.services import Actor
 from station.ledger.shifts import DENOMINATIONS_FEN, STATION_TZ, DrawerStatus, Reconciliation
 from station.money import MoneyFormatError, format_centi, format_yuan, parse_decimal_units, parse_yuan
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, refusal_text
+
+log = logging.getLogger(__name__)
 
 MAX_TOTALIZER_INPUT = 10**13
 
@@ -225,6 +228,9 @@ class DeskScreen(Screen[Any]):
         self.query_one("#desk-message", Static).update(f"[b {colour}]{symbol} {esc(text)}[/]" if text else "")
 
     def refuse(self, exc: Exception) -> None:
+        """A refusal explained in the user's language; anything unexpected logged and shown, never a traceback."""
+        if not isinstance(exc, CoreRefused | InputError):
+            log.exception("desk action failed", exc_info=exc)
         if isinstance(exc, CoreRefused) and exc.code == "variance_needs_note":
             problems = exc.params.get("problems") or []
             self.show(t("desk.needs_note", self.lang, problems=problem_names(problems, self.lang)))
@@ -251,7 +257,7 @@ class DeskScreen(Screen[Any]):
             number, pin, _reason = result
             try:
                 actor = await core.manager(number, pin)
-            except CoreRefused as exc:
+            except Exception as exc:
                 self.refuse(exc)
                 return
             self.manager = actor
@@ -324,7 +330,7 @@ class ManagerDeskScreen(DeskScreen):
         try:
             shift = await self.desk.current_shift()
             drawer = await self.desk.drawer_status()
-        except CoreRefused as exc:
+        except Exception as exc:
             self.refuse(exc)
             return
         lines = [t("desk.shift_open", lang, shift=shift) if shift else t("desk.no_shift", lang)]
@@ -361,7 +367,12 @@ class ManagerDeskScreen(DeskScreen):
 
     def action_close_shift(self) -> None:
         async def go(manager: Actor) -> None:
-            if await self.desk.current_shift() is None:
+            try:
+                shift = await self.desk.current_shift()
+            except Exception as exc:
+                self.refuse(exc)
+                return
+            if shift is None:
                 self.show(t("err.no_open_shift", self.lang))
                 return
             self.app.push_screen(CloseShiftScreen(manager, export_dir=self.export_dir))
@@ -372,7 +383,7 @@ class ManagerDeskScreen(DeskScreen):
         async def go(manager: Actor) -> None:
             try:
                 rec = await self.desk.reconciliation()
-            except CoreRefused as exc:
+            except Exception as exc:
                 self.refuse(exc)
                 return
             self.app.push_screen(ReconciliationScreen(rec, manager=manager, export_dir=self.export_dir))
@@ -519,7 +530,7 @@ class OpenShiftScreen(DeskScreen):
                 raise
             totalizers = self.form.values()
             shift = await self.desk.open_shift(self.manager, numbers, float_fen, totalizers)
-        except (InputError, CoreRefused) as exc:
+        except Exception as exc:
             self.refuse(exc)
             return
         self.app.notify(t("desk.opened", self.lang, shift=shift))
@@ -550,7 +561,7 @@ class CashDropScreen(DeskScreen):
     async def load(self) -> None:
         try:
             status = await self.desk.drawer_status()
-        except CoreRefused as exc:
+        except Exception as exc:
             self.refuse(exc)
             return
         self.render_status(status)
@@ -572,7 +583,7 @@ class CashDropScreen(DeskScreen):
             if actor is None:
                 raise CoreRefused("not_logged_in")
             status = await self.desk.cash_drop(actor, amount)
-        except (InputError, CoreRefused) as exc:
+        except Exception as exc:
             self.refuse(exc)
             return
         field.value = ""
@@ -683,7 +694,7 @@ class CloseShiftScreen(DeskScreen):
             if not self.form.readings:
                 raise CoreRefused("totalizer_missing", dispenser="", nozzle="")
             rec = await self.desk.preview_close(totalizers, counts)
-        except (InputError, CoreRefused) as exc:
+        except Exception as exc:
             self.refuse(exc)
             return
         self.note = self.query_one("#note", Input).value.strip()
@@ -702,9 +713,9 @@ class CloseShiftScreen(DeskScreen):
         assert self.manager is not None
         try:
             rec = await self.desk.close_shift(self.manager, totalizers, counts, self.note)
-        except CoreRefused as exc:
+        except Exception as exc:
             self.refuse(exc)
-            if exc.code == "variance_needs_note":
+            if isinstance(exc, CoreRefused) and exc.code == "variance_needs_note":
                 self.query_one("#note", Input).focus()
             return
         self.app.notify(t("desk.closed", self.lang, shift=rec.shift_id))
@@ -1045,7 +1056,7 @@ class ReconciliationScreen(DeskScreen):
         async def go(manager: Actor) -> None:
             try:
                 self.rec = await self.desk.sign_off(manager, self.rec.shift_id)
-            except CoreRefused as exc:
+            except Exception as exc:
                 self.refuse(exc)
                 return
             self.refresh_body()
@@ -1072,7 +1083,7 @@ async def export_report(screen: DeskScreen, report: reports.Report) -> Path | No
     directory = screen.export_dir or Path("reports")
     try:
         path = await screen.desk.export_csv(report, directory)
-    except CoreRefused as exc:
+    except Exception as exc:
         screen.refuse(exc)
         return None
     screen.show(t("desk.exported", screen.lang, path=str(path)), "information")
@@ -1114,7 +1125,7 @@ class PriceScreen(DeskScreen):
         lang = self.lang
         try:
             prices = await self.desk.prices()
-        except CoreRefused as exc:
+        except Exception as exc:
             self.refuse(exc)
             return
         lines = [f"[b]{t('desk.current_prices', lang)}[/b]"]
@@ -1146,7 +1157,7 @@ class PriceScreen(DeskScreen):
                 raise InputError("reason_required")
             self.show(f"… {t('desk.pushing', self.lang)}", "warning")
             self.result = await self.desk.set_price(self.manager, product, int(level_text), fen, reason, when)
-        except (InputError, CoreRefused) as exc:
+        except Exception as exc:
             self.refuse(exc)
             return
         self.render_result()
@@ -1231,7 +1242,7 @@ class ReportsScreen(DeskScreen):
     async def load(self) -> None:
         try:
             self.report = await self.desk.report(self.kind)
-        except CoreRefused as exc:
+        except Exception as exc:
             self.report = None
             self.query_one("#report", Static).update("")
             self.refuse(exc)
@@ -1262,7 +1273,7 @@ class ReportsScreen(DeskScreen):
         async def go(manager: Actor) -> None:
             try:
                 day = await self.desk.day_close(manager)
-            except CoreRefused as exc:
+            except Exception as exc:
                 self.refuse(exc)
                 return
             self.show(t("desk.day_closed", self.lang, date=day.business_date.isoformat()), "information")
