@@ -6,6 +6,7 @@ Used by the demo and by the end-to-end tests. The simulators speak their real by
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,10 +48,9 @@ class SimulatedForecourt:
 
     async def stop(self) -> None:
         await self.core.stop()
-        with contextlib.suppress(Exception):
-            await self.reader_sim.stop()
-        with contextlib.suppress(Exception):
-            await self.dispensers.stop()
+        for stop in (self.reader_sim.stop, self.dispensers.stop):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(stop(), timeout=5)
 
 
 async def start_forecourt(
@@ -66,8 +66,10 @@ async def start_forecourt(
     layout: dict[int, int] = {}
     for nozzle in runtime.settings.nozzles:
         layout[nozzle.dispenser] = max(layout.get(nozzle.dispenser, 0), nozzle.nozzle)
+    post = runtime.settings.unloading.post_address or None  # the unloading post (卸气柱) shares the bus
     dispensers = DispenserSimulator(
         dispensers=layout,
+        unloading_post=post,
         transport="tcp",
         control_port=None,
         state_path=directory / "dispensers.json",
@@ -77,7 +79,7 @@ async def start_forecourt(
     await dispensers.start()
     reader_sim = PN532Simulator(mode="tcp", control_port=None)
     await reader_sim.start()
-    bus = DispenserBus(dispensers.url, sorted(layout), poll_interval=poll_interval)
+    bus = DispenserBus(dispensers.url, sorted(layout) + ([post] if post else []), poll_interval=poll_interval)
     reader = PN532Reader(reader_sim.url, poll_interval=reader_poll)
     receipts = directory / "receipts.bin"
     queue = PrintQueue(directory / "spool", printer_from_config(PrinterConfig(kind="file", target=str(receipts))))

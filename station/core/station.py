@@ -156,6 +156,7 @@ class StationCore:
         self._listeners: list[Callable[[CoreEvent], None]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._card_levels: dict[tuple[int, int], tuple[int, CardType]] = {}
+        self._stopping = False
 
     # ------------------------------------------------------------------ lifecycle and events
 
@@ -188,18 +189,24 @@ class StationCore:
             self._tasks.append(asyncio.create_task(self._drain_print_queue()))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks.clear()
+        """Close the devices first (no new events), then the core's own tasks; never wait forever."""
+        self._stopping = True
+        closers = []
         if self.bus is not None:
-            with contextlib.suppress(Exception):
-                await self.bus.close()
+            closers.append(self.bus.close())
         if self.reader is not None:
-            with contextlib.suppress(Exception):
-                await self.reader.stop()
+            closers.append(self.reader.stop())
+        for closer in closers:
+            try:
+                await asyncio.wait_for(closer, timeout=5)
+            except (TimeoutError, Exception):
+                log.warning("a device did not close in time")
+        tasks = [task for task in self._tasks if not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
+        self._tasks.clear()
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a ledger call off the event loop; ledger refusals become CoreRefused."""
@@ -652,6 +659,8 @@ class StationCore:
     # ------------------------------------------------------------------ device events
 
     def _on_bus_event(self, event: BusEvent) -> None:
+        if self._stopping:
+            return
         if isinstance(event, TransactionCompleted):
             self._tasks.append(asyncio.create_task(self._record_transaction(event)))
             return

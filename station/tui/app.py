@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -533,12 +534,17 @@ class StationApp(App[None]):
         if self._logged_in_screen() and not isinstance(self.screen, CardServicesScreen):
             self.push_screen(CardServicesScreen())
 
+    def export_dir(self) -> Path:
+        """Exported CSV files go beside the print spool (the station's data directory), not the working directory."""
+        queue = self.core.print_queue
+        return (queue.spool_dir.parent if queue is not None else Path.cwd()) / "exports"
+
     def action_desk(self) -> None:
         """The manager's desk: shifts, cash drops, reconciliation, prices, reports."""
         from station.tui.desk_screens import DeskScreen, ManagerDeskScreen
 
         if self._logged_in_screen() and not isinstance(self.screen, DeskScreen):
-            self.push_screen(ManagerDeskScreen())
+            self.push_screen(ManagerDeskScreen(export_dir=self.export_dir()))
 
     def action_sim_panel(self) -> None:
         if self.sim is not None and not isinstance(self.screen, SimPanelScreen):

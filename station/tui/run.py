@@ -18,6 +18,8 @@ def build_core(db: str | None, config: str | None, spool: Path) -> tuple[Station
     runtime = open_station(db, config)
     devices = runtime.settings.devices
     addresses = sorted({n.dispenser for n in runtime.settings.nozzles})
+    if runtime.settings.unloading.post_address:
+        addresses.append(runtime.settings.unloading.post_address)
     bus = (
         DispenserBus(devices.dispenser_port, addresses, baudrate=devices.dispenser_baud)
         if devices.dispenser_port
