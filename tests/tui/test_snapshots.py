@@ -159,6 +159,10 @@ def test_sequence(snap_compare: Callable[..., bool], tmp_path: Path, step: str, 
         screen = SequenceScreen(LANE)
         await pilot.app.push_screen(screen)
         if step == "settle":
+            from textual.widgets import Input
+
+            for widget in screen.query(Input):
+                widget.cursor_blink = False  # a blinking cursor would make the picture depend on the moment
             await pilot.press(*"100")
             await pilot.press("enter")  # the change shown, waiting for the counterfeit check
             for _ in range(100):
