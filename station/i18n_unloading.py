@@ -90,6 +90,10 @@ UNLOADING: dict[str, tuple[str, str]] = {
     "unload.key.print": ("打印", "Print"),
     "unload.key.export": ("导出CSV", "Export CSV"),
     "unload.key.stock": ("日库存", "Day stock"),
+    "unload.key.measure": ("实测库存", "Measured stock"),
+    "unload.measure_title": ("录入实测库存 (储气瓶组读数)", "Measured stock (storage bank reading)"),
+    "unload.measure_field": ("实测库存 kg", "Measured stock, kg"),
+    "unload.measure_why": ("录入实测库存需站长确认", "A manager confirms the measured stock"),
     # refusals (error codes from station.ledger.unloading)
     "err.unload_hose_before_ground": (
         "必须先连接静电接地,才能连接软管卸气",

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
+from station.core.station import CoreRefused
 from station.devices.receipt import ReportLine, ShiftReport
 from station.i18n import Language, error_text, t
 from station.ledger.errors import LedgerError
@@ -33,6 +34,7 @@ from station.ledger.unloading import (
     checklist_position,
 )
 from station.money import MoneyFormatError, format_centi, parse_decimal_units
+from station.tui.app import ManagerAuthScreen
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, parse_centi_input, refusal_text
 
 T = TypeVar("T")
@@ -205,6 +207,31 @@ class ReasonScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class MeasuredStockScreen(ModalScreen[str | None]):
+    """Type the measured gas stock (kg) read from the storage bank."""
+
+    DEFAULT_CSS = """
+    MeasuredStockScreen { align: center middle; }
+    #box { width: 50; height: auto; border: double $accent; padding: 1 2; background: $panel; }
+    """
+
+    def compose(self) -> ComposeResult:
+        lang = app_of(self).language
+        with Vertical(id="box"):
+            yield Static(f"[b]{t('unload.measure_title', lang)}[/b]")
+            yield Input(placeholder=t("unload.measure_field", lang), max_length=12, restrict=r"[0-9.]*", id="qty")
+
+    def on_mount(self) -> None:
+        apply_bindings(self, [Key("escape", "cancel", "key.back")], app_of(self).language)
+        self.query_one("#qty", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class UnloadingScreen(Screen[None]):
     """Fill in a trailer's unloading log step by step. ``UnloadingScreen(unloading_id=None)``: None starts a
     new arrival (or continues the one still on the forecourt)."""
@@ -227,6 +254,7 @@ class UnloadingScreen(Screen[None]):
         Key("f4", "print_record", "unload.key.print"),
         Key("f5", "export", "unload.key.export"),
         Key("f7", "stock", "unload.key.stock"),
+        Key("f6", "measure", "unload.key.measure"),
         Key("escape", "back", "key.back"),
     ]
 
@@ -557,6 +585,36 @@ class UnloadingScreen(Screen[None]):
         day = core.ledger.now().astimezone(zone).date()
         report = await self._db(self.unloads.day_stock_report, day)
         self.query_one("#msg", Static).update(stock_text(report, day, self.lang))
+
+    def action_measure(self) -> None:
+        """A manager enters the measured stock (storage bank reading); the day's reconciliation compares it."""
+
+        def typed(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                measured = parse_centi_input(text, maximum=10**9)
+            except InputError as exc:
+                self.say(esc(refusal_text(exc, self.lang)), ok=False)
+                return
+
+            def authorised(result: tuple[str, str, str] | None) -> None:
+                if result is not None:
+                    self.run_worker(self._record_measured(measured, *result))
+
+            self.app.push_screen(ManagerAuthScreen(t("unload.measure_why", self.lang)), authorised)
+
+        self.app.push_screen(MeasuredStockScreen(), typed)
+
+    async def _record_measured(self, measured: int, number: str, pin: str, note: str) -> None:
+        core = app_of(self).core
+        try:
+            manager = await core.manager(number, pin)
+            await self._db(self.unloads.record_stock_count, manager, measured, note=note)
+        except (CoreRefused, InputError) as exc:
+            self.say(esc(refusal_text(exc, self.lang)), ok=False)
+            return
+        self.action_stock()
 
     def action_list(self) -> None:
         self.app.push_screen(UnloadingListScreen())

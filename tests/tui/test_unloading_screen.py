@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from station.config import load_settings
 from station.core.station import StationCore
@@ -144,3 +145,31 @@ async def test_unloading_through_the_screen_with_the_post_simulator(tmp_path: Pa
         await core.stop()
         await sim.stop()
         engine.dispose()
+
+
+async def test_measured_stock_entered_by_a_manager_shows_the_variance(forecourt: Any) -> None:
+    """F6 on the unloading screen: a planted loss (book 0.00, measured 0.00 after a delivery) is flagged."""
+    from textual.widgets import Static
+
+    from station.tui.app import StationApp
+    from station.tui.unloading_screen import UnloadingScreen
+    from tests.conftest import until
+
+    rig = forecourt
+    manager = rig.core.ledger.authenticate("9001", "9999")
+    rig.core.ledger.record_stock_movement(manager, "CNG", 100_000, "delivery", "DN-1")  # 1,000.00 kg in the book
+    rig.core.actor = rig.core.ledger.authenticate("1001", "1234")
+    app = StationApp(rig.core, sim=rig, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: app.screen.__class__.__name__ == "OverviewScreen")
+        await pilot.press("f6")
+        await until(lambda: isinstance(app.screen, UnloadingScreen))
+        screen = app.screen
+        await pilot.press("f6")
+        await pilot.pause()
+        await pilot.press(*"950", "enter")  # measured 950.00 kg: 50 kg missing
+        await pilot.pause()
+        await pilot.press(*"9001", "enter", *"9999", "enter", *"bank gauge", "enter")
+        await until(lambda: "950.00" in str(screen.query_one("#msg", Static).render()))
+        text = str(screen.query_one("#msg", Static).render())
+        assert "✗" in text and "-50.00" in text
