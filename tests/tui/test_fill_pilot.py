@@ -21,13 +21,19 @@ def text_of(app: StationApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
+async def focused(app: StationApp, selector: str) -> None:
+    """Wait until the field has the focus: keys typed before that would go nowhere, for a person too."""
+    await until(lambda: app.screen.query_one(selector, Input).has_focus)
+
+
 async def type_and_enter(pilot: object, text: str) -> None:
     await pilot.press(*list(text))  # type: ignore[attr-defined]
     await pilot.press("enter")  # type: ignore[attr-defined]
 
 
 async def login(pilot: object, app: StationApp) -> None:
-    assert isinstance(app.screen, LoginScreen)
+    await until(lambda: isinstance(app.screen, LoginScreen))
+    await focused(app, "#number")
     await type_and_enter(pilot, "1001")
     await type_and_enter(pilot, "1234")
     await until(lambda: isinstance(app.screen, OverviewScreen))
@@ -57,11 +63,13 @@ async def connect_and_authorize(pilot: object, app: StationApp, rig: SimulatedFo
     await pilot.press("enter")  # type: ignore[attr-defined]  # nozzle connected (the demo forecourt lifts it)
     await pilot.press("enter")  # type: ignore[attr-defined]  # valves open
     await until(lambda: rig.core.lane(LANE).pressure > 0)
+    await focused(app, "#pressure")
     await pilot.press("enter")  # type: ignore[attr-defined]  # empty: residual pressure from the dispenser
     await until(lambda: seq.residual_centi_mpa is not None)
     await pilot.press("enter")  # type: ignore[attr-defined]  # no leak
     await until(lambda: seq.step is Step.AUTHORIZE)
     await pilot.press("a")  # type: ignore[attr-defined]
+    await focused(app, "#preset")
     await type_and_enter(pilot, preset)
     await until(lambda: seq.step is Step.DISCONNECT, timeout=30)
     await pilot.press("enter", "enter")  # type: ignore[attr-defined]
@@ -73,12 +81,14 @@ async def test_cash_fill_through_the_ui(forecourt: SimulatedForecourt) -> None:
     app = StationApp(rig.core, sim=rig, language="zh")
     async with app.run_test(size=(80, 24)) as pilot:
         await to_vehicle_step(pilot, app, rig, "c")
+        await focused(app, "#vehicle-plate")
         await type_and_enter(pilot, "鲁E22222")
         await connect_and_authorize(pilot, app, rig, "30")
         seq = rig.core.lane(LANE).sequence
         assert seq is not None
         fill = rig.core.lane(LANE).unpaid[0]
         assert fill.amount_fen == amount_for(450, fill.quantity_centi) and fill.amount_fen <= 3000
+        await focused(app, "#tendered")
         await type_and_enter(pilot, "50")  # first Enter: the change is said aloud
         assert "收到您50.00元" in text_of(app, "#say")
         await pilot.press("enter")  # second Enter: counterfeit check done, commit

@@ -187,6 +187,7 @@ async def test_cylinder_and_pressure_refusals(forecourt: SimulatedForecourt) -> 
         # residual pressure: letters are refused by the field, too low and full are refused with the reason
         await pilot.press("enter", "enter")  # nozzle connected (the demo forecourt lifts it), valves open
         await until(lambda: seq.next_connect_item == "residual_pressure")
+        await until(lambda: screen.query_one("#pressure", Input).has_focus)
         for typed, expected in (("0.3", "需先置换"), ("20", "无需加气"), ("99", "压力读数无效"), ("", "")):
             pressure = screen.query_one("#pressure", Input)
             pressure.value = ""
@@ -219,18 +220,20 @@ async def test_bad_input_in_the_money_fields(forecourt: SimulatedForecourt) -> N
     app = StationApp(rig.core, sim=rig, language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start(pilot, app, rig, "c")
+        await until(lambda: screen.query_one("#vehicle-plate", Input).has_focus)
         await enter_text(pilot, "鲁E22222")
         seq = rig.core.lane(LANE).sequence
         assert seq is not None
         await until(lambda: seq.step is Step.CONNECT)
         await pilot.press("enter", "enter")
         await until(lambda: rig.core.lane(LANE).pressure > 0)
+        await until(lambda: screen.query_one("#pressure", Input).has_focus)
         await pilot.press("enter")
         await until(lambda: seq.residual_centi_mpa is not None)
         await pilot.press("enter")
         await until(lambda: seq.step is Step.AUTHORIZE)
         await pilot.press("a")
-        await pilot.pause()
+        await until(lambda: screen.query_one("#preset", Input).has_focus)
         preset = screen.query_one("#preset", Input)
         for typed, expected in (
             ("", "Please type a value"),

@@ -163,6 +163,11 @@ def test_sequence(snap_compare: Callable[..., bool], tmp_path: Path, step: str, 
 
             for widget in screen.query(Input):
                 widget.cursor_blink = False  # a blinking cursor would make the picture depend on the moment
+            tendered = screen.query_one("#tendered", Input)
+            for _ in range(100):  # type only once the field has the focus, as a person would see it
+                if tendered.has_focus:
+                    break
+                await pilot.pause(0.02)
             await pilot.press(*"100")
             await pilot.press("enter")  # the change shown, waiting for the counterfeit check
             for _ in range(100):
