@@ -465,7 +465,32 @@ class TotalizerForm:
 # ---------------------------------------------------------------------------------------------- open shift
 
 
-class OpenShiftScreen(DeskScreen):
+class TotalizerScreen(DeskScreen):
+    """A desk screen that reads every nozzle's totalizer from the dispensers (F5 reads them again)."""
+
+    form: TotalizerForm
+
+    async def read(self) -> None:
+        self.query_one("#reading", Static).update(f"… {t('desk.reading', self.lang)}")
+        readings = await self.desk.read_totalizers()
+        for row in self.query(".totalizer-row"):
+            await row.remove()
+        rows = self.form.rows(readings)
+        for row in rows:
+            row.add_class("totalizer-row")
+        await self.query_one("#form", VerticalScroll).mount_all(rows)
+        offline = [r for r in readings if not r.online]
+        self.query_one("#reading", Static).update(
+            f"{mark(False, warn=True)} {t('desk.some_offline', self.lang, count=len(offline))}"
+            if offline
+            else f"{mark(True)} {t('desk.all_read', self.lang)}"
+        )
+
+    def action_reread(self) -> None:
+        self.run_worker(self.read(), group="read", exclusive=True)
+
+
+class OpenShiftScreen(TotalizerScreen):
     """Attendants, the opening float and every nozzle's opening totalizers (read, or typed when offline)."""
 
     TITLE_KEY = "desk.open.title"
@@ -491,25 +516,6 @@ class OpenShiftScreen(DeskScreen):
         super().on_mount()
         self.query_one("#attendants", Input).focus()
         self.run_worker(self.read(), group="read")
-
-    async def read(self) -> None:
-        self.query_one("#reading", Static).update(f"… {t('desk.reading', self.lang)}")
-        readings = await self.desk.read_totalizers()
-        for row in self.query(".totalizer-row"):
-            await row.remove()
-        rows = self.form.rows(readings)
-        for row in rows:
-            row.add_class("totalizer-row")
-        await self.query_one("#form", VerticalScroll).mount_all(rows)
-        offline = [r for r in readings if not r.online]
-        self.query_one("#reading", Static).update(
-            f"{mark(False, warn=True)} {t('desk.some_offline', self.lang, count=len(offline))}"
-            if offline
-            else f"{mark(True)} {t('desk.all_read', self.lang)}"
-        )
-
-    def action_reread(self) -> None:
-        self.run_worker(self.read(), group="read", exclusive=True)
 
     @on(Input.Submitted)
     async def _submitted(self, event: Input.Submitted) -> None:
@@ -597,7 +603,7 @@ class CashDropScreen(DeskScreen):
 # ---------------------------------------------------------------------------------------------- close shift
 
 
-class CloseShiftScreen(DeskScreen):
+class CloseShiftScreen(TotalizerScreen):
     """Closing totalizers, the drawer counted by denomination, a note; then the reconciliation to confirm."""
 
     TITLE_KEY = "desk.close.title"
@@ -637,25 +643,6 @@ class CloseShiftScreen(DeskScreen):
         for denomination in DENOMINATIONS_FEN:
             self.query_one(f"#dl-{denomination}", Static).update(denomination_label(denomination, self.lang))
         self.update_counted()
-
-    async def read(self) -> None:
-        self.query_one("#reading", Static).update(f"… {t('desk.reading', self.lang)}")
-        readings = await self.desk.read_totalizers()
-        for row in self.query(".totalizer-row"):
-            await row.remove()
-        rows = self.form.rows(readings)
-        for row in rows:
-            row.add_class("totalizer-row")
-        await self.query_one("#form", VerticalScroll).mount_all(rows)
-        offline = [r for r in readings if not r.online]
-        self.query_one("#reading", Static).update(
-            f"{mark(False, warn=True)} {t('desk.some_offline', self.lang, count=len(offline))}"
-            if offline
-            else f"{mark(True)} {t('desk.all_read', self.lang)}"
-        )
-
-    def action_reread(self) -> None:
-        self.run_worker(self.read(), group="read", exclusive=True)
 
     def counts(self) -> dict[int, int]:
         out: dict[int, int] = {}
