@@ -1295,31 +1295,7 @@ class Ledger:
             self._audit(session, row.id, "cash_drop", amount_fen=amount_fen, entry=entry.id)
             return drawer - amount_fen
 
-    # ------------------------------------------------------------------ shifts (minimal; reconciliation elsewhere)
-
-    def open_shift(self, manager: Actor, opening_float_fen: int) -> int:
-        _check_amount(opening_float_fen, name="float", allow_zero=True)
-        with self._tx() as session:
-            self._actor(session, manager, manager=True)
-            if self._open_shift_id(session) is not None:
-                raise Refused("shift_already_open")
-            drawer = self._balance(session, CASH_DRAWER)
-            if opening_float_fen != drawer:
-                # The float is cash brought from the safe (or returned to it) to make the drawer what was counted.
-                draft = _EntryDraft("float", memo="opening float")
-                draft.add(CASH_DRAWER, opening_float_fen - drawer)
-                draft.add(CASH_SAFE, drawer - opening_float_fen)
-                self._post(session, draft, manager.id)
-            shift = Shift(
-                status=ShiftStatus.OPEN,
-                opened_at=self.now(),
-                opened_by_id=manager.id,
-                opening_float_fen=opening_float_fen,
-            )
-            session.add(shift)
-            session.flush()
-            self._audit(session, manager.id, "shift_opened", shift=shift.id, float_fen=opening_float_fen)
-            return shift.id
+    # ------------------------------------------------------------------ shifts (opened and closed by ShiftDesk)
 
     def current_shift(self) -> int | None:
         with self._sessions() as session:

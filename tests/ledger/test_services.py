@@ -8,6 +8,7 @@ from station.ledger.checks import check_ledger
 from station.ledger.errors import InvalidInput, LedgerError, NotFound, PermissionDenied, Refused
 from station.ledger.models import CardStatus, CardType, FillStatus, Role
 from station.ledger.services import CASH_DRAWER, GAS_REVENUE, Ledger, ReplaceCause
+from station.ledger.shifts import ShiftDesk
 from tests.ledger.helpers import card, fingerprint, record, staff
 
 
@@ -165,7 +166,9 @@ def test_manager_only_services_refuse_attendant(ledger: Ledger) -> None:
         "staff": lambda: ledger.create_attendant(attendant, number="1002", name="x", role=Role.MANAGER, pin="1234"),
         "reverse": lambda: ledger.reverse_entry(attendant, 1, "x"),
         "override": lambda: ledger.record_override(attendant, "cylinder", "x"),
-        "shift": lambda: ledger.open_shift(attendant, 0),
+        "shift": lambda: ShiftDesk(ledger).open_shift(
+            attendant, ["1001"], 0, {(n.dispenser, n.nozzle): (0, 0, False) for n in ledger.settings.nozzles}
+        ),
     }
     for name, call in calls.items():
         before = fingerprint(ledger.engine)
