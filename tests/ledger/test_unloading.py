@@ -242,7 +242,10 @@ def test_stock_variance_flagged_for_a_planted_loss(
     with pytest.raises(PermissionDenied):
         log.record_stock_count(attendant, 1)
     # a shift's report covers its window
-    shift = ledger.open_shift(manager, 0)
+    from station.ledger.shifts import ShiftDesk
+
+    zero = {(n.dispenser, n.nozzle): (0, 0, False) for n in ledger.settings.nozzles}
+    shift = ShiftDesk(ledger).open_shift(manager, [attendant], ledger.drawer_cash(), zero)
     clock.advance(60)
     ledger.record_fill(record(99, 10_00, when=clock.now))
     clock.advance(60)
