@@ -8,6 +8,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from station.ledger import audit
+from station.ledger.db import read_engine
 from station.ledger.models import (
     Account,
     Card,
@@ -57,6 +58,8 @@ def _card_balances(session: Session) -> dict[str, int]:
 
 def check_ledger(engine: Engine) -> CheckReport:
     report = CheckReport()
+    # A check only reads: it must never hold the write lock a sale is waiting for.
+    engine = read_engine(engine)
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             result = conn.exec_driver_sql("PRAGMA integrity_check").scalar()

@@ -86,10 +86,10 @@ def _check(args: argparse.Namespace) -> int:
 
 def _audit_verify(args: argparse.Namespace) -> int:
     from station.ledger import audit
-    from station.ledger.db import make_engine
+    from station.ledger.db import make_engine, read_engine
 
     engine = make_engine(_url(args))
-    with Session(engine) as session:
+    with Session(read_engine(engine)) as session:
         report = audit.verify(session)
     engine.dispose()
     if report.ok:

@@ -14,6 +14,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# Execution option marking a connection that only reads; see _configure_sqlite.
+READ_ONLY = "station_read_only"
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -60,12 +63,23 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock up front: a balance check and its debit can never interleave with another writer.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            # A reader takes no lock: in WAL it sees one snapshot and never holds up a sale or an E-STOP.
+            connection.exec_driver_sql("BEGIN")
+        else:
+            # A writer takes the write lock up front: a balance check and its debit can never interleave.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions for writing (SQLite: BEGIN IMMEDIATE) or, with read_only, for reading (a deferred BEGIN)."""
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return sessionmaker(bind, expire_on_commit=False)
+
+
+def read_engine(engine: Engine) -> Engine:
+    """The same engine, beginning its transactions without the write lock (reports, checks, look-ups)."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def alembic_config(url: str) -> Config:

@@ -597,7 +597,7 @@ def card_statement(
     """A card's entries in a period with the running balance (held amounts included: a hold and its release
     net to nothing, a sale shows once)."""
     view = ledger.card(number=number)
-    with ledger._sessions() as session:
+    with ledger._read() as session:
         accounts = [
             a
             for a in session.scalars(
@@ -681,7 +681,7 @@ _KINDS = {
 
 def unpaid_report(ledger: Ledger, cleared_limit: int = 50) -> Report:
     """Fills not yet paid (now) and the latest fills a manager cleared, with who and why."""
-    with ledger._sessions() as session:
+    with ledger._read() as session:
         names = ShiftDesk._names(session)
 
         def who(attendant_id: int | None) -> str:
@@ -729,7 +729,7 @@ def overrides_report(ledger: Ledger, shift_id: int | None = None) -> Report:
 def shifts_on(ledger: Ledger, business_date: dt.date) -> list[int]:
     """Ids of the shifts closed on a business date (China time)."""
     start, stop = business_day_bounds(business_date)
-    with ledger._sessions() as session:
+    with ledger._read() as session:
         return list(
             session.scalars(
                 select(Shift.id)

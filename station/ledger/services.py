@@ -268,12 +268,19 @@ class Ledger:
         self._pin_key = pin_key
         self._clock = clock
         self._sessions = make_sessionmaker(engine)
+        self._readers = make_sessionmaker(engine, read_only=True)
 
     # ------------------------------------------------------------------ plumbing
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """A look-up: never takes SQLite's write lock, so it never waits on (or holds up) a sale."""
+        with self._readers() as session:
             yield session
 
     def now(self) -> dt.datetime:
@@ -504,7 +511,7 @@ class Ledger:
     def unit_price(self, product_code: str, level: int = 0, at: dt.datetime | None = None) -> int:
         """The price in force at ``at`` for the level, falling back to the list price (level 0)."""
         at = at or self.now()
-        with self._sessions() as session:
+        with self._read() as session:
             for lv in (level, 0):
                 price = session.scalar(
                     select(Price.unit_price_fen)
@@ -630,7 +637,7 @@ class Ledger:
             return self._card_view(session, card)
 
     def card(self, *, number: str | None = None, uid: str | None = None) -> CardView:
-        with self._sessions() as session:
+        with self._read() as session:
             return self._card_view(session, self._card(session, number=number, uid=uid))
 
     def recharge(self, actor: Actor, card_number: str, amount_fen: int) -> RechargeResult:
@@ -676,7 +683,7 @@ class Ledger:
     ) -> CardView:
         """Step 4 of the fuelling sequence: refuse with the first reason that applies."""
         today = today or self.now().date()
-        with self._sessions() as session:
+        with self._read() as session:
             try:
                 card = self._card(session, number=number, uid=uid)
             except NotFound:
@@ -965,7 +972,7 @@ class Ledger:
             raise InvalidInput("amount_not_positive", field="unit_price")
         amount = amount_for(record.unit_price_fen, record.quantity_centi)
         key = (record.dispenser, record.nozzle, record.transaction_number)
-        with self._sessions() as session:
+        with self._read() as session:
             existing = self._find_fill(session, *key)
             if existing is not None:
                 return self._fill_view(session, existing, created=False)
@@ -1032,7 +1039,7 @@ class Ledger:
                 return self._fill_view(session, fill)
         except IntegrityError:
             # Another writer recorded the same transaction between our check and insert.
-            with self._sessions() as session:
+            with self._read() as session:
                 existing = self._find_fill(session, *key)
                 if existing is None:
                     raise
@@ -1045,14 +1052,14 @@ class Ledger:
         )
 
     def fill(self, fill_id: int) -> FillView:
-        with self._sessions() as session:
+        with self._read() as session:
             fill = session.get(Fill, fill_id)
             if fill is None:
                 raise NotFound("fill_unknown", fill=fill_id)
             return self._fill_view(session, fill)
 
     def unpaid_fills(self, dispenser: int | None = None, nozzle: int | None = None) -> list[FillView]:
-        with self._sessions() as session:
+        with self._read() as session:
             stmt = select(Fill).where(Fill.status == FillStatus.UNPAID)
             if dispenser is not None:
                 stmt = stmt.where(Fill.dispenser == dispenser)
@@ -1221,7 +1228,7 @@ class Ledger:
                 row.fill_id = fill_id
 
     def sequence_steps(self, sequence_id: str) -> list[tuple[str, str, dt.datetime, int | None]]:
-        with self._sessions() as session:
+        with self._read() as session:
             rows = session.scalars(
                 select(SequenceStep).where(SequenceStep.sequence_id == sequence_id).order_by(SequenceStep.id)
             )
@@ -1249,7 +1256,7 @@ class Ledger:
         plate = normalise_plate(plate)
         if not plate:
             raise InvalidInput("plate_invalid")
-        with self._sessions() as session:
+        with self._read() as session:
             vehicle = session.get(Vehicle, plate)
             if vehicle is None or not vehicle.cylinders:
                 return [CylinderProblem("vehicle_unknown")]
@@ -1268,7 +1275,7 @@ class Ledger:
     # ------------------------------------------------------------------ cash
 
     def drawer_cash(self) -> int:
-        with self._sessions() as session:
+        with self._read() as session:
             return self._balance(session, CASH_DRAWER)
 
     def cash_drop(self, actor: Actor, amount_fen: int) -> int:
@@ -1298,13 +1305,13 @@ class Ledger:
     # ------------------------------------------------------------------ shifts (opened and closed by ShiftDesk)
 
     def current_shift(self) -> int | None:
-        with self._sessions() as session:
+        with self._read() as session:
             return self._open_shift_id(session)
 
     # ------------------------------------------------------------------ stock
 
     def stock_centi(self, product_code: str) -> int:
-        with self._sessions() as session:
+        with self._read() as session:
             total = session.scalar(
                 select(func.coalesce(func.sum(StockMovement.quantity_centi), 0)).where(
                     StockMovement.product_code == product_code
@@ -1339,7 +1346,7 @@ class Ledger:
     # ------------------------------------------------------------------ reading
 
     def journal(self, limit: int = 50) -> list[EntryView]:
-        with self._sessions() as session:
+        with self._read() as session:
             entries = session.scalars(select(JournalEntry).order_by(JournalEntry.id.desc()).limit(limit)).all()
             codes = dict(session.execute(select(Account.id, Account.code)).all())
             return [
@@ -1356,7 +1363,7 @@ class Ledger:
             ]
 
     def account_balance(self, code: str) -> int:
-        with self._sessions() as session:
+        with self._read() as session:
             return self._balance(session, code)
 
     def next_receipt_number(self) -> int:

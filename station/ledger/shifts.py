@@ -531,7 +531,7 @@ class ShiftDesk:
         """Cash in the drawer against the cash-drop limit (warn at the limit, seed 003)."""
         ledger = self.ledger
         limit = ledger.settings.thresholds.cash_drop_limit
-        with ledger._sessions() as session:
+        with ledger._read() as session:
             cash = ledger._balance(session, CASH_DRAWER)
             shift_id = ledger._open_shift_id(session)
             drops = session.execute(
@@ -558,12 +558,12 @@ class ShiftDesk:
         return self.ledger.current_shift()
 
     def latest_shift_id(self) -> int | None:
-        with self.ledger._sessions() as session:
+        with self.ledger._read() as session:
             value = session.scalar(select(func.max(Shift.id)))
             return None if value is None else int(value)
 
     def shifts(self, limit: int = 20) -> list[ShiftSummary]:
-        with self.ledger._sessions() as session:
+        with self.ledger._read() as session:
             closings = {c.shift_id: c for c in session.scalars(select(ShiftClosing))}
             rows = session.scalars(select(Shift).order_by(Shift.id.desc()).limit(limit)).all()
             return [
@@ -673,7 +673,7 @@ class ShiftDesk:
         readings = _check_totalizers(closing_totalizers)
         counts = _check_cash_count(cash_count)
         ledger = self.ledger
-        with ledger._sessions() as session:
+        with ledger._read() as session:
             shift_id = ledger._open_shift_id(session)
             if shift_id is None:
                 raise Refused("no_open_shift")
@@ -712,7 +712,7 @@ class ShiftDesk:
 
     def reconciliation(self, shift_id: int | None = None) -> Reconciliation:
         """The reconciliation of a shift (default: the open one, else the latest). Changes nothing."""
-        with self.ledger._sessions() as session:
+        with self.ledger._read() as session:
             if shift_id is None:
                 shift_id = self.ledger._open_shift_id(session) or session.scalar(select(func.max(Shift.id)))
                 if shift_id is None:
@@ -1046,7 +1046,7 @@ class ShiftDesk:
 
     def day_summary(self, business_date: dt.date) -> DaySummary:
         """The sums of the shifts closed on a business date (CST), whether or not the day is closed yet."""
-        with self.ledger._sessions() as session:
+        with self.ledger._read() as session:
             return self._day_summary(session, business_date)
 
     def _day_summary(self, session: Session, business_date: dt.date) -> DaySummary:

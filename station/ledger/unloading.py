@@ -551,14 +551,14 @@ class UnloadingLog:
     # ------------------------------------------------------------------ reading
 
     def get(self, unloading_id: int) -> UnloadingView:
-        with self.ledger._sessions() as session:
+        with self.ledger._read() as session:
             row = session.get(Unloading, unloading_id)
             if row is None:
                 raise NotFound("unload_not_found", id=unloading_id)
             return self._view(session, row)
 
     def open_unloadings(self) -> list[UnloadingView]:
-        with self.ledger._sessions() as session:
+        with self.ledger._read() as session:
             rows = session.scalars(select(Unloading).where(Unloading.status != "departed").order_by(Unloading.id))
             return [self._view(session, r) for r in rows]
 
@@ -602,7 +602,7 @@ class UnloadingLog:
                 )
             )
         query = query.order_by(Unloading.arrived_at.desc(), Unloading.id.desc()).limit(max(1, min(limit, 1000)))
-        with self.ledger._sessions() as session:
+        with self.ledger._read() as session:
             return [self._view(session, r) for r in session.scalars(query)]
 
     def _effective(self, session: Session, row: Unloading) -> dict[str, Any]:
@@ -709,7 +709,7 @@ class UnloadingLog:
             raise InvalidInput("unload_period_invalid")
         product = self.ledger.settings.unloading.product
         tolerance = self.ledger.settings.unloading.stock_tolerance_percent
-        with self.ledger._sessions() as session:
+        with self.ledger._read() as session:
 
             def total(*conditions: Any) -> int:
                 value = session.scalar(
@@ -771,7 +771,7 @@ class UnloadingLog:
 
     def shift_stock_report(self, shift_id: int) -> StockReport:
         """The stock over a shift, from its opening to its close (or now, while it is open)."""
-        with self.ledger._sessions() as session:
+        with self.ledger._read() as session:
             shift = session.get(Shift, shift_id)
             if shift is None:
                 raise NotFound("unload_shift_unknown", shift=shift_id)
