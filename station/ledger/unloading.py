@@ -147,6 +147,15 @@ class UnloadingView:
     def interrupted(self) -> bool:
         return self.status == "interrupted"
 
+    @property
+    def signed_off(self) -> bool:
+        return any(e.kind == "signed_off" for e in self.events)
+
+    @property
+    def needs_sign_off(self) -> bool:
+        """Received outside the note's tolerance: a manager signs it off before the trailer may leave."""
+        return self.flagged and self.received_centi is not None and not self.signed_off
+
     def done(self, step: str) -> bool:
         return STEPS.index(step) <= STEPS.index(self.last_step)
 
@@ -264,7 +273,7 @@ class UnloadingLog:
     def _check_order(row: Unloading, step: str) -> None:
         if row.status == "departed":
             raise Refused("unload_departed")
-        if row.status == "interrupted" and step != "ended":
+        if row.status == "interrupted":  # even the end: it is resumed (and the reason cleared) first
             raise Refused("unload_interrupted")
         done = STEPS.index(row.last_step)
         wanted = STEPS.index(step)
@@ -331,6 +340,14 @@ class UnloadingLog:
             person = self.ledger._actor(session, actor)
             row = self._row(session, unloading_id)
             self._check_order(row, step)
+            if step == "departed":
+                view = self._view(session, row)
+                if view.needs_sign_off:
+                    raise Refused(
+                        "unload_signoff_required",
+                        difference=view.difference_centi,
+                        tolerance=self._settings_tolerance_bp,
+                    )
             row.last_step = step
             if step == "departed":
                 row.status = "departed"
@@ -464,6 +481,35 @@ class UnloadingLog:
                 declared_centi=row.declared_centi,
                 flagged=flagged,
             )
+            return self._view(session, row)
+
+    def sign_off(self, manager: Actor, unloading_id: int, note: str) -> UnloadingView:
+        """A manager signs off a received quantity outside the note's tolerance, with a note (audited)."""
+        note = note.strip()
+        if not note:
+            raise InvalidInput("reason_required")
+        if len(note) > 200:
+            raise InvalidInput("input_too_long", field="note")
+        with self._tx() as session:
+            person = self.ledger._actor(session, manager, manager=True)
+            row = self._row(session, unloading_id)
+            if row.status == "departed":
+                raise Refused("unload_departed")
+            view = self._view(session, row)
+            if view.received_centi is None:
+                raise Refused("unload_not_ended")
+            if view.signed_off:
+                raise Refused("unload_signed_off")
+            if not view.flagged:
+                raise Refused("unload_signoff_not_needed")
+            detail: dict[str, Any] = {
+                "note": note,
+                "declared": view.declared_centi,
+                "received": view.received_centi,
+                "difference": view.difference_centi,
+            }
+            self._event(session, row, person.id, "signed_off", detail=detail)
+            self.ledger._audit(session, person.id, "unloading_signed_off", unloading=row.id, **detail)
             return self._view(session, row)
 
     # ------------------------------------------------------------------ corrections
@@ -797,7 +843,7 @@ def checklist_position(view: UnloadingView) -> Sequence[tuple[str, str]]:
     for step in STEPS:
         if view.done(step):
             out.append((step, "done"))
-        elif step == view.next_step or (view.interrupted and step == "ended"):
+        elif step == view.next_step:
             out.append((step, "next"))
         else:
             out.append((step, "todo"))

@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from rich.cells import set_cell_size
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -21,6 +23,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
 from station.core.station import CoreRefused
+from station.devices.dispenser_bus import BusEvent, UnloadingProgress
 from station.devices.receipt import ReportLine, ShiftReport
 from station.i18n import Language, error_text, t
 from station.ledger.errors import LedgerError
@@ -33,9 +36,9 @@ from station.ledger.unloading import (
     UnloadingView,
     checklist_position,
 )
-from station.money import MoneyFormatError, format_centi, parse_decimal_units
+from station.money import format_centi
 from station.tui.app import ManagerAuthScreen
-from station.tui.common import InputError, Key, app_of, apply_bindings, esc, parse_centi_input, refusal_text
+from station.tui.common import InputError, Key, app_of, apply_bindings, esc, refusal_text
 
 T = TypeVar("T")
 
@@ -43,27 +46,73 @@ ARRIVAL_INPUTS = ("trailer_plate", "tractor_plate", "driver", "supplier", "note_
 READING_INPUTS = ("trailer_p", "trailer_t", "storage_p", "storage_t")
 
 
-def parse_temperature(text: str) -> int:
+# Chinese input methods type full-width digits, point and minus: they mean the ASCII ones.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．－−", "0123456789.--")
+_NUMBER = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
+
+# The catalogue label of every field a refusal can name (screen inputs and the log's own field names).
+FIELD_LABELS = {
+    "trailer_plate": "unload.trailer_plate",
+    "tractor_plate": "unload.tractor_plate",
+    "driver": "unload.driver",
+    "driver_name": "unload.driver",
+    "supplier": "unload.supplier",
+    "note_number": "unload.note_number",
+    "declared": "unload.declared",
+    "water_volume": "unload.water_volume",
+    "trailer_p": "unload.trailer_p",
+    "trailer_t": "unload.trailer_t",
+    "storage_p": "unload.storage_p",
+    "storage_t": "unload.storage_t",
+    "measured": "unload.measure_field",
+    "note": "unload.note",
+}
+
+
+def parse_number(text: str, field: str, *, places: int, low: int, high: int) -> int:
+    """Exactly a decimal with at most ``places`` decimals, within [low, high] (in 10**-places units).
+
+    Full-width digits are read as digits; anything else that is not exactly such a number (a stray sign, an
+    exponent, a second point, a superscript) is refused with the field named, never bent into a number.
+    """
+    cleaned = text.strip().translate(_FULL_WIDTH)
+    if not cleaned:
+        raise InputError("unload_field_required", field=field)
+    example = "12" if places == 0 else "12." + "5" * places
+    match = _NUMBER.fullmatch(cleaned)
+    if match is None:
+        raise InputError("unload_field_not_number", field=field, example=example)
+    sign, whole, decimals = (part or "" for part in match.groups())
+    if decimals and places == 0:
+        raise InputError("unload_field_whole", field=field)
+    if len(decimals) > places:
+        raise InputError("unload_field_decimals", field=field, places=places)
+    value: int = int(whole) * 10**places + int(decimals.ljust(places, "0") or "0")
+    if sign:
+        value = -value
+    if value < 0 <= low:
+        raise InputError("unload_field_negative", field=field)
+    if not low <= value <= high:
+        raise InputError("unload_field_range", field=field, low=_fixed(low, places), high=_fixed(high, places))
+    return value
+
+
+def _fixed(value: int, places: int) -> str:
+    if places == 0:
+        return str(value)
+    sign = "-" if value < 0 else ""
+    whole, frac = divmod(abs(value), 10**places)
+    return f"{sign}{whole}.{frac:0{places}d}"
+
+
+def parse_temperature(text: str, field: str = "trailer_t") -> int:
     """'15.0' or '-3.5' °C -> integer 0.1 °C."""
-    text = text.strip()
-    if not text:
-        raise InputError("input_empty")
-    negative = text.startswith("-")
-    try:
-        value = parse_decimal_units(text.lstrip("-"), places=1, maximum=1000)
-    except MoneyFormatError:
-        raise InputError("input_not_number") from None
-    return -value if negative else value
+    return parse_number(text, field, places=1, low=-500, high=800)
 
 
-def parse_pressure(text: str) -> int:
-    text = text.strip()
-    if not text:
-        raise InputError("input_empty")
-    try:
-        return parse_decimal_units(text, places=2, maximum=3500)
-    except MoneyFormatError:
-        raise InputError("input_not_number") from None
+def parse_pressure(text: str, field: str = "trailer_p") -> int:
+    """'20.5' MPa gauge -> integer 0.01 MPa."""
+    return parse_number(text, field, places=2, low=0, high=3500)
 
 
 def fmt_temp(value: int | None) -> str:
@@ -193,6 +242,7 @@ class ReasonScreen(ModalScreen[str | None]):
         lang = app_of(self).language
         lines = [f"[b]{t('unload.reason.title', lang)}[/b]", ""]
         lines += [f" [b]{i}[/b]  {t('unload.reason.' + r, lang)}" for i, r in enumerate(INTERRUPT_REASONS, start=1)]
+        lines += ["", f"[dim]{t('unload.reason_hint', lang)}[/]"]
         with Vertical(id="box"):
             yield Static("\n".join(lines))
 
@@ -219,7 +269,9 @@ class MeasuredStockScreen(ModalScreen[str | None]):
         lang = app_of(self).language
         with Vertical(id="box"):
             yield Static(f"[b]{t('unload.measure_title', lang)}[/b]")
-            yield Input(placeholder=t("unload.measure_field", lang), max_length=12, restrict=r"[0-9.]*", id="qty")
+            # No character filter: a typed '-' must be seen and refused, not silently dropped.
+            yield Input(placeholder=t("unload.measure_field", lang), max_length=16, id="qty")
+            yield Static(f"[dim]{t('unload.measure_hint', lang)}[/]")
 
     def on_mount(self) -> None:
         apply_bindings(self, [Key("escape", "cancel", "key.back")], app_of(self).language)
@@ -244,18 +296,21 @@ class UnloadingScreen(Screen[None]):
     #form { width: 1fr; padding: 0 1; }
     #form Input { height: 1; border: none; margin: 0; padding: 0 1; }
     #source { height: 1; color: $text-muted; }
+    #live { height: auto; }
+    #prompt { height: auto; }
     #msg { height: auto; min-height: 2; }
     """
 
+    # The way back comes first: an 80-column footer cuts off the keys at its end.
     BINDING_KEYS: ClassVar[list[Key]] = [
+        Key("escape", "back", "key.back"),
         Key("enter", "next", "unload.key.next"),
         Key("f8", "interrupt", "unload.key.interrupt"),
         Key("f3", "list", "unload.key.list"),
+        Key("f6", "measure", "unload.key.measure"),
+        Key("f7", "stock", "unload.key.stock"),
         Key("f4", "print_record", "unload.key.print"),
         Key("f5", "export", "unload.key.export"),
-        Key("f7", "stock", "unload.key.stock"),
-        Key("f6", "measure", "unload.key.measure"),
-        Key("escape", "back", "key.back"),
     ]
 
     def __init__(self, unloading_id: int | None = None) -> None:
@@ -263,6 +318,8 @@ class UnloadingScreen(Screen[None]):
         self.unloading_id = unloading_id
         self.view: UnloadingView | None = None
         self._busy = False
+        self._unsubscribe: Callable[[], None] | None = None
+        self._live: tuple[str, int, int, int, int] | None = None  # post state, p, T, quantity, flow
 
     # ------------------------------------------------------------------ plumbing
 
@@ -289,10 +346,16 @@ class UnloadingScreen(Screen[None]):
         self.query_one("#msg", Static).update(f"[{colour}]{mark} {text}[/]")
 
     def refuse(self, exc: Exception) -> None:
-        if isinstance(exc, LedgerError):
-            self.say(error_text(exc.code, self.lang, **exc.params), ok=False)
+        if isinstance(exc, LedgerError | InputError):
+            params = dict(exc.params)
+            if params.get("field") in FIELD_LABELS:
+                params["field"] = t(FIELD_LABELS[params["field"]], self.lang)
+            for name in ("difference", "tolerance"):
+                if isinstance(params.get(name), int):
+                    params[name] = format_centi(params[name])
+            self.say(esc(error_text(exc.code, self.lang, **params)), ok=False)
         else:
-            self.say(refusal_text(exc, self.lang), ok=False)
+            self.say(esc(refusal_text(exc, self.lang)), ok=False)
 
     # ------------------------------------------------------------------ layout
 
@@ -304,8 +367,10 @@ class UnloadingScreen(Screen[None]):
                 for name in ARRIVAL_INPUTS:
                     yield Input(id=f"in-{name}", max_length=32)
                 yield Static("", id="source")
+                yield Static("", id="live")
                 for name in READING_INPUTS:
                     yield Input(id=f"in-{name}", max_length=8)
+                yield Static("", id="prompt")
                 yield Static("", id="msg")
         yield Footer()
 
@@ -319,6 +384,64 @@ class UnloadingScreen(Screen[None]):
             self.view = await self._db(self.unloads.get, self.unloading_id)
         self.render_state()
         self.query_one(f"#in-{ARRIVAL_INPUTS[0]}", Input).focus()
+        bus, address = app_of(self).core.bus, self.post_address()
+        if bus is not None and address is not None:
+            # The post's trailer readings, live: every change the bus polls, from the first read on.
+            self._unsubscribe = bus.subscribe(self._on_bus_event)
+            self._read_post()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _on_bus_event(self, event: BusEvent) -> None:
+        if isinstance(event, UnloadingProgress) and event.address == self.post_address():
+            self._live = (event.state.name.lower(), event.pressure, event.temperature, event.quantity, event.flow)
+            self.show_live()
+
+    @work(exclusive=True, group="unload-live")
+    async def _read_post(self) -> None:
+        bus, address = app_of(self).core.bus, self.post_address()
+        if bus is None or address is None:
+            return
+        try:
+            status = await asyncio.wait_for(bus.read_unloading_status(address), 5)
+        except Exception:  # the bus shows the link state; the live line waits for the next poll
+            return
+        if self._live is None:
+            self._live = (status.state.name.lower(), status.pressure, status.temperature, status.quantity, status.flow)
+            self.show_live()
+
+    def show_live(self) -> None:
+        if not self.is_mounted:
+            return
+        lang = self.lang
+        address = self.post_address()
+        widget = self.query_one("#live", Static)
+        if address is None:
+            widget.update("")
+            return
+        if self._live is None:
+            widget.update(f"[dim]{t('unload.live_waiting', lang, address=address)}[/]")
+            return
+        state, pressure, temperature, quantity, flow = self._live
+        head = t(
+            "unload.live_head",
+            lang,
+            address=address,
+            state=t(f"unload.post_state.{state}", lang),
+            flow=format_centi(flow),
+        )
+        values = t(
+            "unload.live_values",
+            lang,
+            pressure=format_centi(pressure),
+            temp=fmt_temp(temperature),
+            qty=format_centi(quantity),
+        )
+        colour = "red" if state == "fault" else "b cyan" if state == "unloading" else "cyan"
+        widget.update(f"[{colour}]{head}\n{values}[/]")
 
     def relabel(self) -> None:
         lang = self.lang
@@ -343,6 +466,7 @@ class UnloadingScreen(Screen[None]):
             t("unload.readings_from_post", lang, address=address) if address else t("unload.readings_typed", lang)
         )
         self.render_state()
+        self.show_live()
 
     def render_state(self) -> None:
         lang = self.lang
@@ -372,19 +496,40 @@ class UnloadingScreen(Screen[None]):
                 mark = f"[red]✗ {t('unload.flagged', lang)}[/]" if view.flagged else "[green]✓[/]"
                 lines.append(f"{t('unload.received', lang)} {format_centi(view.received_centi)} kg")
                 lines.append(f"{t('unload.difference', lang)} {fmt_centi(view.difference_centi)} {mark}")
+            signed = next((e for e in view.events if e.kind == "signed_off"), None)
+            if signed is not None:
+                lines.append(f"[green]✓ {t('unload.signed_by', lang, manager=esc(signed.attendant))}[/]")
+            elif view.needs_sign_off:
+                lines.append(f"[b red]! {t('unload.signoff_needed', lang)}[/]")
         self.query_one("#checklist", Static).update("\n".join(lines))
+        self.query_one("#prompt", Static).update(self._prompt(view))
         arrival_open = view is None
         for name in ARRIVAL_INPUTS:
             widget = self.query_one(f"#in-{name}", Input)
             widget.disabled = not arrival_open
             widget.display = arrival_open
-        readings_needed = view is not None and (view.next_step in ("started", "ended") or view.interrupted)
+        readings_needed = view is not None and not view.interrupted and view.next_step in ("started", "ended")
         typed_trailer = self.post_address() is None
         for name in READING_INPUTS:
             widget = self.query_one(f"#in-{name}", Input)
             show = readings_needed and (typed_trailer or name.startswith("storage"))
             widget.display = show
             widget.disabled = not show
+
+    def _prompt(self, view: UnloadingView | None) -> str:
+        """The visible way on: what Enter does now (F8 when interrupted)."""
+        lang = self.lang
+        if view is None:
+            step = t("unload.step.arrived", lang)
+        elif view.interrupted:
+            return f"[b yellow]F8 {t('unload.step.resumed', lang)}[/]"
+        elif view.next_step == "departed" and view.needs_sign_off:
+            return f"[b yellow]⏎ {t('unload.signoff_needed', lang)}[/]"
+        elif view.next_step is None:
+            return f"[green]✓ {t('unload.done_all', lang)}[/]"
+        else:
+            step = t(f"unload.step.{view.next_step}", lang)
+        return f"[b yellow]⏎ {t('unload.next', lang, step=step)}[/]"
 
     # ------------------------------------------------------------------ input
 
@@ -401,16 +546,15 @@ class UnloadingScreen(Screen[None]):
 
     def _arrival(self) -> Arrival:
         volume_text = self._value("water_volume").strip()
-        if volume_text and not volume_text.isdigit():
-            raise InputError("input_not_number")
+        volume = parse_number(volume_text, "water_volume", places=0, low=1, high=100_000) if volume_text else None
         return Arrival(
             trailer_plate=self._value("trailer_plate"),
             tractor_plate=self._value("tractor_plate"),
             driver_name=self._value("driver"),
             supplier=self._value("supplier"),
             note_number=self._value("note_number"),
-            declared_centi=parse_centi_input(self._value("declared"), maximum=20_000_00),
-            water_volume_l=int(volume_text) if volume_text else None,
+            declared_centi=parse_number(self._value("declared"), "declared", places=2, low=1, high=20_000_00),
+            water_volume_l=volume,
         )
 
     def _typed_readings(self, trailer: tuple[int, int] | None = None) -> Readings:
@@ -419,8 +563,8 @@ class UnloadingScreen(Screen[None]):
         return Readings(
             trailer_pressure_centi_mpa=trailer[0],
             trailer_temp_deci_c=trailer[1],
-            storage_pressure_centi_mpa=parse_pressure(self._value("storage_p")),
-            storage_temp_deci_c=parse_temperature(self._value("storage_t")),
+            storage_pressure_centi_mpa=parse_pressure(self._value("storage_p"), "storage_p"),
+            storage_temp_deci_c=parse_temperature(self._value("storage_t"), "storage_t"),
         )
 
     def _clear_readings(self) -> None:
@@ -436,13 +580,20 @@ class UnloadingScreen(Screen[None]):
         if actor is None:
             self.say(error_text("not_logged_in", self.lang), ok=False)
             return
+        if self.view is not None and self.view.interrupted:
+            # Never end (nor stop the post) from an interruption: it is resumed first, with F8.
+            self.refuse(LedgerError("unload_interrupted"))
+            return
+        if self.view is not None and self.view.next_step == "departed" and self.view.needs_sign_off:
+            self._ask_sign_off(self.view)
+            return
         try:
             if self.view is None:
                 self.unloading_id = await self._db(self.unloads.arrive, actor, self._arrival())
                 self.view = await self._db(self.unloads.get, self.unloading_id)
             elif self.view.next_step == "started":
                 self.view = await self._start(actor)
-            elif self.view.next_step == "ended" or self.view.interrupted:
+            elif self.view.next_step == "ended":
                 self.view = await self._end(actor)
             elif self.view.next_step is not None:
                 self.view = await self._db(self.unloads.confirm, actor, self.view.id, self.view.next_step)
@@ -514,6 +665,34 @@ class UnloadingScreen(Screen[None]):
             await asyncio.wait_for(bus.acknowledge(address, record.number), 5)
         self._clear_readings()
         return view
+
+    def _ask_sign_off(self, view: UnloadingView) -> None:
+        lang = self.lang
+        why = t(
+            "unload.signoff_why",
+            lang,
+            received=fmt_centi(view.received_centi),
+            declared=fmt_centi(view.declared_centi),
+            difference=fmt_centi(view.difference_centi),
+            tolerance=format_centi(app_of(self).core.settings.unloading.declared_tolerance_percent),
+        )
+
+        def authorised(result: tuple[str, str, str] | None) -> None:
+            if result is not None:
+                self.run_worker(self._sign_off(view.id, *result), exclusive=True, group="unload")
+
+        self.app.push_screen(ManagerAuthScreen(why), authorised)
+
+    async def _sign_off(self, unloading_id: int, number: str, pin: str, note: str) -> None:
+        core = app_of(self).core
+        try:
+            manager = await core.manager(number, pin)
+            self.view = await self._db(self.unloads.sign_off, manager, unloading_id, note)
+        except (CoreRefused, LedgerError) as exc:
+            self.refuse(exc)
+            return
+        self.render_state()
+        self.say(t("unload.step.signed_off", self.lang))
 
     def action_interrupt(self) -> None:
         view = self.view
@@ -593,9 +772,9 @@ class UnloadingScreen(Screen[None]):
             if text is None:
                 return
             try:
-                measured = parse_centi_input(text, maximum=10**9)
+                measured = parse_number(text, "measured", places=2, low=0, high=10**9)
             except InputError as exc:
-                self.say(esc(refusal_text(exc, self.lang)), ok=False)
+                self.refuse(exc)
                 return
 
             def authorised(result: tuple[str, str, str] | None) -> None:
@@ -611,8 +790,8 @@ class UnloadingScreen(Screen[None]):
         try:
             manager = await core.manager(number, pin)
             await self._db(self.unloads.record_stock_count, manager, measured, note=note)
-        except (CoreRefused, InputError) as exc:
-            self.say(esc(refusal_text(exc, self.lang)), ok=False)
+        except (CoreRefused, LedgerError) as exc:
+            self.refuse(exc)
             return
         self.action_stock()
 
@@ -692,11 +871,21 @@ class UnloadingListScreen(Screen[None]):
         for v in views[:18]:
             when = v.arrived_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%m-%d %H:%M")
             flag = "[red]✗[/]" if v.flagged else "[green]✓[/]" if v.received_centi is not None else "·"
-            rows.append(
-                f"{v.id:>4} {when} {esc(v.trailer_plate):<10} {esc(v.supplier)[:10]:<10} {esc(v.note_number)[:14]:<14}"
-                f" {fmt_centi(v.received_centi):>9} {flag} {t('unload.status.' + v.status, lang)}"
-            )
+            rows.append(" ".join([f"{v.id:>4} {when}", *self._cells(v, lang), flag, self._cell(v.status, lang)]))
         self.query_one("#results", Static).update("\n".join(rows))
+
+    # Columns in terminal cells (a Chinese character is two): a row never wraps at 80 columns.
+    COLUMNS = (("trailer_plate", 10), ("supplier", 10), ("note_number", 11))
+
+    @classmethod
+    def _cells(cls, view: UnloadingView, lang: Language) -> list[str]:
+        out = [esc(set_cell_size(str(getattr(view, name)), width)) for name, width in cls.COLUMNS]
+        out.append(set_cell_size(fmt_centi(view.received_centi).rjust(9), 9))
+        return out
+
+    @staticmethod
+    def _cell(status: str, lang: Language) -> str:
+        return esc(set_cell_size(t("unload.status." + status, lang), 15).rstrip())
 
     @work(exclusive=True, group="export")
     async def action_export(self) -> None:

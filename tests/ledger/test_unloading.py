@@ -262,3 +262,70 @@ def test_checklist_position_marks_done_and_next(ledger: Ledger, people: tuple[Ac
     walk(log, attendant, uid, "chocks")
     marks = dict(checklist_position(log.get(uid)))
     assert marks["chocks"] == "done" and marks["key_handed"] == "next" and marks["departed"] == "todo"
+
+
+def test_an_interrupted_unloading_cannot_end_before_it_is_resumed(ledger: Ledger, people: tuple[Actor, Actor]) -> None:
+    _, attendant = people
+    log = UnloadingLog(ledger)
+    uid = log.arrive(attendant, arrival())
+    walk(log, attendant, uid, "started")
+    view = log.interrupt(attendant, uid, "leak")
+    assert [step for step, state in checklist_position(view) if state == "next"] == []  # resume comes first
+    before = fingerprint(ledger.engine)
+    with pytest.raises(Refused) as info:
+        log.end(attendant, uid, END, meter_centi=2_980_00)
+    assert info.value.code == "unload_interrupted"
+    assert fingerprint(ledger.engine) == before
+    log.resume(attendant, uid, "漏点已处理")
+    assert log.end(attendant, uid, END, meter_centi=2_980_00).status == "ended"
+
+
+def test_a_quantity_outside_the_note_tolerance_needs_a_manager_sign_off(
+    ledger: Ledger, people: tuple[Actor, Actor]
+) -> None:
+    manager, attendant = people
+    log = UnloadingLog(ledger)
+    uid = log.arrive(attendant, arrival(declared=3_000_00))
+    walk(log, attendant, uid, "leak_check")
+    log.start(attendant, uid, START)
+    view = log.end(attendant, uid, END, meter_centi=2_800_00)  # 6.7 % short of the note
+    assert view.flagged and view.needs_sign_off
+    walk(log, attendant, uid, "key_returned")  # the safety steps never wait for the paperwork
+    before = fingerprint(ledger.engine)
+    with pytest.raises(Refused) as info:
+        log.confirm(attendant, uid, "departed")
+    assert info.value.code == "unload_signoff_required"
+    with pytest.raises(PermissionDenied):
+        log.sign_off(attendant, uid, "ok")
+    with pytest.raises(InvalidInput) as bad:
+        log.sign_off(manager, uid, "   ")
+    assert bad.value.code == "reason_required"
+    assert fingerprint(ledger.engine) == before
+    view = log.sign_off(manager, uid, "供气单位确认少装200kg")
+    assert not view.needs_sign_off
+    (signed,) = [e for e in view.events if e.kind == "signed_off"]
+    assert signed.attendant == "站长" and signed.detail["note"] == "供气单位确认少装200kg"
+    assert signed.detail["difference"] == -200_00
+    with pytest.raises(Refused) as info:
+        log.sign_off(manager, uid, "again")
+    assert info.value.code == "unload_signed_off"
+    assert log.confirm(attendant, uid, "departed").status == "departed"
+    from sqlalchemy import select
+
+    from station.ledger.models import AuditEvent
+
+    with ledger._read() as session:
+        actions = [e.action for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert "unloading_signed_off" in actions
+
+
+def test_a_quantity_within_tolerance_needs_no_sign_off(ledger: Ledger, people: tuple[Actor, Actor]) -> None:
+    manager, attendant = people
+    log = UnloadingLog(ledger)
+    uid = log.arrive(attendant, arrival(declared=3_000_00))
+    walk(log, attendant, uid, "key_returned")  # 2,980.00 kg: 0.67 %, inside 1 %
+    assert not log.get(uid).needs_sign_off
+    with pytest.raises(Refused) as info:
+        log.sign_off(manager, uid, "not needed")
+    assert info.value.code == "unload_signoff_not_needed"
+    assert log.confirm(attendant, uid, "departed").status == "departed"

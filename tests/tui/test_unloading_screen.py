@@ -6,6 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from textual.widgets import Input
+
 from station.config import load_settings
 from station.core.station import StationCore
 from station.devices.dispenser_bus import DispenserBus
@@ -13,8 +15,8 @@ from station.devices.dispenser_sim import DispenserSimulator
 from station.devices.printer import PrinterConfig, PrintQueue, printer_from_config
 from station.ledger.db import make_engine, upgrade
 from station.ledger.services import Ledger
-from station.ledger.unloading import STEPS, UnloadingLog
-from station.tui.app import StationApp
+from station.ledger.unloading import STEPS, Arrival, Readings, UnloadingLog
+from station.tui.app import ManagerAuthScreen, StationApp
 from station.tui.unloading_screen import UnloadingScreen
 from tests.ledger.helpers import staff
 
@@ -113,8 +115,14 @@ async def test_unloading_through_the_screen_with_the_post_simulator(tmp_path: Pa
             assert ended.received_centi == record.quantity > 0
             assert record.acknowledged
             assert ledger.stock_centi("CNG") == stock_before + record.quantity
-            for step in STEPS[STEPS.index("hose_disconnected") :]:
+            for step in STEPS[STEPS.index("hose_disconnected") : STEPS.index("departed")]:
                 await step_to(step)
+            if ended.flagged:  # the post's quantity against the note decides; either way the log completes
+                await pilot.press("enter")  # Enter asks for the manager's sign-off first
+                await wait_for(lambda: isinstance(app.screen, ManagerAuthScreen))
+                await pilot.press(*"9001", "enter", *"9999", "enter", *"short", "enter")
+                await wait_for(lambda: screen.view is not None and screen.view.signed_off)
+            await step_to("departed")
             final = log.get(ended.id)
             assert final.status == "departed"
             assert [e.kind for e in final.events if e.kind in ("interrupted", "resumed")] == ["interrupted", "resumed"]
@@ -173,3 +181,246 @@ async def test_measured_stock_entered_by_a_manager_shows_the_variance(forecourt:
         await until(lambda: "950.00" in str(screen.query_one("#msg", Static).render()))
         text = str(screen.query_one("#msg", Static).render())
         assert "✗" in text and "-50.00" in text
+
+
+# ---------------------------------------------------------------- off the README's path (issue 9)
+
+READINGS_START = Readings(2000, 150, 1200, 140)
+
+
+def _walk(log: UnloadingLog, actor: Any, declared: int, until: str, meter: int | None = None) -> int:
+    uid = log.arrive(
+        actor,
+        Arrival(
+            trailer_plate="鲁E·G1234",
+            driver_name="王师傅",
+            supplier="胜利油田燃气",
+            note_number="SH-9",
+            declared_centi=declared,
+            water_volume_l=18_000,
+        ),
+    )
+    view = log.get(uid)
+    while view.next_step is not None and STEPS.index(view.next_step) <= STEPS.index(until):
+        if view.next_step == "started":
+            view = log.start(actor, uid, READINGS_START)
+        elif view.next_step == "ended":
+            view = log.end(actor, uid, Readings(300, 50, 2400, 180), meter_centi=meter)
+        else:
+            view = log.confirm(actor, uid, view.next_step)
+    return uid
+
+
+def _text(screen: Any, selector: str) -> str:
+    from textual.widgets import Static
+
+    return str(screen.query_one(selector, Static).render())
+
+
+def _esc_on_footer(app: Any) -> bool:
+    """The way back is on the footer and inside the 80 columns, not scrolled off its end."""
+    from textual.widgets._footer import FooterKey
+
+    keys = [k for k in app.screen.query(FooterKey) if k.key == "escape"]
+    return bool(keys) and all(k.region.width > 0 and k.region.right <= 80 for k in keys)
+
+
+def test_typed_numbers_are_exact_or_refused_with_the_field_named() -> None:
+    from station.tui.common import InputError
+    from station.tui.unloading_screen import parse_number, parse_pressure, parse_temperature
+
+    assert parse_number("９５０", "measured", places=2, low=0, high=10**9) == 950_00  # full-width digits
+    assert parse_number("１２．５", "measured", places=2, low=0, high=10**9) == 12_50
+    assert parse_temperature("－３.５", "storage_t") == -35
+    assert parse_pressure(" 20.5 ", "storage_p") == 20_50
+    for text, code in [
+        ("-50", "unload_field_negative"),
+        ("--5", "unload_field_not_number"),
+        ("1e3", "unload_field_not_number"),
+        ("²", "unload_field_not_number"),
+        (".", "unload_field_not_number"),
+        ("1.2.3", "unload_field_not_number"),
+        ("12.345", "unload_field_decimals"),
+        ("", "unload_field_required"),
+    ]:
+        try:
+            parse_number(text, "measured", places=2, low=0, high=10**9)
+        except InputError as exc:
+            assert (exc.code, exc.params["field"]) == (code, "measured"), text
+        else:
+            raise AssertionError(f"{text!r} was accepted")
+    try:
+        parse_pressure("36", "storage_p")
+    except InputError as exc:
+        assert exc.code == "unload_field_range" and exc.params == {"field": "storage_p", "low": "0.00", "high": "35.00"}
+    else:
+        raise AssertionError("36 MPa was accepted")
+
+
+async def test_a_negative_measured_stock_is_refused_naming_the_field(forecourt: Any) -> None:
+    from sqlalchemy import func, select
+
+    from station.ledger.models_unloading import StockCount
+    from tests.conftest import until
+
+    rig = forecourt
+    rig.core.actor = rig.core.ledger.authenticate("1001", "1234")
+    app = StationApp(rig.core, sim=rig, language="en")
+
+    def counts() -> int:
+        with rig.core.ledger._read() as session:
+            return int(session.scalar(select(func.count()).select_from(StockCount)) or 0)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: app.screen.__class__.__name__ == "OverviewScreen")
+        await pilot.press("f6")
+        await until(lambda: isinstance(app.screen, UnloadingScreen))
+        screen = app.screen
+        assert _esc_on_footer(app)
+        for typed, words in [("-50", "cannot be negative"), ("1e3", "type a number"), ("9.999", "at most 2")]:
+            await pilot.press("f6")
+            await until(lambda: app.screen.__class__.__name__ == "MeasuredStockScreen")
+            assert "Esc back" in str(app.screen.query("Static").last().render())  # the way back, on screen
+            await pilot.press(*typed, "enter")
+            await until(lambda: app.screen is screen)
+            await until(lambda w=words: w in _text(screen, "#msg"))  # type: ignore[misc]
+            assert "Measured stock, kg" in _text(screen, "#msg")
+        assert counts() == 0
+        await pilot.press("f6")
+        await until(lambda: app.screen.__class__.__name__ == "MeasuredStockScreen")
+        await pilot.press(*"９５０", "enter")  # full-width digits from a Chinese input method
+        await until(lambda: isinstance(app.screen, ManagerAuthScreen))
+        await pilot.press(*"9001", "enter", *"9999", "enter", *"bank gauge", "enter")
+        await until(lambda: "950.00" in _text(screen, "#msg"))
+        assert counts() == 1
+
+
+async def test_an_interruption_is_resumed_before_the_end_and_the_post_readings_show_live(forecourt: Any) -> None:
+    from tests.conftest import until
+
+    rig = forecourt
+    attendant = rig.core.ledger.authenticate("1001", "1234")
+    rig.core.actor = attendant
+    log = UnloadingLog(rig.core.ledger)
+    uid = _walk(log, attendant, 3_000_00, "leak_check")
+    app = StationApp(rig.core, sim=rig, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: app.screen.__class__.__name__ == "OverviewScreen")
+        screen = UnloadingScreen(uid)
+        await app.push_screen(screen)
+        await until(lambda: screen.view is not None)
+        assert "Start unloading" in _text(screen, "#prompt")  # the way on, even while an input holds Enter
+        screen.query_one("#in-storage_p", Input).value = "12.00"
+        screen.query_one("#in-storage_t", Input).value = "14.0"
+        screen.query_one("#in-storage_t", Input).focus()
+        await pilot.press("enter")
+        await until(lambda: screen.view is not None and screen.view.status == "unloading")
+        post = rig.dispensers.unloading
+        await until(lambda: post.current is not None and post.current.quantity > 0)
+
+        def live_quantity() -> float:
+            text = _text(screen, "#live")
+            if "unloading" not in text or "kg in" not in text:
+                return -1.0
+            return float(text.split("·")[-1].split("kg")[0])
+
+        # the trailer readings from the post, live on the screen: the quantity moves while we watch
+        await until(lambda: live_quantity() > 0)
+        first = live_quantity()
+        await until(lambda: live_quantity() > first)
+        assert "Trailer" in _text(screen, "#live") and "MPa" in _text(screen, "#live")
+        await pilot.press("f8")
+        await until(lambda: app.screen.__class__.__name__ == "ReasonScreen")
+        await pilot.press("2")  # leak
+        await until(lambda: screen.view is not None and screen.view.interrupted)
+        assert "F8" in _text(screen, "#prompt")
+        screen.query_one("#in-storage_p", Input).value = "24.00"
+        screen.query_one("#in-storage_t", Input).value = "18.0"
+        await pilot.press("enter")
+        await until(lambda: "resume it first" in _text(screen, "#msg"))
+        assert log.get(uid).status == "interrupted"
+        assert post.current is not None  # the post was not stopped behind the interruption's back
+        assert _esc_on_footer(app)
+        await pilot.press("f8")
+        await until(lambda: screen.view is not None and screen.view.status == "unloading")
+        screen.query_one("#in-storage_t", Input).focus()
+        await pilot.press("enter")
+        await until(lambda: screen.view is not None and screen.view.status == "ended")
+        assert post.current is None
+
+
+async def test_over_tolerance_is_signed_off_by_a_manager_before_the_trailer_leaves(forecourt: Any) -> None:
+    from tests.conftest import until
+
+    rig = forecourt
+    attendant = rig.core.ledger.authenticate("1001", "1234")
+    rig.core.actor = attendant
+    log = UnloadingLog(rig.core.ledger)
+    uid = _walk(log, attendant, 3_000_00, "key_returned", meter=2_700_00)  # 10 % short of the note
+    app = StationApp(rig.core, sim=rig, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: app.screen.__class__.__name__ == "OverviewScreen")
+        screen = UnloadingScreen(uid)
+        await app.push_screen(screen)
+        await until(lambda: screen.view is not None)
+        assert "站长签字" in _text(screen, "#prompt") and "站长签字" in _text(screen, "#checklist")
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, ManagerAuthScreen))
+        assert "-300.00" in str(app.screen.query_one("#why").render())
+        await pilot.press(*"1001", "enter", *"1234", "enter", *"ok", "enter")  # an attendant cannot sign it off
+        await until(lambda: app.screen is screen and "✗" in _text(screen, "#msg"))
+        assert not log.get(uid).signed_off
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, ManagerAuthScreen))
+        await pilot.press(*"9001", "enter", *"9999", "enter", *"供气方确认少装", "enter")
+        await until(lambda: screen.view is not None and screen.view.signed_off)
+        assert "王站长" in _text(screen, "#checklist")
+        await pilot.press("enter")
+        await until(lambda: screen.view is not None and screen.view.status == "departed")
+        events = log.get(uid).events
+        assert [e.detail.get("note") for e in events if e.kind == "signed_off"] == ["供气方确认少装"]
+
+
+async def test_the_search_list_fits_80_columns_and_keeps_the_way_back(forecourt: Any) -> None:
+    rig = forecourt
+    attendant = rig.core.ledger.authenticate("1001", "1234")
+    rig.core.actor = attendant
+    log = UnloadingLog(rig.core.ledger)
+    for note in ("SH-20261121-0001-A", "SH-20261121-0002-B"):
+        uid = log.arrive(
+            attendant,
+            Arrival(
+                trailer_plate="鲁E·G1234",
+                driver_name="王师傅",
+                supplier="胜利油田燃气有限公司东营分公司",
+                note_number=note,
+                declared_centi=3_000_00,
+                water_volume_l=18_000,
+            ),
+        )
+    _walk(log, attendant, 3_000_00, "ended", meter=2_990_00)
+    for lang in ("en", "zh"):
+        await _search_list_at_80_columns(rig, uid, lang)
+
+
+async def _search_list_at_80_columns(rig: Any, uid: int, lang: str) -> None:
+    from rich.cells import cell_len
+
+    from station.tui.unloading_screen import UnloadingListScreen
+    from tests.conftest import until
+
+    app = StationApp(rig.core, sim=rig, language=lang)  # type: ignore[arg-type]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: app.screen.__class__.__name__ == "OverviewScreen")
+        await app.push_screen(UnloadingScreen(uid))
+        await pilot.press("f3")
+        await until(lambda: isinstance(app.screen, UnloadingListScreen))
+        results = app.screen.query_one("#results")
+        await until(lambda: "SH-20261121" in str(results.render()))  # type: ignore[attr-defined]
+        lines = str(results.render()).splitlines()  # type: ignore[attr-defined]
+        assert len(lines) == 3
+        assert max(cell_len(line) for line in lines) <= results.content_region.width, lines
+        assert _esc_on_footer(app)
+        await pilot.press("escape")
+        await until(lambda: isinstance(app.screen, UnloadingScreen))
+        assert _esc_on_footer(app)
