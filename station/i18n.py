@@ -295,6 +295,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cyl.inspection_overdue": ("气瓶{serial}检验过期 ({date})", "cylinder {serial} inspection overdue ({date})"),
     "cyl.design_life_ended": ("气瓶{serial}超过设计使用年限", "cylinder {serial} past its design life"),
     "cyl.cylinder_failed": ("气瓶{serial}检验不合格", "cylinder {serial} failed inspection"),
+    # --- the dispenser link, naming the port (err.link_<cause>: also the refusal to authorize)
+    "err.link_connecting": ("加气机通讯中断:{port}(正在连接)", "Dispenser link down: {port} (connecting)"),
+    "err.link_missing": ("加气机通讯中断:{port}(无此设备)", "Dispenser link down: {port} (no such device)"),
+    "err.link_permission": ("加气机通讯中断:{port}(无权访问)", "Dispenser link down: {port} (permission denied)"),
+    "err.link_refused": ("加气机通讯中断:{port}(连接被拒绝)", "Dispenser link down: {port} (connection refused)"),
+    "err.link_not_serial": ("加气机通讯中断:{port}(不是串口)", "Dispenser link down: {port} (not a serial port)"),
+    "err.link_timeout": ("加气机通讯中断:{port}(连接超时)", "Dispenser link down: {port} (timed out)"),
+    "err.link_lost": ("加气机通讯中断:{port}(线路断开)", "Dispenser link down: {port} (line lost)"),
+    "err.link_other": ("加气机通讯中断:{port}({detail})", "Dispenser link down: {port} ({detail})"),
+    "estop.failed": (
+        "{lane} 紧急停止未送达:{reason}。立即按加气机上的急停按钮!",
+        "E-STOP did not reach {lane}: {reason}. Press the dispenser's own emergency button now!",
+    ),
 }
 
 

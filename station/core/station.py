@@ -27,6 +27,7 @@ from station.core.sequence import (
     Step,
     StepEvent,
 )
+from station.core.steplog import StepLog
 from station.devices import dispenser_protocol as proto
 from station.devices.dispenser_bus import (
     AlarmRaised,
@@ -36,6 +37,7 @@ from station.devices.dispenser_bus import (
     DispenserBus,
     FillProgress,
     LinkDown,
+    LinkDownError,
     LinkUp,
     NozzleStateChanged,
     TransactionCompleted,
@@ -43,7 +45,7 @@ from station.devices.dispenser_bus import (
 from station.devices.pn532_reader import CardPresented, PN532Reader, ReaderDown, ReaderUp
 from station.devices.printer import PrintOutcome, PrintQueue
 from station.devices.receipt import CardPayment, CashPayment, FillReceipt, render
-from station.i18n import Language
+from station.i18n import Language, error_text
 from station.ledger.errors import LedgerError
 from station.ledger.models import CardType, FillStatus
 from station.ledger.services import Actor, CardView, FillRecord, FillView, Ledger
@@ -157,6 +159,7 @@ class StationCore:
         self._tasks: list[asyncio.Task[None]] = []
         self._card_levels: dict[tuple[int, int], tuple[int, CardType]] = {}
         self._stopping = False
+        self._steps = StepLog(ledger.record_step)
 
     # ------------------------------------------------------------------ lifecycle and events
 
@@ -207,9 +210,16 @@ class StationCore:
         if tasks:
             await asyncio.wait(tasks, timeout=5)
         self._tasks.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._steps.flushed(), timeout=15)
+        await asyncio.to_thread(self._steps.close)
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a ledger call off the event loop; ledger refusals become CoreRefused."""
+        """Run a ledger call off the event loop; ledger refusals become CoreRefused.
+
+        The steps handed to the step log are written first, so the ledger sees the sequence in the order it
+        happened (a fill is never recorded, nor its steps linked, before the steps that led to it)."""
+        await self._steps.flushed()
         try:
             return await asyncio.to_thread(fn, *args, **kwargs)
         except LedgerError as exc:
@@ -222,6 +232,18 @@ class StationCore:
             raise CoreRefused("dispenser_refused", detail=str(exc)) from exc
         except BusError as exc:
             raise CoreRefused("dispenser_offline", detail=str(exc)) from exc
+
+    def link_refusal(self) -> CoreRefused | None:
+        """Why the dispensers cannot be reached now, naming the port (None while the link is up)."""
+        cause = self.bus.link_cause if self.bus is not None else None
+        if self.bus is None or cause is None:
+            return None
+        return CoreRefused(f"link_{cause}", port=self.bus.url, detail=self.bus.link_detail)
+
+    def link_text(self, lang: Language | None = None) -> str:
+        """The words "dispenser link down: <port> (<why>)" in the attendant's language; empty while the link is up."""
+        refusal = self.link_refusal()
+        return error_text(refusal.code, lang or self.language, **refusal.params) if refusal else ""
 
     # ------------------------------------------------------------------ staff
 
@@ -268,21 +290,20 @@ class StationCore:
         return seq
 
     def _record_step(self, lane: Lane, event: StepEvent) -> None:
+        """Log the step on the step log's own thread: the event loop (and F9 on it) never waits on the database."""
         seq = lane.sequence
         if seq is None:
             return
-        try:
-            self.ledger.record_step(
-                seq.sequence_id,
-                lane.dispenser,
-                lane.nozzle,
-                event.step.value,
-                item=event.item,
-                attendant=self.actor,
-                detail=event.detail,
-            )
-        except Exception:
-            log.exception("could not record step %s", event)
+        self._steps.append(
+            sequence_id=seq.sequence_id,
+            dispenser=lane.dispenser,
+            nozzle=lane.nozzle,
+            step=event.step.value,
+            item=event.item,
+            attendant=self.actor,
+            detail=event.detail,
+            at=self.ledger.now(),  # when it happened, not when the writer got to it
+        )
 
     async def start_sequence(self, key: tuple[int, int]) -> FuelingSequence:
         """Step 1: greet the driver at this nozzle."""
@@ -444,6 +465,8 @@ class StationCore:
             raise CoreRefused("nozzle_has_unpaid")
         if self.bus is None:
             raise CoreRefused("dispenser_offline", detail="no dispenser configured")
+        if (link_down := self.link_refusal()) is not None:
+            raise link_down  # the port is the problem, not the nozzle
         state = self.bus.nozzle_state(lane.dispenser, lane.nozzle)
         if state is not proto.NozzleState.NOZZLE_LIFTED:
             raise CoreRefused("nozzle_not_lifted")
@@ -482,29 +505,46 @@ class StationCore:
         return price
 
     async def emergency_stop(self, key: tuple[int, int] | None = None) -> None:
-        """One key stops at once: the given nozzle, or every filling nozzle."""
-        targets = (
-            [key]
-            if key
-            else [
-                k
-                for k, lane in self.lanes.items()
-                if lane.state in (proto.NozzleState.FILLING, proto.NozzleState.AUTHORIZED)
-            ]
-        )
+        """One key stops at once: the given nozzle, or (F9) every nozzle of every dispenser.
+
+        The stop frames go out before any database work and ahead of every other request on the bus; the
+        incident is recorded afterwards, off the loop. A stop that cannot reach a dispenser is said loudly.
+        """
         if self.bus is None:
             raise CoreRefused("dispenser_offline", detail="no dispenser configured")
-        for target in targets or list(self.lanes):
-            lane = self.lanes[target]
-            with contextlib.suppress(BusError):
-                await self.bus.stop(lane.dispenser, lane.nozzle)
-            self.notice("estop.done", "warning", lane=f"{lane.dispenser}/{lane.nozzle}")
+        if key is not None:
+            orders = [(self.lanes[key].dispenser, self.lanes[key].nozzle)]
+        else:  # nozzle 0: all of the dispenser's nozzles, also one authorized a moment ago
+            orders = [(address, 0) for address in sorted({lane.dispenser for lane in self.lanes.values()})]
+        # One attempt to every dispenser first, so a dispenser that does not answer holds up no other.
+        failed: dict[tuple[int, int], BusError] = {}
+        for order in orders:
+            try:
+                await self.bus.stop(*order, retries=0)
+            except BusError as exc:
+                failed[order] = exc
+        for order, first in list(failed.items()):
+            if isinstance(first, LinkDownError):
+                continue
+            try:
+                await self.bus.stop(*order)
+                del failed[order]
+            except BusError as exc:
+                failed[order] = exc
+        for address, nozzle in orders:
+            lane_label = f"{address}/{nozzle}" if nozzle else f"{address}/*"
+            if (address, nozzle) in failed:
+                reason = self.link_text() or str(failed[(address, nozzle)])
+                self.notice("estop.failed", "error", lane=lane_label, reason=reason)
+            else:
+                self.notice("estop.done", "warning", lane=lane_label)
         with contextlib.suppress(Exception):
             await self._db(
                 self.ledger.record_incident,
                 self.actor,
                 "emergency_stop",
-                lanes=[f"{d}/{n}" for d, n in (targets or list(self.lanes))],
+                lanes=[f"{d}/{n}" if n else f"{d}/*" for d, n in orders],
+                failed=[f"{d}/{n}" if n else f"{d}/*" for d, n in failed],
             )
 
     # ------------------------------------------------------------------ step 9–11
@@ -625,6 +665,7 @@ class StationCore:
 
     async def farewell(self, key: tuple[int, int]) -> None:
         self._step(key, lambda s: s.farewell())
+        await self._steps.flushed()  # the sequence is over only once its steps are in the ledger
         self.lanes[key].sequence = None
         self._card_levels.pop(key, None)
         self.emit(LaneChanged(key))
@@ -709,10 +750,11 @@ class StationCore:
             for lane in self.lanes.values():
                 lane.link_up = up
                 self.emit(LaneChanged(lane.key))
-            if up:
-                self.notice("device.link_up")
+            if isinstance(event, LinkDown):
+                # the port and what is wrong with it: the attendant can tell a technician something useful
+                self.notice(f"err.link_{event.cause}", "error", port=event.url, detail=event.reason)
             else:
-                self.notice("device.link_down", "error", reason=event.reason)  # type: ignore[union-attr]
+                self.notice("device.link_up")
 
     async def _incident(self, lane: str, what: str) -> None:
         with contextlib.suppress(Exception):

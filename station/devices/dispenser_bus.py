@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import random
+import re
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -91,6 +93,10 @@ class DeviceRejected(BusError):
         self.code = code
 
 
+class Preempted(DeviceTimeout):
+    """An emergency stop took the bus before this request was answered: like a timeout, its outcome is unknown."""
+
+
 class InvalidRequest(BusError, ValueError):
     """The caller asked for something the protocol cannot express (bad address, nozzle, preset)."""
 
@@ -107,6 +113,36 @@ class BusEvent:
     """Base of every event the driver emits."""
 
 
+# Why a port could not be opened or went away, as the attendant is told it (catalogue ``err.link_<cause>``).
+LINK_CAUSES = ("connecting", "missing", "permission", "refused", "not_serial", "timeout", "lost", "other")
+
+_ERRNO_CAUSES = {
+    errno.ENOENT: "missing",
+    errno.ENODEV: "missing",
+    errno.ENXIO: "missing",
+    errno.EACCES: "permission",
+    errno.EPERM: "permission",
+    errno.EBUSY: "permission",
+    errno.ECONNREFUSED: "refused",
+    errno.ENOTTY: "not_serial",
+    errno.EISDIR: "not_serial",
+    errno.ETIMEDOUT: "timeout",
+}
+
+
+def link_cause(exc: BaseException) -> str:
+    """Classify a failure to open the port. pyserial often keeps the errno only in its message."""
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    codes = [code for code in (getattr(exc, "errno", None),) if isinstance(code, int)]
+    for groups in re.findall(r"\[Errno (-?\d+)\]|\((\d+), '", str(exc)):
+        codes += [int(g) for g in groups if g]
+    for code in codes:
+        if code in _ERRNO_CAUSES:
+            return _ERRNO_CAUSES[code]
+    return "other"
+
+
 @dataclass(frozen=True, slots=True)
 class LinkUp(BusEvent):
     url: str
@@ -116,6 +152,7 @@ class LinkUp(BusEvent):
 class LinkDown(BusEvent):
     url: str
     reason: str
+    cause: str = "other"  # one of LINK_CAUSES: what the attendant is told is wrong with the port
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,9 +286,57 @@ class _Pending:
     sequence: int
     command: int
     future: asyncio.Future[Frame]
+    urgent: bool = False
 
 
 _ACTIVE = (NozzleState.AUTHORIZED, NozzleState.FILLING)
+
+
+class _BusTurn:
+    """Whose turn it is to speak on the half-duplex bus: first come, first served, except that an
+    emergency stop goes before every request still waiting (never behind a poll cycle of eight dispensers)."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._urgent_holder = False
+        self._waiters: list[tuple[bool, asyncio.Future[None]]] = []
+
+    @property
+    def urgent_waiting(self) -> bool:
+        return any(urgent and not fut.done() for urgent, fut in self._waiters)
+
+    @property
+    def held_by_urgent(self) -> bool:
+        return self._busy and self._urgent_holder
+
+    async def acquire(self, urgent: bool) -> None:
+        if not self._busy and not self._waiters:
+            self._busy, self._urgent_holder = True, urgent
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (urgent, fut)
+        if urgent:  # behind other stops, ahead of everything else
+            index = next((i for i, (u, _) in enumerate(self._waiters) if not u), len(self._waiters))
+            self._waiters.insert(index, entry)
+        else:
+            self._waiters.append(entry)
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if entry in self._waiters:
+                self._waiters.remove(entry)
+            elif fut.done() and not fut.cancelled():
+                self.release()  # handed the turn while being cancelled: pass it on
+            raise
+        self._urgent_holder = urgent
+
+    def release(self) -> None:
+        while self._waiters:
+            _, fut = self._waiters.pop(0)
+            if not fut.done():
+                fut.set_result(None)  # the turn passes straight to the next waiter: still busy
+                return
+        self._busy = self._urgent_holder = False
 
 
 class DispenserBus:
@@ -271,6 +356,7 @@ class DispenserBus:
         backoff_max: float = 5.0,
         inter_frame_gap: float = 0.005,
         open_timeout: float = 3.0,
+        stop_grace: float = 0.05,
     ) -> None:
         self.url = url
         self.addresses = tuple(addresses)
@@ -285,12 +371,15 @@ class DispenserBus:
         self.backoff_max = backoff_max
         self.inter_frame_gap = inter_frame_gap
         self.open_timeout = open_timeout
+        # How long an emergency stop lets a request already on the wire finish before it takes the bus:
+        # long enough for a reply that is under way (no collision on the pair), far shorter than a timeout.
+        self.stop_grace = stop_grace
         self.stats = BusStats()
         self._devices = {a: _Device(a) for a in self.addresses}
         self._streams: set[EventStream] = set()
         self._callbacks: list[EventCallback] = []
         self._decoder = FrameDecoder()
-        self._lock = asyncio.Lock()
+        self._turn = _BusTurn()
         self._connected = asyncio.Event()
         self._writer: asyncio.StreamWriter | None = None
         self._pending: _Pending | None = None
@@ -298,6 +387,8 @@ class DispenserBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
         self._polling = True
+        self._down_cause: str | None = None  # the cause last reported in a LinkDown, None while up
+        self.link_detail = ""  # the last failure, as the operating system said it
 
     # --------------------------------------------------------------------------------- lifecycle
 
@@ -395,6 +486,7 @@ class DispenserBus:
                 raise
             except Exception as exc:  # SerialException, OSError, TimeoutError: the port is not there (yet)
                 log.debug("cannot open %s: %s", self.url, exc)
+                self._open_failed(exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.backoff_max)
                 continue
@@ -403,6 +495,8 @@ class DispenserBus:
             first = False
             self._writer = writer
             self._decoder.reset()
+            self._down_cause = None
+            self.link_detail = ""
             self._connected.set()
             self._emit(LinkUp(self.url))
             reason = "closed"
@@ -426,14 +520,31 @@ class DispenserBus:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.backoff_max)
 
+    @property
+    def link_cause(self) -> str | None:
+        """None while the link is up; else why it is down (one of LINK_CAUSES)."""
+        if self._connected.is_set():
+            return None
+        return self._down_cause or "connecting"
+
+    def _open_failed(self, exc: BaseException) -> None:
+        """Say once why the port cannot be opened (again when the reason changes), not at every retry."""
+        cause = link_cause(exc)
+        self.link_detail = str(exc) or type(exc).__name__
+        if cause != self._down_cause:
+            self._down_cause = cause
+            self._emit(LinkDown(self.url, self.link_detail, cause))
+
     def _link_lost(self, reason: str) -> None:
         if not self._connected.is_set():
             return
         self._connected.clear()
+        self._down_cause = "lost"
+        self.link_detail = reason
         pending = self._pending
         if pending is not None and not pending.future.done():
             pending.future.set_exception(LinkDownError(reason))
-        self._emit(LinkDown(self.url, reason))
+        self._emit(LinkDown(self.url, reason, "lost"))
         for device in self._devices.values():
             self._mark_offline(device)
 
@@ -476,47 +587,74 @@ class DispenserBus:
         return self._sequence
 
     async def _request(
-        self, address: int, command: Command, payload: bytes = b"", *, retries: int | None = None
+        self,
+        address: int,
+        command: Command,
+        payload: bytes = b"",
+        *,
+        retries: int | None = None,
+        urgent: bool = False,
     ) -> Frame:
+        """One exchange on the bus. ``urgent`` (STOP) goes before every waiting request and cuts short the
+        one on the wire, which then fails with Preempted."""
         _check_address(address)
         attempts = 1 + (self.retries if retries is None else retries)
-        async with self._lock:
+        if urgent:
+            self._preempt_current()
+        await self._turn.acquire(urgent)
+        try:
             if not self._connected.is_set() or self._writer is None:
                 raise LinkDownError(f"{self.url} is not connected")
             sequence = self._next_sequence()
             data = encode_frame(Frame(address, command, sequence, payload))
             self.stats.requests += 1
             loop = asyncio.get_running_loop()
+            for attempt in range(attempts):
+                if not urgent and self._turn.urgent_waiting:
+                    raise Preempted(address, command)  # a stop is waiting: no further attempt goes out
+                writer = self._writer
+                if not self._connected.is_set() or writer is None:
+                    raise LinkDownError(f"{self.url} is not connected")
+                if attempt:
+                    self.stats.retries += 1
+                # leftovers of a late or broken reply must not stall the decoder for this one
+                self._decoder.reset()
+                future: asyncio.Future[Frame] = loop.create_future()
+                self._pending = _Pending(address, sequence, command, future, urgent)
+                try:
+                    writer.write(data)
+                except Exception as exc:
+                    raise LinkDownError(f"write failed: {exc}") from exc
+                try:
+                    reply = await asyncio.wait_for(future, self.reply_timeout)
+                except TimeoutError:
+                    self.stats.timeouts += 1
+                    continue
+                finally:
+                    self._pending = None
+                if reply.command == NAK_COMMAND:
+                    self.stats.naks += 1
+                    raise DeviceRejected(address, command, NakReply.decode(reply.payload).code)
+                return reply
+            raise DeviceTimeout(address, command)
+        finally:
             try:
-                for attempt in range(attempts):
-                    writer = self._writer
-                    if not self._connected.is_set() or writer is None:
-                        raise LinkDownError(f"{self.url} is not connected")
-                    if attempt:
-                        self.stats.retries += 1
-                    # leftovers of a late or broken reply must not stall the decoder for this one
-                    self._decoder.reset()
-                    future: asyncio.Future[Frame] = loop.create_future()
-                    self._pending = _Pending(address, sequence, command, future)
-                    try:
-                        writer.write(data)
-                    except Exception as exc:
-                        raise LinkDownError(f"write failed: {exc}") from exc
-                    try:
-                        reply = await asyncio.wait_for(future, self.reply_timeout)
-                    except TimeoutError:
-                        self.stats.timeouts += 1
-                        continue
-                    finally:
-                        self._pending = None
-                    if reply.command == NAK_COMMAND:
-                        self.stats.naks += 1
-                        raise DeviceRejected(address, command, NakReply.decode(reply.payload).code)
-                    return reply
-                raise DeviceTimeout(address, command)
-            finally:
                 # the silent gap that ends the exchange before the next frame goes out
                 await asyncio.sleep(self.inter_frame_gap)
+            finally:
+                self._turn.release()
+
+    def _preempt_current(self) -> None:
+        """A stop is coming: the request on the wire gets ``stop_grace`` for its reply, then gives up the bus."""
+        pending = self._pending
+        if pending is None or pending.urgent or pending.future.done():
+            return
+
+        def cut() -> None:
+            if not pending.future.done():
+                pending.future.set_exception(Preempted(pending.address, pending.command))
+
+        asyncio.get_running_loop().call_later(self.stop_grace, cut)
 
     async def _call(self, address: int, command: Command, payload: bytes, parse: Callable[[bytes], _T]) -> _T:
         reply = await self._request(address, command, payload)
@@ -555,9 +693,13 @@ class DispenserBus:
         self._remember_state(address, nozzle, reply.state)
         return reply.state
 
-    async def stop(self, address: int, nozzle: int = 0) -> None:
-        """Emergency stop of one nozzle (0: every nozzle of the dispenser). Always accepted."""
-        await self._call(address, Command.STOP, _encode(NozzleRef(nozzle).encode), NozzleRef.decode)
+    async def stop(self, address: int, nozzle: int = 0, *, retries: int | None = None) -> None:
+        """Emergency stop of one nozzle (0: every nozzle of the dispenser). Always accepted.
+
+        It goes before every request waiting for the bus and cuts short the one on the wire (``stop_grace``)."""
+        payload = _encode(NozzleRef(nozzle).encode)
+        reply = await self._request(address, Command.STOP, payload, retries=retries, urgent=True)
+        _parse(NozzleRef.decode, reply.payload)
 
     async def read_progress(self, address: int, nozzle: int) -> Progress:
         return await self._call(address, Command.READ_PROGRESS, _encode(NozzleRef(nozzle).encode), Progress.decode)
@@ -630,6 +772,8 @@ class DispenserBus:
                 await self._poll_unloading(device, retries)
             else:
                 await self._poll_dispenser(device, retries)
+        except Preempted:
+            raise  # an emergency stop had the bus: the device did not miss a poll
         except DeviceTimeout:
             device.misses += 1
             if device.misses >= self.offline_after or not device.online:

@@ -287,7 +287,7 @@ class LaneTile(Static):
         name = t("lane.name", lang, d=lane.dispenser, n=lane.nozzle)
         state_key = NOZZLE_KEYS.get(lane.state, "nozzle.unknown") if lane.state is not None else "nozzle.unknown"
         state = t(state_key, lang)
-        link = "" if lane.link_up else f"  [b red]✗ {t('lane.link_down', lang)}[/]"
+        link = "" if lane.link_up else f"  [b red]✗ {esc(app.core.link_text(lang) or t('lane.link_down', lang))}[/]"
         lines = [f"[b]▶ {name}[/b]" if self.has_class("selected") else f"[b]{name}[/b]", f"{state}{link}"]
         lines.append(
             f"{t('lane.qty', lang)} {format_centi(lane.quantity)} {unit}  "
