@@ -305,8 +305,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err.link_lost": ("加气机通讯中断:{port}(线路断开)", "Dispenser link down: {port} (line lost)"),
     "err.link_other": ("加气机通讯中断:{port}({detail})", "Dispenser link down: {port} ({detail})"),
     "estop.failed": (
-        "{lane} 紧急停止未送达:{reason}。立即按加气机上的急停按钮!",
-        "E-STOP did not reach {lane}: {reason}. Press the dispenser's own emergency button now!",
+        "{lane} 紧急停止未送达:加气机无应答。立即按加气机上的急停按钮!",
+        "E-STOP did not reach {lane}: the dispenser did not answer. Press the dispenser's own emergency button now!",
+    ),
+    "estop.failed_link": (
+        "{lane} 紧急停止未送达:加气机通讯中断 {port}。立即按加气机上的急停按钮!",
+        "E-STOP did not reach {lane}: dispenser link down: {port}. Press the dispenser's own emergency button now!",
     ),
     "err.ledger_unavailable": (
         "数据库暂时无法使用,未做任何更改。请重试;如仍失败请联系站长",

@@ -541,8 +541,11 @@ class StationCore:
         for address, nozzle in orders:
             lane_label = f"{address}/{nozzle}" if nozzle else f"{address}/*"
             if (address, nozzle) in failed:
-                reason = self.link_text() or str(failed[(address, nozzle)])
-                self.notice("estop.failed", "error", lane=lane_label, reason=reason)
+                log.error("emergency stop of %s failed: %s", lane_label, failed[(address, nozzle)])
+                if isinstance(failed[(address, nozzle)], LinkDownError):
+                    self.notice("estop.failed_link", "error", lane=lane_label, port=self.bus.url)
+                else:
+                    self.notice("estop.failed", "error", lane=lane_label)
             else:
                 self.notice("estop.done", "warning", lane=lane_label)
         with contextlib.suppress(Exception):
