@@ -305,8 +305,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err.link_lost": ("加气机通讯中断:{port}(线路断开)", "Dispenser link down: {port} (line lost)"),
     "err.link_other": ("加气机通讯中断:{port}({detail})", "Dispenser link down: {port} ({detail})"),
     "estop.failed": (
-        "{lane} 紧急停止未送达:{reason}。立即按加气机上的急停按钮!",
-        "E-STOP did not reach {lane}: {reason}. Press the dispenser's own emergency button now!",
+        "{lane} 紧急停止未送达:加气机无应答。立即按加气机上的急停按钮!",
+        "E-STOP did not reach {lane}: the dispenser did not answer. Press the dispenser's own emergency button now!",
+    ),
+    "estop.failed_link": (
+        "{lane} 紧急停止未送达:加气机通讯中断 {port}。立即按加气机上的急停按钮!",
+        "E-STOP did not reach {lane}: dispenser link down: {port}. Press the dispenser's own emergency button now!",
+    ),
+    "err.ledger_unavailable": (
+        "数据库暂时无法使用,未做任何更改。请重试;如仍失败请联系站长",
+        "The database is not available: nothing was changed. Retry; if it persists call the manager",
+    ),
+    "err.screen_reset": (
+        "出现意外错误 ({detail}),已记录日志,画面已重置。请重试;如仍失败请联系站长",
+        "Unexpected error ({detail}): logged, the screen was reset. Retry; if it persists call the manager",
+    ),
+    "err.fatal": (
+        "终端遇到意外错误 ({detail}) 已退出,详情见日志。请重新启动;如仍失败请联系站长",
+        "The terminal stopped on an unexpected error ({detail}); see the log. Restart; if it persists call the manager",
     ),
 }
 

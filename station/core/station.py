@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from station.config import Settings
 from station.core.sequence import (
     AbortReason,
@@ -224,6 +226,11 @@ class StationCore:
             return await asyncio.to_thread(fn, *args, **kwargs)
         except LedgerError as exc:
             raise CoreRefused(exc.code, **exc.params) from exc
+        except (SQLAlchemyError, OSError) as exc:
+            # The database itself failed (locked too long, disk, a damaged file): logged without locals, and
+            # the screen says so in the attendant's language. No chained traceback: its frames hold PINs.
+            log.error("ledger call %s failed", getattr(fn, "__name__", "?"), exc_info=exc)
+            raise CoreRefused("ledger_unavailable") from None
 
     async def _device(self, call: Awaitable[T]) -> T:
         try:
@@ -534,8 +541,11 @@ class StationCore:
         for address, nozzle in orders:
             lane_label = f"{address}/{nozzle}" if nozzle else f"{address}/*"
             if (address, nozzle) in failed:
-                reason = self.link_text() or str(failed[(address, nozzle)])
-                self.notice("estop.failed", "error", lane=lane_label, reason=reason)
+                log.error("emergency stop of %s failed: %s", lane_label, failed[(address, nozzle)])
+                if isinstance(failed[(address, nozzle)], LinkDownError):
+                    self.notice("estop.failed_link", "error", lane=lane_label, port=self.bus.url)
+                else:
+                    self.notice("estop.failed", "error", lane=lane_label)
             else:
                 self.notice("estop.done", "warning", lane=lane_label)
         with contextlib.suppress(Exception):

@@ -22,9 +22,13 @@ class StepLog:
         self._write = write
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="step-log")
         self._last: Future[None] | None = None
+        self._closed = False
 
     def append(self, **fields: Any) -> None:
         """Hand one step to the writer and return at once; steps are written in the order handed over."""
+        if self._closed:  # the core has stopped: nothing is left to hold up, write it here
+            self._write_one(fields)
+            return
         self._last = self._executor.submit(self._write_one, fields)
 
     def _write_one(self, fields: dict[str, Any]) -> None:
@@ -39,9 +43,7 @@ class StepLog:
         if last is not None and not last.done():
             await asyncio.shield(asyncio.wrap_future(last))
 
-    def pending(self) -> bool:
-        return self._last is not None and not self._last.done()
-
     def close(self) -> None:
         """Write what is queued, then stop the thread (called off the loop, or when nothing is pending)."""
+        self._closed = True
         self._executor.shutdown(wait=True)

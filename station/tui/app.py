@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
+from textual._context import active_message_pump
 from textual.app import App, ComposeResult
 from textual.containers import Grid, Vertical
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
+from textual.worker import WorkerFailed
 
 from station.core.sequence import AbortReason, TimerLevel
 from station.core.station import CardRead, CoreEvent, CoreRefused, LaneChanged, Notice, StaffCardLogin, StationCore
@@ -31,6 +37,8 @@ NOZZLE_KEYS = {
 }
 
 SAMPLE_CARD_UIDS = ["04A1B2C3", "04D4E5F6", "04112233", "04445566"]
+
+log = logging.getLogger(__name__)
 
 
 class CoreMessage(Message):
@@ -430,6 +438,52 @@ class StationApp(App[None]):
         self.language: Language = language or core.settings.station.language
         core.language = self.language
         self._unsubscribe = core.subscribe(self._on_core_event)
+
+    async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
+        # An action runs in the app's own message loop: a bug in one must not end the app (see below).
+        try:
+            return await super()._dispatch_action(namespace, action_name, params)
+        except Exception as error:
+            self._recover(error, namespace if isinstance(namespace, Screen | Widget) else None)
+            return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Whatever a screen did not expect: never a traceback for the attendant, never a secret in a log.
+
+        Textual's own handler ends the app and prints a traceback with every frame's locals (a typed PIN
+        among them). Here the error is logged with a plain traceback (no locals), the attendant is told in
+        their language, and a screen whose message loop the error ended is replaced by one that works.
+        """
+        broken = None if isinstance(error, WorkerFailed) else active_message_pump.get(None)
+        if broken is self or not self.is_running:
+            inner = error
+            log.error("unexpected error in the terminal", exc_info=(type(inner), inner, inner.__traceback__))
+            detail = type(inner).__name__
+            # The app's own loop is ending: leave with a plain message, as Textual would with its traceback.
+            self._return_code = 1
+            self._exit_renderables.append(Text(t("err.fatal", self.language, detail=detail)))
+            self._close_messages_no_wait()
+            return
+        self._recover(error, broken if isinstance(broken, Screen | Widget) else None)
+
+    def _recover(self, error: Exception, broken: Screen[Any] | Widget | None) -> None:
+        """Log without locals, tell the attendant, and put a working screen where the broken one was."""
+        inner = error.error if isinstance(error, WorkerFailed) and isinstance(error.error, Exception) else error
+        log.error("unexpected error in the terminal", exc_info=(type(inner), inner, inner.__traceback__))
+        self.notify(t("err.screen_reset", self.language, detail=type(inner).__name__), severity="error", timeout=10)
+        if broken is not None:
+            self.call_later(self._replace_broken_screen, broken if isinstance(broken, Screen) else broken.screen)
+
+    async def _replace_broken_screen(self, broken: Screen[Any]) -> None:
+        """Back to the screen below the broken one, or a fresh login or overview in its place."""
+        if broken not in self.screen_stack:
+            return
+        while self.screen is not broken and len(self.screen_stack) > 2:
+            await self.pop_screen()
+        if len(self.screen_stack) > 2:
+            await self.pop_screen()
+        else:
+            await self.switch_screen(OverviewScreen() if self.core.actor is not None else LoginScreen())
 
     def on_mount(self) -> None:
         self._apply_app_bindings()

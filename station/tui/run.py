@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import logging.handlers
+import os
 from pathlib import Path
+
+import platformdirs
 
 from station.core.station import StationCore
 from station.devices.dispenser_bus import DispenserBus
@@ -32,7 +37,21 @@ def build_core(db: str | None, config: str | None, spool: Path) -> tuple[Station
     return runtime, StationCore(runtime.ledger, runtime.settings, bus=bus, reader=reader, print_queue=queue)
 
 
+def log_to_file() -> Path:
+    """Errors go to a log file as plain tracebacks (never locals, so never a typed PIN), not over the screen."""
+    env = os.environ.get("STATION_LOG")
+    path = Path(env) if env else Path(platformdirs.user_log_dir("cng-station", appauthor=False)) / "station.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
 async def run_station(db: str | None, config: str | None, spool: Path) -> int:
+    log_to_file()
     runtime, core = build_core(db, config, spool)
     await core.start()
     try:

@@ -51,6 +51,7 @@ async def test_f9_stops_the_dispenser_while_another_process_holds_the_database(
 ) -> None:
     rig, core = forecourt, forecourt.core
     db_path = tmp_path / "station.db"
+    await core.login("1001", "1234")
     app = StationApp(core, sim=rig, language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await walk_to_authorize(rig, PaymentKind.CASH)
@@ -70,9 +71,14 @@ async def test_f9_stops_the_dispenser_while_another_process_holds_the_database(
         try:
             assert (await holder.stdout.readline()).strip() == b"locked"
             assert not write_lock_free(db_path)
-            # a step at the other nozzle is written while the database is locked, then F9
+            # a step at the other nozzle is written while the database is locked...
             step = asyncio.create_task(core.confirm_arrival(OTHER))
-            await pilot.press("f9")
+            # ...and a key's action waits on the ledger behind it (Enter on nozzle 2/1 starts a sequence)...
+            await pilot.press("down")
+            opening = asyncio.create_task(pilot.press("enter"))
+            await asyncio.sleep(0)
+            # ...when F9 is pressed (the pilot's press returns once the app is idle: not waited for here)
+            f9 = asyncio.create_task(pilot.press("f9"))
             await until(lambda: rig.dispensers.state_of(*LANE) is not NozzleState.FILLING)
             # The dispenser was stopped (not left to fill on) while the other process still held the write lock.
             assert not write_lock_free(db_path)
@@ -85,6 +91,8 @@ async def test_f9_stops_the_dispenser_while_another_process_holds_the_database(
                 await holder.stdin.drain()
             await holder.wait()
         await step
+        await opening
+        await f9
         # nothing lost and nothing out of order once the lock is gone
         steps = await core._db(core.ledger.sequence_steps, other.sequence_id)
         assert [s for s, *_ in steps] == [e.step.value for e in other.events]

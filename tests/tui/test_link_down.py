@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind
-from station.core.station import CoreRefused, StationCore
+from station.core.station import CoreRefused, Notice, StationCore
 from station.devices.dispenser_bus import DispenserBus
-from station.i18n import error_text
+from station.i18n import error_text, t
 from station.runtime import open_station
 from station.seed import seed_demo
 from station.tui.app import LaneTile, StationApp
@@ -92,3 +92,19 @@ async def test_a_bogus_port_is_named_on_the_tile_and_in_the_refusal(
         await pilot.press("f2")  # 中文
         await pilot.pause()
         assert zh in str(app.screen.query_one("#lane-1-1", LaneTile).content)
+
+
+@pytest.mark.parametrize("core_on", ["TMP/ttyUSB9"], indirect=True)
+async def test_an_estop_that_cannot_reach_the_dispensers_says_so_and_names_the_port(core_on: StationCore) -> None:
+    core = core_on
+    assert core.bus is not None
+    await until(lambda: core.bus is not None and core.bus.link_cause == "missing")
+    notices: list[Notice] = []
+    core.subscribe(lambda e: notices.append(e) if isinstance(e, Notice) else None)
+    await core.emergency_stop(None)
+    failed = [n for n in notices if n.key == "estop.failed_link"]
+    assert [n.params["lane"] for n in failed] == ["1/*", "2/*"]  # every dispenser, none reported stopped
+    assert not [n for n in notices if n.key == "estop.done"]
+    en, zh = t("estop.failed_link", "en", **failed[0].params), t("estop.failed_link", "zh", **failed[0].params)
+    assert f"dispenser link down: {core.bus.url}" in en and "emergency button" in en
+    assert f"加气机通讯中断 {core.bus.url}" in zh and "急停按钮" in zh
