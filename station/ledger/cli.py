@@ -32,6 +32,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
     au_sub = au.add_subparsers(dest="audit_command", required=True)
     p = au_sub.add_parser("verify", help="verify the chain; report the first broken link")
     add_common(p)
+    p.add_argument(
+        "--head",
+        dest="printed_head",
+        default=None,
+        help="the chain head printed on a shift report: it must be in the chain",
+    )
     p.set_defaults(handler=_audit_verify)
 
     run = sub.add_parser("run", help="the attendant terminal with the devices named in the configuration")
@@ -73,14 +79,32 @@ def _backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit_key(args: argparse.Namespace) -> tuple[bytes | None, Path]:
+    """The audit chain's key, from the PIN key beside the configuration; never created here."""
+    from station.config import config_path
+    from station.ledger import audit
+    from station.ledger.pins import KEY_BYTES
+    from station.runtime import pin_key_path
+
+    path = pin_key_path(config_path(getattr(args, "config", None)))
+    try:
+        key = path.read_bytes()
+    except OSError:
+        return None, path
+    return (audit.chain_key(key) if len(key) == KEY_BYTES else None), path
+
+
 def _check(args: argparse.Namespace) -> int:
     from station.ledger.checks import check_ledger
     from station.ledger.db import make_engine
 
+    key, key_path = _audit_key(args)
     engine = make_engine(_url(args))
-    report = check_ledger(engine)
+    report = check_ledger(engine, key)
     engine.dispose()
     print(report.render())
+    if key is None:
+        print(f"note: no PIN key at {key_path}: the audit chain's keyed links were not checked", file=sys.stderr)
     return 0 if report.ok else 1
 
 
@@ -88,12 +112,18 @@ def _audit_verify(args: argparse.Namespace) -> int:
     from station.ledger import audit
     from station.ledger.db import make_engine, read_engine
 
+    key, key_path = _audit_key(args)
+    if key is None:
+        print(f"error: no PIN key at {key_path}: the keyed audit chain cannot be verified without it", file=sys.stderr)
+        return 2
     engine = make_engine(_url(args))
     with Session(read_engine(engine)) as session:
-        report = audit.verify(session)
+        report = audit.verify(session, key, printed_head=args.printed_head)
     engine.dispose()
     if report.ok:
-        print(f"audit chain intact: {report.events} events, head {report.head}")
+        print(f"audit chain intact: {report.events} events ({report.keyed} keyed), head {report.head}")
+        if report.after_printed is not None:
+            print(f"the printed head is in the chain; {report.after_printed} events since")
         return 0
     where = f"event {report.first_broken_id}" if report.first_broken_id else "the end of the chain"
     print(f"audit chain BROKEN at {where}: {report.problem}")
