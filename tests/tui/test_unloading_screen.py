@@ -424,3 +424,36 @@ async def _search_list_at_80_columns(rig: Any, uid: int, lang: str) -> None:
         await pilot.press("escape")
         await until(lambda: isinstance(app.screen, UnloadingScreen))
         assert _esc_on_footer(app)
+
+
+async def test_an_other_interruption_asks_what_happened(forecourt: Any) -> None:
+    """'Other' needs a note in the log: the screen asks for it instead of a refusal with no way to type one."""
+    from tests.conftest import until
+
+    rig = forecourt
+    attendant = rig.core.ledger.authenticate("1001", "1234")
+    rig.core.actor = attendant
+    log = UnloadingLog(rig.core.ledger)
+    uid = _walk(log, attendant, 3_000_00, "started")
+    app = StationApp(rig.core, sim=rig, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: app.screen.__class__.__name__ == "OverviewScreen")
+        screen = UnloadingScreen(uid)
+        await app.push_screen(screen)
+        await until(lambda: screen.view is not None)
+        await pilot.press("f8")
+        await until(lambda: app.screen.__class__.__name__ == "ReasonScreen")
+        await pilot.press("4")
+        await until(lambda: app.screen.__class__.__name__ == "PromptScreen")
+        assert "Esc back" in str(app.screen.query("Static").last().render())
+        await pilot.press("enter")  # nothing typed: refused, naming the note
+        await until(lambda: "Note" in _text(screen, "#msg"))
+        assert log.get(uid).status == "unloading"
+        await pilot.press("f8")
+        await until(lambda: app.screen.__class__.__name__ == "ReasonScreen")
+        await pilot.press("4")
+        await until(lambda: app.screen.__class__.__name__ == "PromptScreen")
+        await pilot.press(*"gale", "enter")
+        await until(lambda: screen.view is not None and screen.view.interrupted)
+        (event,) = [e for e in log.get(uid).events if e.kind == "interrupted"]
+        assert (event.reason, event.detail["note"]) == ("other", "gale")
