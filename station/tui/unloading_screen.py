@@ -178,10 +178,11 @@ def record_lines(view: UnloadingView, lang: Language) -> list[tuple[str, str]]:
         (t("unload.status", lang), t(f"unload.status.{view.status}", lang)),
     ]
     for e in view.events:
-        if e.kind in ("interrupted", "resumed"):
+        if e.kind in ("interrupted", "resumed", "signed_off"):
             reason = t(f"unload.reason.{e.reason}", lang) if e.reason else ""
+            who = e.attendant if e.kind == "signed_off" else ""  # the manager who signed the difference off
             lines.append(
-                (t(f"unload.step.{e.kind}", lang), f"{when(e.at)} {reason} {e.detail.get('note', '')}".strip())
+                (t(f"unload.step.{e.kind}", lang), f"{when(e.at)} {reason} {who} {e.detail.get('note', '')}".strip())
             )
     for a in view.amendments:
         lines.append((t("unload.amended", lang), f"{a.field}: {a.old_value} → {a.new_value} ({a.reason}, {a.manager})"))

@@ -17,7 +17,7 @@ from station.ledger.db import make_engine, upgrade
 from station.ledger.services import Ledger
 from station.ledger.unloading import STEPS, Arrival, Readings, UnloadingLog
 from station.tui.app import ManagerAuthScreen, StationApp
-from station.tui.unloading_screen import UnloadingScreen
+from station.tui.unloading_screen import UnloadingScreen, record_lines
 from tests.ledger.helpers import staff
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "station.toml"
@@ -379,6 +379,8 @@ async def test_over_tolerance_is_signed_off_by_a_manager_before_the_trailer_leav
         await until(lambda: screen.view is not None and screen.view.status == "departed")
         events = log.get(uid).events
         assert [e.detail.get("note") for e in events if e.kind == "signed_off"] == ["供气方确认少装"]
+        printed = dict(record_lines(log.get(uid), "zh"))
+        assert "王站长" in printed["站长签字确认差异"] and "供气方确认少装" in printed["站长签字确认差异"]
 
 
 async def test_the_search_list_fits_80_columns_and_keeps_the_way_back(forecourt: Any) -> None:
