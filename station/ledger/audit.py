@@ -17,10 +17,11 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, Pool, select
 from sqlalchemy.orm import Session
 
 from station.ledger.models import AuditEvent, StationState
@@ -85,8 +86,21 @@ def _anchor_ok(key: bytes, value: str) -> bool:
     return hmac.compare_digest(anchor_value(key, head), value)
 
 
+# The key of each database a Ledger opened, by connection pool: a session made outside the Ledger's own
+# sessionmaker (on the same engine) still writes keyed links.
+_POOL_KEYS: weakref.WeakKeyDictionary[Pool, bytes] = weakref.WeakKeyDictionary()
+
+
+def register_key(engine: Engine, key: bytes) -> None:
+    _POOL_KEYS[engine.pool] = key
+
+
 def _key_of(session: Session) -> bytes:
     key = session.info.get(KEY_INFO)
+    if key is None:
+        bind = session.get_bind()
+        pool = bind.engine.pool if isinstance(bind, Connection) else bind.pool
+        key = _POOL_KEYS.get(pool)
     if not isinstance(key, bytes) or not key:
         # Never write an unkeyed link: it could be forged by anyone who can write the database.
         raise RuntimeError("the audit chain key is not configured on this session")

@@ -272,6 +272,7 @@ class Ledger:
         # Every writing session carries the audit chain's key: audit.append never writes an unkeyed link.
         self.audit_key = audit.chain_key(pin_key)
         self._sessions.configure(info={audit.KEY_INFO: self.audit_key})
+        audit.register_key(engine, self.audit_key)
 
     # ------------------------------------------------------------------ plumbing
 

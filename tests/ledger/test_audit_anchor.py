@@ -221,3 +221,12 @@ def test_station_audit_verify_on_a_cut_tail_and_a_printed_head(
     assert main(["audit", "verify", "--db", url]) == 1
     assert "BROKEN" in capsys.readouterr().out
     assert main(["db", "check", "--db", url]) == 1
+
+
+def test_a_session_outside_the_ledgers_own_still_writes_keyed_links(ledger: Ledger, clock: FakeClock) -> None:
+    """Code that opens its own session on the ledger's engine (and then audits) never writes a forgeable link."""
+    staff(ledger)
+    with Session(ledger.engine) as session, session.begin():
+        audit.append(session, at=clock.now, actor_id=None, action="incident", detail={"what": "test"})
+    report = _verify(ledger)
+    assert report.ok and report.keyed == report.events
