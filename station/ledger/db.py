@@ -129,7 +129,7 @@ def open_existing(url: str) -> Engine:
     except (ArgumentError, ValueError, ImportError) as exc:  # a malformed URL, a port that is no number, no driver
         raise DatabaseUnavailable(f"not a usable database URL: {type(exc).__name__}: {one_line(exc)}") from None
     try:
-        with engine.connect() as conn:
+        with read_engine(engine).connect() as conn:  # a look, never the write lock a sale may be waiting for
             if not inspect(conn).has_table("alembic_version"):
                 raise DatabaseUnavailable(f"not a station database (no schema): {_NEW_HINT}")
             versions = {str(v) for v in conn.execute(text("SELECT version_num FROM alembic_version")).scalars()}

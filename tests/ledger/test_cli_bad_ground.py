@@ -172,3 +172,19 @@ def test_bad_ground_on_postgresql(tmp_path: Path, pg_schema_url: str) -> None:
     result = station(tmp_path, "report", "shift", "--db", pg_schema_url, "--id", "2147483647")
     refused(result, "shift")
     assert station(tmp_path, "report", "unpaid", "--db", pg_schema_url).returncode == 0
+
+
+def test_reading_commands_never_wait_for_the_write_lock(tmp_path: Path, seeded: str) -> None:
+    """A sale holds the write lock: reports, checks and the audit verify read past it (their opening look too)."""
+    import sqlite3
+
+    writer = sqlite3.connect(tmp_path / "db" / "station.db", isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        for args in (["report", "unpaid"], ["db", "check"], ["audit", "verify"]):
+            result = station(tmp_path, *args, "--db", seeded)
+            assert result.returncode == 0, (args, result.stderr)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
