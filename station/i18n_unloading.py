@@ -106,6 +106,7 @@ UNLOADING: dict[str, tuple[str, str]] = {
     "unload.post_state.unloading": ("卸气中", "unloading"),
     "unload.post_state.fault": ("故障", "FAULT"),
     "unload.note": ("备注", "Note"),
+    "unload.other_title": ("其他原因:请写明发生了什么", "Other reason: say what happened"),
     # keys
     "unload.key.next": ("确认下一步", "Next step"),
     "unload.key.interrupt": ("中断/恢复", "Interrupt/resume"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func, select, text
@@ -11,6 +12,7 @@ from station.ledger import audit
 from station.ledger.db import read_engine
 from station.ledger.models import (
     Account,
+    AuditEvent,
     Card,
     CardType,
     Fill,
@@ -19,6 +21,7 @@ from station.ledger.models import (
     HoldStatus,
     JournalEntry,
     Posting,
+    ShiftClosing,
     StockMovement,
 )
 from station.money import amount_for
@@ -56,7 +59,8 @@ def _card_balances(session: Session) -> dict[str, int]:
     return {code: -int(total) for code, total in rows}
 
 
-def check_ledger(engine: Engine) -> CheckReport:
+def check_ledger(engine: Engine, audit_key: bytes | None = None) -> CheckReport:
+    """Every invariant; ``audit_key`` (``Ledger.audit_key``) lets the audit chain's keyed links be checked too."""
     report = CheckReport()
     # A check only reads: it must never hold the write lock a sale is waiting for.
     engine = read_engine(engine)
@@ -136,9 +140,51 @@ def check_ledger(engine: Engine) -> CheckReport:
         ]
         report.expect("every fill taken from the gas stock once", stock_problems)
 
-        chain = audit.verify(session)
+        chain = audit.verify(session, audit_key)
+        keyed = "" if audit_key is None else f", {chain.keyed} keyed"
         report.expect(
-            f"audit chain ({chain.events} events, head {chain.head[:12]})",
+            f"audit chain ({chain.events} events{keyed}, head {chain.head[:12]})",
             [] if chain.ok else [f"first broken link at event {chain.first_broken_id}: {chain.problem}"],
         )
+        report.expect("every journal entry and paid fill in the audit chain", journal_in_audit_chain(session))
     return report
+
+
+def journal_in_audit_chain(session: Session) -> list[str]:
+    """The journal against its links in the keyed audit chain (a deleted sale leaves its link behind).
+
+    Rows can be deleted by anyone who can write the database, but a keyed link cannot be deleted or rewritten
+    without breaking the chain. So: every audited entry must still be in the journal with the same postings;
+    every entry since the chain began auditing entries must have its link; every sale entry its fill; and the
+    head recorded at every shift close must still be a link of the chain.
+    """
+    problems: list[str] = []
+    audited: dict[int, list[tuple[str, int]]] = {}
+    for detail in session.scalars(select(AuditEvent.detail).where(AuditEvent.action == audit.JOURNAL_ENTRY)):
+        data = json.loads(detail)
+        audited[int(data["entry"])] = sorted((str(a), int(f)) for a, f in data["postings"])
+    journal: dict[int, list[tuple[str, int]]] = {}
+    for entry_id, code, amount in session.execute(
+        select(Posting.entry_id, Account.code, Posting.amount_fen).join(Account, Account.id == Posting.account_id)
+    ):
+        journal.setdefault(entry_id, []).append((code, int(amount)))
+    kinds: dict[int, str] = {e: k for e, k in session.execute(select(JournalEntry.id, JournalEntry.kind))}
+    first_audited = min(audited, default=None)
+    for entry_id, postings in sorted(audited.items()):
+        if entry_id not in kinds:
+            problems.append(f"entry {entry_id} is in the audit chain but not in the journal (deleted)")
+        elif sorted(journal.get(entry_id, [])) != postings:
+            problems.append(f"entry {entry_id} postings differ from its audit link")
+    if first_audited is not None:
+        problems += [
+            f"entry {e} is not in the audit chain" for e in sorted(kinds) if e > first_audited and e not in audited
+        ]
+    sold = set(session.scalars(select(Fill.sale_entry_id).where(Fill.sale_entry_id.is_not(None))))
+    problems += [
+        f"sale entry {e} has no fill (deleted)" for e, k in sorted(kinds.items()) if k == "fill_sale" and e not in sold
+    ]
+    links = set(session.scalars(select(AuditEvent.hash)))
+    for shift_id, head in session.execute(select(ShiftClosing.shift_id, ShiftClosing.audit_head)):
+        if head != audit.GENESIS and head not in links:
+            problems.append(f"shift {shift_id} closed at chain head {head[:12]}, no longer in the chain")
+    return problems

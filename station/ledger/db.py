@@ -10,8 +10,10 @@ from typing import Any
 import platformdirs
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 # Execution option marking a connection that only reads; see _configure_sqlite.
@@ -42,7 +44,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            Path(database.removeprefix("file:")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
@@ -93,13 +95,73 @@ def upgrade(url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+class DatabaseUnavailable(Exception):
+    """The database named cannot be used as it is; the message says why in one line."""
+
+
+_NEW_HINT = "check --db (station db upgrade creates a database)"
+
+
+def checked_url(url: str) -> URL:
+    """The URL parsed, or a one-line refusal: malformed, or a NUL byte (libpq would cut the name there)."""
+    try:
+        parsed = make_url(_normalise(url))
+    except (ArgumentError, ValueError) as exc:
+        raise DatabaseUnavailable(f"not a usable database URL: {type(exc).__name__}: {one_line(exc)}") from None
+    parts = [url, parsed.database, parsed.username, parsed.password, parsed.host, *map(str, parsed.query.values())]
+    if any("\x00" in part for part in parts if part):
+        raise DatabaseUnavailable("the database URL contains a NUL byte")
+    return parsed
+
+
+def open_existing(url: str) -> Engine:
+    """An engine on a station database that already exists at the schema's head. Never creates one: only
+    ``station db upgrade`` does, so a mistyped path is an error instead of a new, empty database."""
+    parsed = checked_url(url)
+    where = "the database"
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            name = (parsed.database or "").removeprefix("file:")
+            if not name or name == ":memory:" or not Path(name).is_file():
+                raise DatabaseUnavailable(f"no database at {name or '(none)'}: {_NEW_HINT}")
+            where = name
+        engine = make_engine(url)
+    except (ArgumentError, ValueError, ImportError) as exc:  # a malformed URL, a port that is no number, no driver
+        raise DatabaseUnavailable(f"not a usable database URL: {type(exc).__name__}: {one_line(exc)}") from None
+    try:
+        with read_engine(engine).connect() as conn:  # a look, never the write lock a sale may be waiting for
+            if not inspect(conn).has_table("alembic_version"):
+                raise DatabaseUnavailable(f"not a station database (no schema): {_NEW_HINT}")
+            versions = {str(v) for v in conn.execute(text("SELECT version_num FROM alembic_version")).scalars()}
+        heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+        if versions != heads:
+            at = ", ".join(sorted(versions)) or "none"
+            raise DatabaseUnavailable(f"the schema is at {at}, not {', '.join(sorted(heads))}: run station db upgrade")
+    except DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(f"cannot read {where}: {one_line(exc)}") from None
+    except DatabaseUnavailable:
+        engine.dispose()
+        raise
+    return engine
+
+
+def one_line(exc: BaseException) -> str:
+    """A database error as the driver put it, first line only (no SQL, no parameters, no traceback)."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
+
+
 def backup_sqlite(url: str, target: Path) -> int:
     """Copy a live SQLite database with the online backup API; returns the pages copied."""
     parsed = make_url(_normalise(url))
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         raise ValueError("backup works on SQLite databases; for PostgreSQL use pg_dump")
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(parsed.database)
+    # Read-only: a backup never writes its source, nor creates one where the path was mistyped.
+    source_path = Path(parsed.database.removeprefix("file:")).resolve()
+    source = sqlite3.connect(f"{source_path.as_uri()}?mode=ro", uri=True)
     dest = sqlite3.connect(str(target))
     pages = 0
 

@@ -10,7 +10,6 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 
-from station.config import ConfigError
 from station.ledger.errors import LedgerError
 from station.ledger.reports import Lang, Report
 from station.ledger.services import Ledger
@@ -18,11 +17,29 @@ from station.ledger.services import Ledger
 AddCommon = Callable[[argparse.ArgumentParser], None]
 
 
+# Business dates a station can have; outside them the day's bounds would overflow (0001-01-01 minus 8 hours).
+FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from exc
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise argparse.ArgumentTypeError(f"expected a date from {FIRST_DATE} to {LAST_DATE}, got {text}")
+    return day
+
+
+def _id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_ID or not text.strip().isascii():
+        raise argparse.ArgumentTypeError(f"expected a number from 1 to {MAX_ID}, got {text[:24]!r}")
+    return value
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_common: AddCommon) -> None:
@@ -37,13 +54,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
         return p
 
     p = parser("shift", help_text="a shift's reconciliation (default: the open shift, else the latest)")
-    p.add_argument("--id", dest="shift_id", type=int, default=None, help="shift number")
+    p.add_argument("--id", dest="shift_id", type=_id, default=None, help="shift number")
     p.set_defaults(handler=_shift)
     p = parser("day", help_text="the day close: the sums of the day's shifts")
     p.add_argument("--date", type=_date, default=None, help="business date YYYY-MM-DD (default: today, China time)")
     p.set_defaults(handler=_day)
     p = parser("attendants", help_text="per attendant: fills, amounts, timers (over 30 s, over 1 min)")
-    p.add_argument("--id", dest="shift_id", type=int, default=None, help="shift number")
+    p.add_argument("--id", dest="shift_id", type=_id, default=None, help="shift number")
     p.add_argument("--date", type=_date, default=None, help="business date YYYY-MM-DD instead of a shift")
     p.set_defaults(handler=_attendants)
     p = parser("card", help_text="a card statement with the running balance")
@@ -54,32 +71,45 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
     p = parser("unpaid", help_text="unpaid fills now and the fills a manager cleared")
     p.set_defaults(handler=_unpaid)
     p = parser("overrides", help_text="a shift's overrides, voids, adjustments and price changes")
-    p.add_argument("--id", dest="shift_id", type=int, default=None, help="shift number")
+    p.add_argument("--id", dest="shift_id", type=_id, default=None, help="shift number")
     p.set_defaults(handler=_overrides)
 
 
 def _run(args: argparse.Namespace, build: Callable[[Ledger], Report]) -> int:
+    """Open the existing database (never create or migrate it) and read the report; nothing is written."""
+    from station.config import config_path, load_settings
+    from station.ledger.cli import read_pin_key
+    from station.ledger.db import open_existing, resolve_db_url
     from station.ledger.reports import render_text, to_csv
-    from station.runtime import open_station
 
+    settings = load_settings(config_path(getattr(args, "config", None)))
+    engine = open_existing(resolve_db_url(getattr(args, "db", None)))
     try:
-        runtime = open_station(getattr(args, "db", None), getattr(args, "config", None))
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    try:
-        report = build(runtime.ledger)
+        # Reports check no PIN and write nothing; the key is only what the Ledger is built with.
+        key, _path = read_pin_key(getattr(args, "config", None))
+        report = build(Ledger(engine, settings, key or bytes(32)))
     except LedgerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_refusal(exc, args.lang)}", file=sys.stderr)
         return 1
     finally:
-        runtime.close()
+        engine.dispose()
     lang: Lang = args.lang
     if args.csv:
         sys.stdout.write(to_csv(report, lang))
     else:
         print("\n".join(render_text(report, lang)))
     return 0
+
+
+def _refusal(exc: LedgerError, lang: str) -> str:
+    """The refusal in the report's language, with its code for a search in the logs."""
+    from station.i18n import error_text
+
+    if lang == "both":
+        text = f"{error_text(exc.code, 'zh', **exc.params)} / {error_text(exc.code, 'en', **exc.params)}"
+    else:
+        text = error_text(exc.code, "zh" if lang == "zh" else "en", **exc.params)
+    return f"{text} [{exc.code}]"
 
 
 def _shift(args: argparse.Namespace) -> int:

@@ -269,6 +269,10 @@ class Ledger:
         self._clock = clock
         self._sessions = make_sessionmaker(engine)
         self._readers = make_sessionmaker(engine, read_only=True)
+        # Every writing session carries the audit chain's key: audit.append never writes an unkeyed link.
+        self.audit_key = audit.chain_key(pin_key)
+        self._sessions.configure(info={audit.KEY_INFO: self.audit_key})
+        audit.register_key(engine, self.audit_key)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -317,6 +321,18 @@ class Ledger:
                 Posting(entry_id=entry.id, account_id=self._account(session, p.account).id, amount_fen=p.amount_fen)
             )
         session.flush()
+        # Every entry is a link of the keyed audit chain: deleting a sale's rows cannot go unseen (db check).
+        audit.append(
+            session,
+            at=self.now(),
+            actor_id=actor_id,
+            action=audit.JOURNAL_ENTRY,
+            detail={
+                "entry": entry.id,
+                "kind": draft.kind,
+                "postings": [[p.account, p.amount_fen] for p in draft.postings],
+            },
+        )
         return entry
 
     def _audit(

@@ -178,10 +178,11 @@ def record_lines(view: UnloadingView, lang: Language) -> list[tuple[str, str]]:
         (t("unload.status", lang), t(f"unload.status.{view.status}", lang)),
     ]
     for e in view.events:
-        if e.kind in ("interrupted", "resumed"):
+        if e.kind in ("interrupted", "resumed", "signed_off"):
             reason = t(f"unload.reason.{e.reason}", lang) if e.reason else ""
+            who = e.attendant if e.kind == "signed_off" else ""  # the manager who signed the difference off
             lines.append(
-                (t(f"unload.step.{e.kind}", lang), f"{when(e.at)} {reason} {e.detail.get('note', '')}".strip())
+                (t(f"unload.step.{e.kind}", lang), f"{when(e.at)} {reason} {who} {e.detail.get('note', '')}".strip())
             )
     for a in view.amendments:
         lines.append((t("unload.amended", lang), f"{a.field}: {a.old_value} → {a.new_value} ({a.reason}, {a.manager})"))
@@ -257,20 +258,24 @@ class ReasonScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class MeasuredStockScreen(ModalScreen[str | None]):
-    """Type the measured gas stock (kg) read from the storage bank."""
+class PromptScreen(ModalScreen[str | None]):
+    """One line typed in a box: Enter gives it back, Esc gives None."""
 
     DEFAULT_CSS = """
-    MeasuredStockScreen { align: center middle; }
+    PromptScreen { align: center middle; }
     #box { width: 50; height: auto; border: double $accent; padding: 1 2; background: $panel; }
     """
+
+    def __init__(self, title_key: str, field_key: str, max_length: int = 16) -> None:
+        super().__init__()
+        self.title_key, self.field_key, self.max_length = title_key, field_key, max_length
 
     def compose(self) -> ComposeResult:
         lang = app_of(self).language
         with Vertical(id="box"):
-            yield Static(f"[b]{t('unload.measure_title', lang)}[/b]")
+            yield Static(f"[b]{t(self.title_key, lang)}[/b]")
             # No character filter: a typed '-' must be seen and refused, not silently dropped.
-            yield Input(placeholder=t("unload.measure_field", lang), max_length=16, id="qty")
+            yield Input(placeholder=t(self.field_key, lang), max_length=self.max_length, id="qty")
             yield Static(f"[dim]{t('unload.measure_hint', lang)}[/]")
 
     def on_mount(self) -> None:
@@ -282,6 +287,13 @@ class MeasuredStockScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class MeasuredStockScreen(PromptScreen):
+    """Type the measured gas stock (kg) read from the storage bank."""
+
+    def __init__(self) -> None:
+        super().__init__("unload.measure_title", "unload.measure_field")
 
 
 class UnloadingScreen(Screen[None]):
@@ -703,18 +715,24 @@ class UnloadingScreen(Screen[None]):
             self._resume()
             return
 
+        def noted(note: str | None) -> None:
+            if note is not None:
+                self._interrupt("other", note)
+
         def chosen(reason: str | None) -> None:
-            if reason is not None:
+            if reason == "other":  # "other" says what happened: the log refuses it without a note
+                self.app.push_screen(PromptScreen("unload.other_title", "unload.note", 200), noted)
+            elif reason is not None:
                 self._interrupt(reason)
 
         self.app.push_screen(ReasonScreen(), chosen)
 
     @work(exclusive=True, group="unload")
-    async def _interrupt(self, reason: str) -> None:
+    async def _interrupt(self, reason: str, note: str = "") -> None:
         assert self.view is not None
         actor = app_of(self).core.actor
         try:
-            self.view = await self._db(self.unloads.interrupt, actor, self.view.id, reason)
+            self.view = await self._db(self.unloads.interrupt, actor, self.view.id, reason, note)
         except LedgerError as exc:
             self.refuse(exc)
             return

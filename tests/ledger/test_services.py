@@ -334,13 +334,13 @@ def test_audit_chain_detects_tampering(ledger: Ledger) -> None:
     manager, _attendant = staff(ledger)
     card(ledger, manager)
     with Session(ledger.engine) as s:
-        assert audit.verify(s).ok
+        assert audit.verify(s, ledger.audit_key).ok
     with ledger.engine.begin() as conn:
         conn.execute(text('UPDATE audit_events SET detail = \'{"number":"x"}\' WHERE id = 2'))
     with Session(ledger.engine) as s:
-        report = audit.verify(s)
+        report = audit.verify(s, ledger.audit_key)
     assert not report.ok and report.first_broken_id == 2
-    assert not check_ledger(ledger.engine).ok
+    assert not check_ledger(ledger.engine, ledger.audit_key).ok
 
 
 def test_card_with_an_unpaid_fill_cannot_be_closed(ledger: Ledger) -> None:

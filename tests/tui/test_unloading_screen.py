@@ -17,7 +17,7 @@ from station.ledger.db import make_engine, upgrade
 from station.ledger.services import Ledger
 from station.ledger.unloading import STEPS, Arrival, Readings, UnloadingLog
 from station.tui.app import ManagerAuthScreen, StationApp
-from station.tui.unloading_screen import UnloadingScreen
+from station.tui.unloading_screen import UnloadingScreen, record_lines
 from tests.ledger.helpers import staff
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "station.toml"
@@ -379,6 +379,8 @@ async def test_over_tolerance_is_signed_off_by_a_manager_before_the_trailer_leav
         await until(lambda: screen.view is not None and screen.view.status == "departed")
         events = log.get(uid).events
         assert [e.detail.get("note") for e in events if e.kind == "signed_off"] == ["供气方确认少装"]
+        printed = dict(record_lines(log.get(uid), "zh"))
+        assert "王站长" in printed["站长签字确认差异"] and "供气方确认少装" in printed["站长签字确认差异"]
 
 
 async def test_the_search_list_fits_80_columns_and_keeps_the_way_back(forecourt: Any) -> None:
@@ -424,3 +426,36 @@ async def _search_list_at_80_columns(rig: Any, uid: int, lang: str) -> None:
         await pilot.press("escape")
         await until(lambda: isinstance(app.screen, UnloadingScreen))
         assert _esc_on_footer(app)
+
+
+async def test_an_other_interruption_asks_what_happened(forecourt: Any) -> None:
+    """'Other' needs a note in the log: the screen asks for it instead of a refusal with no way to type one."""
+    from tests.conftest import until
+
+    rig = forecourt
+    attendant = rig.core.ledger.authenticate("1001", "1234")
+    rig.core.actor = attendant
+    log = UnloadingLog(rig.core.ledger)
+    uid = _walk(log, attendant, 3_000_00, "started")
+    app = StationApp(rig.core, sim=rig, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: app.screen.__class__.__name__ == "OverviewScreen")
+        screen = UnloadingScreen(uid)
+        await app.push_screen(screen)
+        await until(lambda: screen.view is not None)
+        await pilot.press("f8")
+        await until(lambda: app.screen.__class__.__name__ == "ReasonScreen")
+        await pilot.press("4")
+        await until(lambda: app.screen.__class__.__name__ == "PromptScreen")
+        assert "Esc back" in str(app.screen.query("Static").last().render())
+        await pilot.press("enter")  # nothing typed: refused, naming the note
+        await until(lambda: "Note" in _text(screen, "#msg"))
+        assert log.get(uid).status == "unloading"
+        await pilot.press("f8")
+        await until(lambda: app.screen.__class__.__name__ == "ReasonScreen")
+        await pilot.press("4")
+        await until(lambda: app.screen.__class__.__name__ == "PromptScreen")
+        await pilot.press(*"gale", "enter")
+        await until(lambda: screen.view is not None and screen.view.interrupted)
+        (event,) = [e for e in log.get(uid).events if e.kind == "interrupted"]
+        assert (event.reason, event.detail["note"]) == ("other", "gale")
