@@ -54,6 +54,17 @@ DESK: dict[str, tuple[str, str]] = {
     ),
     "desk.attendants": ("加气员工号 (逗号分隔)", "Attendants (numbers, commas)"),
     "desk.float": ("备用金 (元)", "Opening float (yuan)"),
+    "desk.open_note": ("接班说明", "Opening note"),
+    "desk.open.carried": (
+        "上班交班清点 {amount} 元: 备用金不同 (存入或取自保险柜) 需填写说明",
+        "Last close counted {amount} yuan: a different float (to or from the safe) needs a note",
+    ),
+    "desk.day_close.title": ("确认日结 {date}?", "Close the day {date}?"),
+    "desk.day_close.warning": (
+        "日结后当天不能再开班或收款,下一营业日接班后继续营业。",
+        "After the close nothing more is recorded on this day; work continues in the next day's shift.",
+    ),
+    "desk.day_close.confirm": ("确认日结", "Close the day"),
     "desk.opening_totalizers": ("接班泵码", "Opening totalizers"),
     "desk.closing_totalizers": ("交班泵码", "Closing totalizers"),
     "desk.reading": ("正在读取加气机泵码…", "Reading the dispensers' totalizers…"),

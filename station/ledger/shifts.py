@@ -645,6 +645,16 @@ class ShiftDesk:
     def current_shift(self) -> int | None:
         return self.ledger.current_shift()
 
+    def carried_cash_fen(self) -> int | None:
+        """The drawer counted at the last close (None before the first close)."""
+        with self.ledger._read() as session:
+            return session.scalar(
+                select(Shift.counted_cash_fen)
+                .where(Shift.status == ShiftStatus.CLOSED)
+                .order_by(Shift.id.desc())
+                .limit(1)
+            )
+
     def latest_shift_id(self) -> int | None:
         with self.ledger._read() as session:
             value = session.scalar(select(func.max(Shift.id)))
