@@ -176,3 +176,20 @@ def test_audit_of_adoption_names_what_was_adopted(ledger: Ledger, clock: FakeClo
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "shift_opened")).one()
         assert json.loads(event.detail)["adopted_fills"] == [f.id]
     assert [x.fill_id for x in desk.reconciliation(s1).unpaid_fills] == [f.id]
+
+
+def test_db_check_finds_money_outside_every_shift(ledger: Ledger, clock: FakeClock) -> None:
+    manager, _a = staff(ledger, shift=True)
+    c = card(ledger, manager, balance=5_000)
+    assert c and check_ledger(ledger.engine).ok
+    entry = ledger.journal(1)[0].id
+    with Session(ledger.engine) as session, session.begin():
+        row = session.get(JournalEntry, entry)
+        assert row is not None
+        row.shift_id = None  # a recharge that belongs to no shift and is not in the bucket
+    report = check_ledger(ledger.engine)
+    assert not report.ok
+    assert any(
+        f.startswith("every journal entry in a shift or the between-shifts bucket: entry") for f in report.failed
+    )
+    assert any(f.startswith("Σ shifts + between-shifts bucket = the whole journal") for f in report.failed)
