@@ -7,6 +7,7 @@ from pathlib import Path
 
 from station.ledger.checks import check_ledger
 from station.ledger.services import FillRecord
+from station.ledger.shifts import ShiftDesk
 from station.money import amount_for, format_centi, format_yuan
 from station.runtime import open_station
 from station.seed import ATTENDANT, seed_demo
@@ -23,6 +24,11 @@ def run_walkthrough(directory: Path, config: str | None = None) -> int:
     manager = seed_demo(ledger)
     attendant = ledger.authenticate(ATTENDANT[0], ATTENDANT[2])
     print(f"logged in: {attendant.name} ({attendant.number}), manager {manager.name}")
+    # Money is taken only in an open shift: the manager opens one with every nozzle's totalizers at zero.
+    desk = ShiftDesk(ledger)
+    nozzles = {(n.dispenser, n.nozzle): (0, 0, True) for n in ledger.settings.nozzles}
+    shift = desk.open_shift(manager, [attendant], 0, nozzles)
+    print(f"shift #{shift} opened (float 0.00 元, {len(nozzles)} nozzles)")
 
     card = ledger.card(number="88000001")
     print(f"card {card.number} {card.holder}: balance {format_yuan(card.balance_fen)} 元")

@@ -54,6 +54,17 @@ DESK: dict[str, tuple[str, str]] = {
     ),
     "desk.attendants": ("加气员工号 (逗号分隔)", "Attendants (numbers, commas)"),
     "desk.float": ("备用金 (元)", "Opening float (yuan)"),
+    "desk.open_note": ("接班说明", "Opening note"),
+    "desk.open.carried": (
+        "上班交班清点 {amount} 元: 备用金不同 (存入或取自保险柜) 需填写说明",
+        "Last close counted {amount} yuan: a different float (to or from the safe) needs a note",
+    ),
+    "desk.day_close.title": ("确认日结 {date}?", "Close the day {date}?"),
+    "desk.day_close.warning": (
+        "日结后当天不能再开班或收款,下一营业日接班后继续营业。",
+        "After the close nothing more is recorded on this day; work continues in the next day's shift.",
+    ),
+    "desk.day_close.confirm": ("确认日结", "Close the day"),
     "desk.opening_totalizers": ("接班泵码", "Opening totalizers"),
     "desk.closing_totalizers": ("交班泵码", "Closing totalizers"),
     "desk.reading": ("正在读取加气机泵码…", "Reading the dispensers' totalizers…"),
@@ -219,7 +230,35 @@ DESK: dict[str, tuple[str, str]] = {
     # --- refusals of the shift services and the desk
     "err.attendants_required": ("请输入至少一名加气员工号", "Name at least one attendant"),
     "err.shift_already_open": ("已有当班班次,请先交班", "A shift is already open: close it first"),
-    "err.no_open_shift": ("没有当班班次", "No shift is open"),
+    "err.no_open_shift": ("没有当班班次:先接班再收款", "No shift is open: open a shift before taking money"),
+    "err.opening_balance_after_first_shift": (
+        "已开过班,余额只能通过充值改变",
+        "A shift has been opened: balances change only by recharges now",
+    ),
+    "err.price_in_past": (
+        "生效时间 {effective_from} 已过,不能调价到过去",
+        "Effective time {effective_from} is in the past: a price cannot start in the past",
+    ),
+    "err.day_closed": (
+        "{date} 已日结,不能再记账: 请接下一营业日的班",
+        "Day {date} is closed: open the next day's shift",
+    ),
+    "err.day_has_unpaid_fill": (
+        "还有未付加气 (#{fill}),结清或核销后再日结",
+        "Fill #{fill} is unpaid: settle or clear it before closing the day",
+    ),
+    "err.day_has_open_hold": (
+        "卡 {number} 还有未结灰锁 (#{hold}),处理后再日结",
+        "Card {number} has an open hold (#{hold}): resolve it before closing the day",
+    ),
+    "err.float_differs_needs_note": (
+        "接班备用金 {float_fen} 分与上班清点 {carried_fen} 分不符,必须填写说明",
+        "Opening float {float_fen} fen differs from the last count {carried_fen} fen: a note is required",
+    ),
+    "err.totalizer_gap_needs_note": (
+        "泵码与上班交班不连续 ({nozzles}),必须填写说明",
+        "Totalizers differ from the last close ({nozzles}) beyond the fills between shifts: a note is required",
+    ),
     "err.shift_unknown": ("没有班次记录", "No such shift"),
     "err.shift_not_closed": ("第 {shift} 班尚未交班", "Shift #{shift} is not closed yet"),
     "err.shift_already_signed_off": ("第 {shift} 班已审核", "Shift #{shift} is already signed off"),

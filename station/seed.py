@@ -41,7 +41,7 @@ def seed_demo(ledger: Ledger, today: dt.date | None = None) -> Actor:
             phone="13800000000",
         )
         if recharge:
-            ledger.recharge(manager, number, recharge)
+            ledger.load_opening_balance(manager, number, recharge)
     ledger.report_lost(manager, "88000003")
     good = {
         "registration_no": "R-1",
@@ -53,8 +53,5 @@ def seed_demo(ledger: Ledger, today: dt.date | None = None) -> Actor:
     overdue = {**good, "next_inspection": today - dt.timedelta(days=10)}
     ledger.register_vehicle(manager, "鲁E99999", "", [{"serial": "CYL-99999", **overdue}])
     # The cards were loaded before today: their cash is already in the safe, the drawer starts empty.
-    drawer = ledger.drawer_cash()
-    if drawer:
-        ledger.cash_drop(manager, drawer)
     # No shift is opened here: the manager opens it at the desk, reading the dispensers' totalizers.
     return manager

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -152,8 +153,13 @@ class ManagerDesk:
         attendants: Sequence[Actor | str],
         float_fen: int,
         totalizers: Mapping[NozzleKey, TotalizerReading],
+        note: str = "",
     ) -> int:
-        return await self.core._db(self.shifts.open_shift, manager, list(attendants), float_fen, dict(totalizers))
+        return await self.core._db(self.shifts.open_shift, manager, list(attendants), float_fen, dict(totalizers), note)
+
+    async def carried_cash(self) -> int | None:
+        """The drawer counted at the last close: the next shift's float unless cash moved to or from the safe."""
+        return await self.core._db(self.shifts.carried_cash_fen)
 
     async def drawer_status(self) -> DrawerStatus:
         return await self.core._db(self.shifts.drawer_status)
@@ -219,13 +225,21 @@ class ManagerDesk:
         later = effective > now
         pushes: tuple[DispenserPush, ...] = ()
         if level == 0 and not later:
-            pushes = await self.push_prices(product)
+            # Confirmed means the dispenser reads back the *new* price, not merely whatever is in force.
+            pushes = tuple(self._against_new_price(p, product, fen) for p in await self.push_prices(product))
         elif level == 0:
             delay = (effective - now).total_seconds()
             self.core._tasks.append(asyncio.create_task(self._push_later(delay, product)))
         return PriceChange(
             price_id, product, level, fen, effective, level == 0 and not later, level == 0 and later, pushes
         )
+
+    def _against_new_price(self, push: DispenserPush, product: str, fen: int) -> DispenserPush:
+        expected = dict(push.expected)
+        for nozzle, carried in self._nozzles_of(push.dispenser):
+            if carried == product:
+                expected[nozzle] = fen
+        return dataclasses.replace(push, expected=expected)
 
     async def _push_later(self, delay: float, product: str) -> None:
         await asyncio.sleep(delay)

@@ -21,6 +21,7 @@ from station.ledger.models import (
     HoldStatus,
     JournalEntry,
     Posting,
+    Shift,
     ShiftClosing,
     StockMovement,
 )
@@ -140,6 +141,8 @@ def check_ledger(engine: Engine, audit_key: bytes | None = None) -> CheckReport:
         ]
         report.expect("every fill taken from the gas stock once", stock_problems)
 
+        _check_shift_books(session, report)
+
         chain = audit.verify(session, audit_key)
         keyed = "" if audit_key is None else f", {chain.keyed} keyed"
         report.expect(
@@ -188,3 +191,58 @@ def journal_in_audit_chain(session: Session) -> list[str]:
         if head != audit.GENESIS and head not in links:
             problems.append(f"shift {shift_id} closed at chain head {head[:12]}, no longer in the chain")
     return problems
+
+
+def _check_shift_books(session: Session, report: CheckReport) -> None:
+    """Every entry and fill in exactly one shift or the between-shifts bucket, and the sums agree per account."""
+    orphans = session.scalars(
+        select(JournalEntry.id).where(JournalEntry.shift_id.is_(None), JournalEntry.between_shifts.is_(False))
+    ).all()
+    report.expect("every journal entry in a shift or the between-shifts bucket", [f"entry {e}" for e in orphans])
+    stray = session.scalars(select(Fill.id).where(Fill.shift_id.is_(None), Fill.between_shifts.is_(False))).all()
+    report.expect("every fill in a shift or the between-shifts bucket", [f"fill {f}" for f in stray])
+
+    # Σ over the shifts and the bucket, each group counted once; an orphan entry falls outside both.
+    in_books = (JournalEntry.shift_id.is_not(None)) | (JournalEntry.between_shifts.is_(True))
+    parts: dict[str, int] = {}
+    for code, _shift_id, amount in session.execute(
+        select(Account.code, JournalEntry.shift_id, func.sum(Posting.amount_fen))
+        .join(Posting, Posting.account_id == Account.id)
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(in_books)
+        .group_by(Account.code, JournalEntry.shift_id)
+    ):
+        parts[code] = parts.get(code, 0) + int(amount or 0)
+    totals = {
+        str(code): int(amount or 0)
+        for code, amount in session.execute(
+            select(Account.code, func.sum(Posting.amount_fen))
+            .join(Posting, Posting.account_id == Account.id)
+            .group_by(Account.code)
+        )
+    }
+    report.expect(
+        "Σ shifts + between-shifts bucket = the whole journal, per account",
+        [
+            f"{code}: {parts.get(code, 0)} ≠ {total}"
+            for code, total in sorted(totals.items())
+            if parts.get(code, 0) != total
+        ],
+    )
+
+    # A shift's own entries were posted while it was open; adopted ones before it opened.
+    windows = {sh.id: (sh.opened_at, sh.closed_at) for sh in session.scalars(select(Shift))}
+    misplaced: list[str] = []
+    for entry_id, shift_id, created, between in session.execute(
+        select(JournalEntry.id, JournalEntry.shift_id, JournalEntry.created_at, JournalEntry.between_shifts).where(
+            JournalEntry.shift_id.is_not(None)
+        )
+    ):
+        if shift_id is None:
+            continue
+        opened, closed = windows[shift_id]
+        if between and created > opened:
+            misplaced.append(f"entry {entry_id} adopted by shift {shift_id} but posted after it opened")
+        if not between and (created < opened or (closed is not None and created > closed)):
+            misplaced.append(f"entry {entry_id} posted outside shift {shift_id}")
+    report.expect("every shift's entries posted while it was open (adopted ones before)", misplaced)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -215,6 +216,9 @@ class Shift(Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("attendants.id"))
     counted_cash_fen: Mapped[int | None] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(Text, default="")
+    # Drawer carried from the previous shift's count; a float that differs from it needs ``opening_note``.
+    carried_cash_fen: Mapped[int | None] = mapped_column(BigInteger)
+    opening_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class JournalEntry(Base):
@@ -225,6 +229,8 @@ class JournalEntry(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("attendants.id"))
     approver_id: Mapped[int | None] = mapped_column(ForeignKey("attendants.id"))
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"))
+    # Taken with no shift open: shift_id stays NULL until the next shift opens and adopts it.
+    between_shifts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     memo: Mapped[str] = mapped_column(String(200), default="")
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
     postings: Mapped[list[Posting]] = relationship(back_populates="entry", order_by="Posting.id")
@@ -288,6 +294,7 @@ class Fill(Base):
     plate: Mapped[str] = mapped_column(String(16), default="")
     attendant_id: Mapped[int | None] = mapped_column(ForeignKey("attendants.id"))
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"))
+    between_shifts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sale_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
     tendered_fen: Mapped[int | None] = mapped_column(BigInteger)
     change_fen: Mapped[int | None] = mapped_column(BigInteger)

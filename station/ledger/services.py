@@ -74,6 +74,9 @@ STANDARD_ACCOUNTS: dict[str, tuple[str, AccountKind]] = {
 MAX_QUANTITY_CENTI = 100_000_00  # 100,000 units: no vehicle fill is larger
 
 
+PRICE_PAST_TOLERANCE = dt.timedelta(seconds=60)  # "now" typed at the desk is a little in the past by the save
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -302,20 +305,32 @@ class Ledger:
         return account
 
     def _post(self, session: Session, draft: _EntryDraft, actor_id: int | None, **extra: Any) -> JournalEntry:
+        """Write one balanced entry into the open shift, or, with none open, into the between-shifts bucket.
+
+        The shift books: every entry belongs to exactly one shift or to the bucket. Services that take money
+        by choice (recharge, fee, refund, adjustment, reversal, drop) call :meth:`_require_shift` first, so only
+        what cannot be refused reaches the bucket: the settlement of gas already delivered, and the holds of a
+        fill the dispenser ran. Bucket entries keep ``between_shifts`` for ever; ``shift_id`` stays NULL until
+        the next shift opens and adopts them (ShiftDesk.open_shift), whose reconciliation shows them apart.
+        """
         total = sum(p.amount_fen for p in draft.postings)
         if total != 0 or not draft.postings:
             # A programming error, never a user error: refuse before anything is written.
             raise LedgerError("entry_unbalanced", total=total)
+        shift_id = self._open_shift_id(session)
         entry = JournalEntry(
             kind=draft.kind,
             created_at=self.now(),
             actor_id=actor_id,
             memo=draft.memo[:200],
-            shift_id=self._open_shift_id(session),
+            shift_id=shift_id,
+            between_shifts=shift_id is None,
             **extra,
         )
         session.add(entry)
         session.flush()
+        if shift_id is None:
+            self._audit(session, actor_id, "between_shifts_entry", entry=entry.id, kind=draft.kind)
         for p in draft.postings:
             session.add(
                 Posting(entry_id=entry.id, account_id=self._account(session, p.account).id, amount_fen=p.amount_fen)
@@ -342,6 +357,13 @@ class Ledger:
 
     def _open_shift_id(self, session: Session) -> int | None:
         return session.scalar(select(Shift.id).where(Shift.status == ShiftStatus.OPEN).order_by(Shift.id.desc()))
+
+    def _require_shift(self, session: Session) -> int:
+        """Money taken by choice needs an open shift: it must land in some shift's drawer and report."""
+        shift_id = self._open_shift_id(session)
+        if shift_id is None:
+            raise Refused("no_open_shift")
+        return shift_id
 
     def _actor(self, session: Session, actor: Actor, *, manager: bool = False) -> Attendant:
         row = session.get(Attendant, actor.id)
@@ -553,6 +575,9 @@ class Ledger:
             raise InvalidInput("amount_too_large", field="unit_price")
         if not reason.strip():
             raise InvalidInput("reason_required")
+        # A price cannot start in the past: the fills already sold at the old price would disagree with it.
+        if effective_from is not None and effective_from < self.now() - PRICE_PAST_TOLERANCE:
+            raise Refused("price_in_past", effective_from=effective_from.isoformat())
         with self._tx() as session:
             self._actor(session, manager, manager=True)
             if session.get(Product, product_code) is None:
@@ -661,6 +686,7 @@ class Ledger:
         _check_amount(amount_fen)
         with self._tx() as session:
             row = self._actor(session, actor)
+            self._require_shift(session)
             card = self._card(session, number=card_number, lock=True)
             if card.status is not CardStatus.ACTIVE:
                 raise Refused(f"card_{card.status.value}", number=card.number)
@@ -672,6 +698,29 @@ class Ledger:
             entry = self._post(session, draft, row.id)
             self._audit(session, row.id, "card_recharged", number=card.number, amount_fen=amount_fen, entry=entry.id)
             return RechargeResult(entry.id, self._card_view(session, card), amount_fen)
+
+    def load_opening_balance(self, manager: Actor, card_number: str, amount_fen: int) -> CardView:
+        """Station setup: a card's balance brought over from the previous system, before the first shift.
+
+        The money was taken long ago and sits in the safe, so no drawer is touched. Refused once any shift
+        has been opened: from then on balances change only by recharges in a shift.
+        """
+        _check_amount(amount_fen)
+        with self._tx() as session:
+            self._actor(session, manager, manager=True)
+            if session.scalar(select(Shift.id).limit(1)) is not None:
+                raise Refused("opening_balance_after_first_shift")
+            card = self._card(session, number=card_number, lock=True)
+            if card.status is not CardStatus.ACTIVE:
+                raise Refused(f"card_{card.status.value}", number=card.number)
+            draft = _EntryDraft("opening_balance", memo=f"opening balance card {card.number}")
+            draft.add(CASH_SAFE, amount_fen)
+            draft.add(card_account(card.number), -amount_fen)
+            entry = self._post(session, draft, manager.id)
+            self._audit(
+                session, manager.id, "card_opening_balance", number=card.number, amount_fen=amount_fen, entry=entry.id
+            )
+            return self._card_view(session, card)
 
     def verify_card_pin(self, card_number: str, pin: str) -> CardView:
         """The driver's PIN. Wrong PINs count across restarts; at the limit the card locks."""
@@ -739,6 +788,7 @@ class Ledger:
     ) -> CardView:
         with self._tx() as session:
             self._actor(session, manager, manager=True)
+            self._require_shift(session)
             old = self._card(session, number=old_number, lock=True)
             if old.status is CardStatus.CLOSED:
                 raise Refused("card_closed", number=old.number)
@@ -764,6 +814,7 @@ class Ledger:
             expires_on=expires,
         )
         with self._tx() as session:
+            self._require_shift(session)  # the fee goes into the drawer of the shift that checked above
             old_row = session.get(Card, old_id)
             assert old_row is not None
             old = old_row
@@ -798,6 +849,7 @@ class Ledger:
             raise InvalidInput("reason_required")
         with self._tx() as session:
             self._actor(session, manager, manager=True)
+            self._require_shift(session)
             card = self._card(session, number=card_number, lock=True)
             if card.status is CardStatus.CLOSED:
                 raise Refused("card_closed", number=card.number)
@@ -848,6 +900,7 @@ class Ledger:
             raise InvalidInput("reason_required")
         with self._tx() as session:
             self._actor(session, manager, manager=True)
+            self._require_shift(session)
             approver_id = None
             if abs(amount_fen) > self.settings.thresholds.adjustment_approval_limit:
                 if approver is None or approver.id == manager.id:
@@ -881,6 +934,7 @@ class Ledger:
             raise InvalidInput("reason_required")
         with self._tx() as session:
             self._actor(session, manager, manager=True)
+            self._require_shift(session)
             original = session.get(JournalEntry, entry_id)
             if original is None:
                 raise NotFound("entry_unknown", entry=entry_id)
@@ -1000,6 +1054,8 @@ class Ledger:
                 if session.get(Product, record.product_code) is None:
                     raise NotFound("product_unknown", product=record.product_code)
                 card_id = self._card(session, number=card_number).id if card_number else None
+                # The gas is gone: a fill with no shift open is not refused but goes to the audited bucket.
+                shift_id = self._open_shift_id(session)
                 mismatch = abs(amount - record.dispenser_amount_fen) > self.settings.thresholds.amount_mismatch_fen
                 fill = Fill(
                     dispenser=record.dispenser,
@@ -1023,12 +1079,23 @@ class Ledger:
                     plate=normalise_plate(plate),
                     card_id=card_id,
                     attendant_id=attendant.id if attendant else None,
-                    shift_id=self._open_shift_id(session),
+                    shift_id=shift_id,
+                    between_shifts=shift_id is None,
                     engine_off_to_flow_ms=engine_off_to_flow_ms,
                     settled_at=None if amount else self.now(),
                 )
                 session.add(fill)
                 session.flush()
+                if shift_id is None:
+                    self._audit(
+                        session,
+                        attendant.id if attendant else None,
+                        "between_shifts_fill",
+                        fill=fill.id,
+                        key=f"{record.dispenser}/{record.nozzle}/{record.transaction_number}",
+                        quantity_centi=record.quantity_centi,
+                        amount_fen=amount,
+                    )
                 if record.quantity_centi:
                     session.add(
                         StockMovement(
@@ -1299,6 +1366,7 @@ class Ledger:
         _check_amount(amount_fen)
         with self._tx() as session:
             row = self._actor(session, actor)
+            self._require_shift(session)
             drawer = self._balance(session, CASH_DRAWER)
             if amount_fen > drawer:
                 raise Refused("drop_more_than_drawer", drawer_fen=drawer)

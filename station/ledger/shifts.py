@@ -16,6 +16,21 @@ Definitions the figures rely on:
   postings in the shift (reversals…). It always equals the books' drawer balance at the close. When the count
   differs, the close posts the difference (``cash_over_short``) so the books match the drawer handed over.
 * A shift's business date is the local date (China Standard Time, UTC+8) of its close.
+
+The shift books (every yuan and kilogram in exactly one shift):
+
+* Money taken by choice (recharge, fee, refund, adjustment, reversal, drop) is refused with no shift open
+  (``no_open_shift``). What cannot be refused — a fill the dispenser already delivered, its settlement in
+  cash or by card, a hold of a running fill — is recorded with ``shift_id`` NULL and ``between_shifts`` set,
+  audited (``between_shifts_fill``/``between_shifts_entry``): the between-shifts bucket.
+* Opening a shift adopts the bucket: its rows get the new ``shift_id`` and keep ``between_shifts``, so the
+  reconciliation counts their cash in the drawer expectation and lists them in their own section
+  (交班间隙). Between-shift fills are not in the nozzle's delta (they happened before the opening reading);
+  they explain the gap between the last closing and this opening totalizer instead.
+* The drawer is carried: the opening float should equal the previous shift's count; any difference (money
+  moved to or from the safe) needs an opening note and shows as ``float_variance_fen``. A totalizer gap not
+  explained by between-shift fills needs the same note.
+* A closed business day takes no new shift; work continues in the next business day's shift.
 """
 
 from __future__ import annotations
@@ -43,6 +58,7 @@ from station.ledger.models import (
     Fill,
     FillStatus,
     Hold,
+    HoldStatus,
     JournalEntry,
     PaymentMode,
     Posting,
@@ -110,6 +126,12 @@ class NozzleReconciliation:
     tolerance_centi: int
     amount_tolerance_fen: int  # the tolerance priced at the list price
     flagged: bool
+    between_shifts_quantity_centi: int = 0  # fills recorded between shifts on the nozzle (explain the gap)
+
+    @property
+    def unexplained_gap_centi(self) -> int | None:
+        gap = self.gap_from_previous_centi
+        return None if gap is None else gap - self.between_shifts_quantity_centi
 
 
 @dataclass(frozen=True)
@@ -272,6 +294,16 @@ class Reconciliation:
     prices_at_open: tuple[PriceLine, ...]
     price_changes: tuple[PriceChangeLine, ...]  # prices that took effect during the shift
     audit_head: str  # the chain head at the close (now, while open)
+    carried_cash_fen: int | None = None  # the previous shift's counted drawer (None: first shift)
+    opening_note: str = ""  # why the float or the totalizers differ from the previous close
+    between_shifts: BetweenShifts | None = None  # what the shift adopted from the gap before it
+
+    @property
+    def float_variance_fen(self) -> int | None:
+        """Opening float − the drawer counted at the previous close: cash moved to or from the safe."""
+        if self.carried_cash_fen is None:
+            return None
+        return self.cash.opening_float_fen - self.carried_cash_fen
 
     @property
     def flagged_nozzles(self) -> tuple[NozzleReconciliation, ...]:
@@ -305,6 +337,17 @@ class Reconciliation:
 
 
 _NOTE_REQUIRED = frozenset({"totalizer_variance", "cash_over", "cash_short", "card_debit_mismatch"})
+
+
+@dataclass(frozen=True)
+class BetweenShifts:
+    """The bucket a shift adopted at its open (交班间隙): fills and money taken while no shift was open."""
+
+    fills: tuple[FillLine, ...]
+    quantity_centi: int
+    amount_fen: int  # the fills at our amounts
+    entry_count: int  # journal entries (settlements, holds…) adopted
+    cash_fen: int  # their drawer postings: counted in this shift's expected cash
 
 
 @dataclass(frozen=True)
@@ -462,11 +505,16 @@ class ShiftDesk:
         attendants: Sequence[Actor | str],
         opening_float_fen: int,
         opening_totalizers: Totalizers,
+        note: str = "",
     ) -> int:
         """Open a shift: who works it, the float in the drawer, every configured nozzle's totalizers.
 
-        ``attendants`` are actors or staff numbers. Returns the shift id.
+        ``attendants`` are actors or staff numbers. Returns the shift id. The drawer and the totalizers carry
+        on from the previous close: a float other than the last count, or a totalizer gap not explained by
+        the fills recorded between shifts, is refused without ``note``. The new shift adopts the
+        between-shifts bucket (see the module docstring).
         """
+        note = note.strip()
         _check_amount(opening_float_fen, name="float", allow_zero=True)
         readings = _check_totalizers(opening_totalizers)
         _match_nozzles(readings, self._settings_nozzles)
@@ -478,27 +526,63 @@ class ShiftDesk:
             ledger._actor(session, manager, manager=True)
             if ledger._open_shift_id(session) is not None:
                 raise Refused("shift_already_open")
+            today = business_date_of(ledger.now())
+            if session.scalar(select(DayClose.id).where(DayClose.business_date == today)) is not None:
+                raise Refused("day_closed", date=today.isoformat())
             staff: list[Attendant] = []
             for number in numbers:
                 row = session.scalar(select(Attendant).where(Attendant.number == number))
                 if row is None or not row.active:
                     raise NotFound("attendant_unknown", number=number)
                 staff.append(row)
-            drawer = ledger._balance(session, CASH_DRAWER)
+            previous = session.scalar(
+                select(Shift).where(Shift.status == ShiftStatus.CLOSED).order_by(Shift.id.desc()).limit(1)
+            )
+            carried = previous.counted_cash_fen if previous is not None else None
+            if carried is not None and opening_float_fen != carried and not note:
+                raise Refused("float_differs_needs_note", float_fen=opening_float_fen, carried_fen=carried)
+            bucket_fills = session.scalars(
+                select(Fill).where(Fill.shift_id.is_(None), Fill.between_shifts.is_(True))
+            ).all()
+            if previous is not None:
+                gaps = []
+                tolerance = ledger.settings.thresholds.totalizer_tolerance
+                for t in session.scalars(select(ShiftTotalizer).where(ShiftTotalizer.shift_id == previous.id)):
+                    key = (t.dispenser, t.nozzle)
+                    if key not in readings or t.closing_quantity_centi is None:
+                        continue
+                    sold = sum(f.quantity_centi for f in bucket_fills if (f.dispenser, f.nozzle) == key)
+                    if abs(readings[key][0] - t.closing_quantity_centi - sold) > tolerance:
+                        gaps.append(f"{key[0]}/{key[1]}")
+                if gaps and not note:
+                    raise Refused("totalizer_gap_needs_note", nozzles=", ".join(gaps))
+            shift = Shift(
+                status=ShiftStatus.OPEN,
+                opened_at=ledger.now(),
+                opened_by_id=manager.id,
+                opening_float_fen=opening_float_fen,
+                carried_cash_fen=carried,
+                opening_note=note,
+            )
+            session.add(shift)
+            session.flush()
+            # Adopt the bucket before the float so the float is computed on the drawer without it.
+            adopted_entries = session.scalars(
+                select(JournalEntry).where(JournalEntry.shift_id.is_(None), JournalEntry.between_shifts.is_(True))
+            ).all()
+            drawer_id = session.scalar(select(Account.id).where(Account.code == CASH_DRAWER))
+            bucket_cash = sum(p.amount_fen for e in adopted_entries for p in e.postings if p.account_id == drawer_id)
+            for entry in adopted_entries:
+                entry.shift_id = shift.id
+            for fill in bucket_fills:
+                fill.shift_id = shift.id
+            drawer = ledger._balance(session, CASH_DRAWER) - bucket_cash
             if opening_float_fen != drawer:
                 # The float comes from the safe (or the surplus goes back to it) so the drawer holds the float.
                 draft = _EntryDraft("float", memo="opening float")
                 draft.add(CASH_DRAWER, opening_float_fen - drawer)
                 draft.add(CASH_SAFE, drawer - opening_float_fen)
                 ledger._post(session, draft, manager.id)
-            shift = Shift(
-                status=ShiftStatus.OPEN,
-                opened_at=ledger.now(),
-                opened_by_id=manager.id,
-                opening_float_fen=opening_float_fen,
-            )
-            session.add(shift)
-            session.flush()
             for row in staff:
                 session.add(ShiftAttendant(shift_id=shift.id, attendant_id=row.id))
             for (dispenser, nozzle), (quantity, amount, typed) in sorted(readings.items()):
@@ -520,6 +604,10 @@ class ShiftDesk:
                 "shift_opened",
                 shift=shift.id,
                 float_fen=opening_float_fen,
+                carried_fen=carried,
+                note=note,
+                adopted_fills=[f.id for f in bucket_fills],
+                adopted_entries=[e.id for e in adopted_entries],
                 attendants=numbers,
                 typed=[f"{d}/{n}" for (d, n), r in sorted(readings.items()) if r[2]],
             )
@@ -556,6 +644,16 @@ class ShiftDesk:
 
     def current_shift(self) -> int | None:
         return self.ledger.current_shift()
+
+    def carried_cash_fen(self) -> int | None:
+        """The drawer counted at the last close (None before the first close)."""
+        with self.ledger._read() as session:
+            return session.scalar(
+                select(Shift.counted_cash_fen)
+                .where(Shift.status == ShiftStatus.CLOSED)
+                .order_by(Shift.id.desc())
+                .limit(1)
+            )
 
     def latest_shift_id(self) -> int | None:
         with self.ledger._read() as session:
@@ -756,7 +854,9 @@ class ShiftDesk:
         nozzles: list[NozzleReconciliation] = []
         for key in keys:
             row = totalizers.get(key)
-            mine = [f for f in fills if (f.dispenser, f.nozzle) == key]
+            # Between-shift fills happened before this opening reading: they explain the gap, not the delta.
+            mine = [f for f in fills if (f.dispenser, f.nozzle) == key and not f.between_shifts]
+            between = sum(f.quantity_centi for f in fills if (f.dispenser, f.nozzle) == key and f.between_shifts)
             product = mine[0].product_code if mine else self._product_of(key)
             list_price = self._price_at(session, product, 0, end) or 0
             amount_tolerance = amount_for(list_price, tolerance)
@@ -783,7 +883,7 @@ class ShiftDesk:
                 row is None
                 or (vq is not None and abs(vq) > tolerance)
                 or (va is not None and abs(va) > amount_tolerance)
-                or (gap is not None and abs(gap) > tolerance)
+                or (gap is not None and abs(gap - between) > tolerance)
             )
             nozzles.append(
                 NozzleReconciliation(
@@ -808,6 +908,7 @@ class ShiftDesk:
                     tolerance_centi=tolerance,
                     amount_tolerance_fen=amount_tolerance,
                     flagged=flagged,
+                    between_shifts_quantity_centi=between,
                 )
             )
 
@@ -821,7 +922,10 @@ class ShiftDesk:
             .group_by(JournalEntry.kind)
         ):
             by_kind[str(kind)] = (int(total or 0), int(entries))
-        other = sum(t for k, (t, _n) in by_kind.items() if k not in _CASH_KINDS and k != "cash_over_short")
+        # The float entry is already the opening float; over/short is posted by the close itself.
+        other = sum(
+            t for k, (t, _n) in by_kind.items() if k not in _CASH_KINDS and k not in ("cash_over_short", "float")
+        )
         sales, sale_count = by_kind.get("fill_sale", (0, 0))
         recharges, recharge_count = by_kind.get("recharge", (0, 0))
         fees = by_kind.get("fee", (0, 0))[0]
@@ -1007,6 +1111,27 @@ class ShiftDesk:
             .where(ShiftAttendant.shift_id == sid)
             .order_by(ShiftAttendant.attendant_id)
         ).all()
+        adopted = [f for f in fills if f.between_shifts]
+        adopted_entries = session.scalars(
+            select(JournalEntry.id).where(JournalEntry.shift_id == sid, JournalEntry.between_shifts.is_(True))
+        ).all()
+        adopted_cash = 0
+        if adopted_entries and drawer_id is not None:
+            adopted_cash = int(
+                session.scalar(
+                    select(func.coalesce(func.sum(Posting.amount_fen), 0)).where(
+                        Posting.entry_id.in_(list(adopted_entries)), Posting.account_id == drawer_id
+                    )
+                )
+                or 0
+            )
+        between_shifts = BetweenShifts(
+            fills=tuple(_fill_line(f, who) for f in adopted),
+            quantity_centi=sum(f.quantity_centi for f in adopted),
+            amount_fen=sum(f.amount_fen for f in adopted),
+            entry_count=len(adopted_entries),
+            cash_fen=adopted_cash,
+        )
         head = record.audit_head if record is not None else _chain_head(session)
         closed = shift.status is ShiftStatus.CLOSED
         return Reconciliation(
@@ -1040,6 +1165,9 @@ class ShiftDesk:
             prices_at_open=tuple(at_open),
             price_changes=tuple(changes),
             audit_head=head,
+            carried_cash_fen=shift.carried_cash_fen,
+            opening_note=shift.opening_note,
+            between_shifts=between_shifts,
         )
 
     # ------------------------------------------------------------------ the day
@@ -1105,6 +1233,13 @@ class ShiftDesk:
             )
             if still_open is not None:
                 raise Refused("shift_still_open", shift=still_open)
+            unpaid = session.scalar(select(Fill.id).where(Fill.status == FillStatus.UNPAID).order_by(Fill.id).limit(1))
+            if unpaid is not None:
+                raise Refused("day_has_unpaid_fill", fill=unpaid)
+            hold = session.scalar(select(Hold).where(Hold.status == HoldStatus.OPEN).order_by(Hold.id).limit(1))
+            if hold is not None:
+                card = session.get(Card, hold.card_id)
+                raise Refused("day_has_open_hold", hold=hold.id, number=card.number if card else "?")
             summary = self._day_summary(session, business_date)
             if not summary.shift_ids:
                 raise Refused("day_has_no_shifts", date=business_date.isoformat())

@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
 from station.core.desk import REPORT_KINDS, DispenserPush, ManagerDesk, NozzleReading, PriceChange
@@ -505,6 +505,12 @@ class OpenShiftScreen(TotalizerScreen):
             yield self.label("desk.open.help", classes="hint")
             yield self.field("desk.attendants", "attendants", placeholder="1001, 1002", max_length=80)
             yield self.field("desk.float", "float", placeholder="500.00", max_length=12)
+            yield Static("", id="carried", classes="hint")
+            # Shown only when the float or the totalizers differ from the last close: then a note is required.
+            note = self.field("desk.open_note", "open-note", max_length=200)
+            note.id = "open-note-row"
+            note.display = False
+            yield note
             yield self.label("desk.opening_totalizers", classes="form-head")
             yield Static("", id="reading")
         yield from self.compose_tail()
@@ -515,7 +521,20 @@ class OpenShiftScreen(TotalizerScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#attendants", Input).focus()
+        self.query_one("#open-note", Input).display = False
         self.run_worker(self.read(), group="read")
+        self.run_worker(self.load_carried(), group="carried")
+
+    async def load_carried(self) -> None:
+        carried = await self.desk.carried_cash()
+        if carried is not None:
+            self.query_one("#carried", Static).update(t("desk.open.carried", self.lang, amount=yuan(carried)))
+
+    def ask_note(self) -> None:
+        self.query_one("#open-note-row").display = True
+        note = self.query_one("#open-note", Input)
+        note.display = True
+        note.focus()
 
     @on(Input.Submitted)
     async def _submitted(self, event: Input.Submitted) -> None:
@@ -535,9 +554,12 @@ class OpenShiftScreen(TotalizerScreen):
                 self.query_one("#float", Input).focus()
                 raise
             totalizers = self.form.values()
-            shift = await self.desk.open_shift(self.manager, numbers, float_fen, totalizers)
+            note = self.query_one("#open-note", Input).value.strip()
+            shift = await self.desk.open_shift(self.manager, numbers, float_fen, totalizers, note)
         except Exception as exc:
             self.refuse(exc)
+            if isinstance(exc, CoreRefused) and exc.code in ("float_differs_needs_note", "totalizer_gap_needs_note"):
+                self.ask_note()
             return
         self.app.notify(t("desk.opened", self.lang, shift=shift))
         self.dismiss(shift)
@@ -1257,6 +1279,13 @@ class ReportsScreen(DeskScreen):
             self.exported = await export_report(self, self.report)
 
     def action_day_close(self) -> None:
+        """Closing the day cannot be undone: ask first (Enter confirms, Esc goes back), then the manager."""
+        day = app_of(self).core.ledger.now().astimezone(STATION_TZ).date()
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.with_manager("desk.why.day_close", go)
+
         async def go(manager: Actor) -> None:
             try:
                 day = await self.desk.day_close(manager)
@@ -1267,4 +1296,41 @@ class ReportsScreen(DeskScreen):
             self.kind = "day"
             await self.load()
 
-        self.with_manager("desk.why.day_close", go)
+        self.app.push_screen(DayCloseConfirmScreen(day), confirmed)
+
+
+class DayCloseConfirmScreen(ModalScreen[bool]):
+    """日结 asks once more: after it the day takes no more shifts or money."""
+
+    DEFAULT_CSS = """
+    DayCloseConfirmScreen { align: center middle; }
+    #day-close-box { width: 60; height: auto; border: double $warning; padding: 1 2; background: $panel; }
+    """
+
+    def __init__(self, day: dt.date) -> None:
+        super().__init__()
+        self.day = day
+
+    def compose(self) -> ComposeResult:
+        lang = app_of(self).language
+        text = "\n".join(
+            [
+                f"[b]{t('desk.day_close.title', lang, date=self.day.isoformat())}[/b]",
+                "",
+                t("desk.day_close.warning", lang),
+                "",
+                f"[b]⏎[/b] {t('desk.day_close.confirm', lang)}    [b]Esc[/b] {t('key.back', lang)}",
+            ]
+        )
+        with Vertical(id="day-close-box"):
+            yield Static(text, id="day-close-text")
+
+    def on_mount(self) -> None:
+        keys = [Key("enter", "confirm", "desk.day_close.confirm"), Key("escape", "cancel", "key.back")]
+        apply_bindings(self, keys, app_of(self).language)
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -14,6 +14,7 @@ import pytest
 from station.cli import _add_common
 from station.devices.receipt import render
 from station.ledger import report_cli
+from station.ledger.errors import Refused
 from station.ledger.reports import (
     as_report_lines,
     attendant_report,
@@ -210,6 +211,11 @@ def test_unpaid_overrides_day_and_attendant_reports(ledger: Ledger, clock: FakeC
 
     manager = ledger.authenticate("9001", "9999")
     desk.sign_off(manager, shift)
+    # The day does not close over an unpaid fill; written off (a drive-off), it does.
+    with pytest.raises(Refused) as err:
+        desk.day_close(manager, dt.date(2026, 11, 21))
+    assert err.value.code == "day_has_unpaid_fill" and err.value.params == {"fill": ids["f4"]}
+    ledger.clear_unpaid_fill(manager, ids["f4"], "drove off")
     desk.day_close(manager, dt.date(2026, 11, 21))
     day = sections(to_csv(day_report(ledger, dt.date(2026, 11, 21)), "en"))
     summary = dict(day["summary"][1:])

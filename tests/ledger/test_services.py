@@ -22,7 +22,7 @@ def assert_refused_unchanged(ledger: Ledger, exc: type[LedgerError], code: str, 
 
 
 def test_card_fill_with_hold_settles_and_releases_rest(ledger: Ledger) -> None:
-    manager, attendant = staff(ledger)
+    manager, attendant = staff(ledger, shift=True)
     number = card(ledger, manager, balance=50_000)
     ledger.verify_card_pin(number, "123456")
     ledger.check_card_for_fill(number=number, plate="鲁e 12345")
@@ -41,7 +41,7 @@ def test_card_fill_with_hold_settles_and_releases_rest(ledger: Ledger) -> None:
 
 
 def test_cash_sale_change_and_drawer(ledger: Ledger) -> None:
-    _manager, attendant = staff(ledger)
+    _manager, attendant = staff(ledger, shift=True)
     fill = ledger.record_fill(record(7, 847), attendant=attendant)
     sale = ledger.settle_cash(attendant, fill.id, 5000)
     assert (sale.due_fen, sale.tendered_fen, sale.change_fen) == (3812, 5000, 1188)
@@ -52,7 +52,7 @@ def test_cash_sale_change_and_drawer(ledger: Ledger) -> None:
 
 
 def test_record_fill_is_idempotent(ledger: Ledger) -> None:
-    _, attendant = staff(ledger)
+    _, attendant = staff(ledger, shift=True)
     first = ledger.record_fill(record(3, 1000), attendant=attendant)
     before = fingerprint(ledger.engine)
     again = ledger.record_fill(record(3, 1000), attendant=attendant)
@@ -70,7 +70,7 @@ def test_amount_mismatch_is_flagged_not_overwritten(ledger: Ledger) -> None:
 
 
 def test_wrong_pin_counts_survive_and_lock(ledger: Ledger, station_settings: object) -> None:
-    manager, _ = staff(ledger)
+    manager, _ = staff(ledger, shift=True)
     number = card(ledger, manager)
     for left in (2, 1):
         with pytest.raises(Refused) as info:
@@ -102,7 +102,7 @@ def test_wrong_pin_counts_survive_and_lock(ledger: Ledger, station_settings: obj
 def test_card_check_refusals(ledger: Ledger, setup: str, code: str) -> None:
     import datetime as dt
 
-    manager, _ = staff(ledger)
+    manager, _ = staff(ledger, shift=True)
     number = card(
         ledger,
         manager,
@@ -122,7 +122,7 @@ def test_card_check_refusals(ledger: Ledger, setup: str, code: str) -> None:
 
 
 def test_bad_input_changes_nothing(ledger: Ledger) -> None:
-    manager, attendant = staff(ledger)
+    manager, attendant = staff(ledger, shift=True)
     number = card(ledger, manager)
     assert_refused_unchanged(
         ledger, InvalidInput, "amount_not_positive", lambda: ledger.recharge(attendant, number, -5)
@@ -151,7 +151,7 @@ def test_bad_input_changes_nothing(ledger: Ledger) -> None:
 
 
 def test_manager_only_services_refuse_attendant(ledger: Ledger) -> None:
-    manager, attendant = staff(ledger)
+    manager, attendant = staff(ledger, shift=True)
     number = card(ledger, manager)
     fill = ledger.record_fill(record(1, 100))
     calls = {
@@ -179,7 +179,7 @@ def test_manager_only_services_refuse_attendant(ledger: Ledger) -> None:
 
 
 def test_replace_moves_balance_and_charges_fee_only_for_customer_fault(ledger: Ledger) -> None:
-    manager, _ = staff(ledger)
+    manager, _ = staff(ledger, shift=True)
     old = card(ledger, manager, balance=30_000)
     ledger.report_lost(manager, old)
     new = ledger.replace_card(
@@ -197,7 +197,7 @@ def test_replace_moves_balance_and_charges_fee_only_for_customer_fault(ledger: L
 
 
 def test_replace_refused_with_open_hold(ledger: Ledger) -> None:
-    manager, attendant = staff(ledger)
+    manager, attendant = staff(ledger, shift=True)
     number = card(ledger, manager)
     ledger.place_hold(attendant, number, 5000, 1, 1)
     ledger.report_lost(manager, number)
@@ -212,7 +212,7 @@ def test_replace_refused_with_open_hold(ledger: Ledger) -> None:
 
 
 def test_close_refunds_cash(ledger: Ledger) -> None:
-    manager, _ = staff(ledger)
+    manager, _ = staff(ledger, shift=True)
     number = card(ledger, manager, balance=12_345)
     assert ledger.close_card(manager, number, "moving away") == 12_345
     assert ledger.account_balance(CASH_DRAWER) == 0
@@ -220,7 +220,7 @@ def test_close_refunds_cash(ledger: Ledger) -> None:
 
 
 def test_account_card_credit_limit(ledger: Ledger) -> None:
-    manager, attendant = staff(ledger)
+    manager, attendant = staff(ledger, shift=True)
     number = card(ledger, manager, number="77000001", balance=0, card_type=CardType.ACCOUNT, credit_limit_fen=10_000)
     fill = ledger.record_fill(record(1, 2000))  # 90.00
     assert ledger.settle_card(attendant, fill.id, number).card.balance_fen == -9000
@@ -232,7 +232,7 @@ def test_account_card_credit_limit(ledger: Ledger) -> None:
 
 
 def test_large_adjustment_needs_second_manager(ledger: Ledger) -> None:
-    manager, _ = staff(ledger)
+    manager, _ = staff(ledger, shift=True)
     second = ledger.create_attendant(manager, number="9002", name="副站长", role=Role.MANAGER, pin="8888")
     number = card(ledger, manager)
     limit = ledger.settings.thresholds.adjustment_approval_limit
@@ -244,7 +244,7 @@ def test_large_adjustment_needs_second_manager(ledger: Ledger) -> None:
 
 
 def test_reversal_keeps_original(ledger: Ledger) -> None:
-    manager, attendant = staff(ledger)
+    manager, attendant = staff(ledger, shift=True)
     number = card(ledger, manager, balance=0)
     entry = ledger.recharge(attendant, number, 10_000).entry_id
     reversal = ledger.reverse_entry(manager, entry, "typed 100 instead of 10")
@@ -257,7 +257,7 @@ def test_reversal_keeps_original(ledger: Ledger) -> None:
 
 
 def test_unpaid_fill_cleared_by_manager(ledger: Ledger) -> None:
-    manager, _ = staff(ledger)
+    manager, _ = staff(ledger, shift=True)
     fill = ledger.record_fill(record(9, 500, nozzle=2))
     assert [f.id for f in ledger.unpaid_fills(1, 2)] == [fill.id]
     assert_refused_unchanged(
@@ -268,7 +268,7 @@ def test_unpaid_fill_cleared_by_manager(ledger: Ledger) -> None:
 
 
 def test_login_and_lockout(ledger: Ledger) -> None:
-    manager, _ = staff(ledger)
+    manager, _ = staff(ledger, shift=True)
     assert ledger.authenticate("1001", "1234").role is Role.ATTENDANT
     for _ in range(2):
         with pytest.raises(Refused) as info:
@@ -289,7 +289,7 @@ def test_login_and_lockout(ledger: Ledger) -> None:
 def test_cylinder_rules(ledger: Ledger, clock: object) -> None:
     import datetime as dt
 
-    manager, _ = staff(ledger)
+    manager, _ = staff(ledger, shift=True)
     today = dt.date(2026, 11, 21)
     ledger.register_vehicle(
         manager,
@@ -313,7 +313,7 @@ def test_cylinder_rules(ledger: Ledger, clock: object) -> None:
 def test_cash_drop_and_prices(ledger: Ledger, clock: object) -> None:
     import datetime as dt
 
-    manager, attendant = staff(ledger)
+    manager, attendant = staff(ledger, shift=True)
     card(ledger, manager, balance=60_000)
     assert ledger.cash_drop(attendant, 50_000) == 10_000
     assert_refused_unchanged(ledger, Refused, "drop_more_than_drawer", lambda: ledger.cash_drop(attendant, 10_001))
@@ -331,7 +331,7 @@ def test_audit_chain_detects_tampering(ledger: Ledger) -> None:
 
     from station.ledger import audit
 
-    manager, _attendant = staff(ledger)
+    manager, _attendant = staff(ledger, shift=True)
     card(ledger, manager)
     with Session(ledger.engine) as s:
         assert audit.verify(s, ledger.audit_key).ok
@@ -344,7 +344,7 @@ def test_audit_chain_detects_tampering(ledger: Ledger) -> None:
 
 
 def test_card_with_an_unpaid_fill_cannot_be_closed(ledger: Ledger) -> None:
-    manager, attendant = staff(ledger)
+    manager, attendant = staff(ledger, shift=True)
     number = card(ledger, manager)
     fill = ledger.record_fill(record(1, 1000), attendant=attendant, card_number=number)
     assert_refused_unchanged(ledger, Refused, "card_has_unpaid_fill", lambda: ledger.close_card(manager, number, "x"))

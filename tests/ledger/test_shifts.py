@@ -198,8 +198,17 @@ def test_full_shift_every_figure(ledger: Ledger, clock: FakeClock) -> None:
     assert check_ledger(ledger.engine).ok
 
     # Handover: the next shift opens with the previous closing readings; the gap is 0 on every nozzle.
-    shift2 = desk.open_shift(manager, [b], 50_000, {k: (q, amt, False) for k, (q, amt, _t) in closing_readings.items()})
+    # The drawer is carried: a float other than the 1,533.40 counted needs a note (the rest went to the safe).
+    handover = {k: (q, amt, False) for k, (q, amt, _t) in closing_readings.items()}
+    err = refused(ledger, Refused, "float_differs_needs_note", lambda: desk.open_shift(manager, [b], 50_000, handover))
+    assert err.params == {"float_fen": 50_000, "carried_fen": 153_340}
+    shift2 = desk.open_shift(manager, [b], 50_000, handover, note="1,033.40 to the safe")
     rec2 = desk.reconciliation()
+    assert (rec2.carried_cash_fen, rec2.float_variance_fen, rec2.opening_note) == (
+        153_340,
+        -103_340,
+        "1,033.40 to the safe",
+    )
     assert rec2.shift_id == shift2 and rec2.status == "open"
     assert [n.gap_from_previous_centi for n in rec2.nozzles] == [0, 0, 0, 0]
     assert rec2.cash.expected_fen == 50_000 and rec2.cash.counted_fen is None

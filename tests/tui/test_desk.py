@@ -33,10 +33,12 @@ from station.tui.app import LoginScreen, ManagerAuthScreen, OverviewScreen, Stat
 from station.tui.desk_screens import (
     CashDropScreen,
     CloseShiftScreen,
+    DayCloseConfirmScreen,
     ManagerDeskScreen,
     OpenShiftScreen,
     PriceScreen,
     ReconciliationScreen,
+    ReportsScreen,
 )
 from tests.conftest import until
 from tests.core.test_core_fill import walk_to_authorize
@@ -120,7 +122,7 @@ async def test_shift_end_to_end_through_the_desk(forecourt: SimulatedForecourt, 
         opening = {key: rig.dispensers.totalizer(*key) for key in NOZZLES}
         await pilot.press("o")
         await until(lambda: isinstance(app.screen, OpenShiftScreen) and "全部泵码" in text_of(app, "#reading"))
-        assert {i.id for i in app.screen.query(Input)} == {"attendants", "float"}
+        assert {i.id for i in app.screen.query(Input) if i.display} == {"attendants", "float"}
         await type_and_enter(pilot, "1001")
         await type_and_enter(pilot, "500")
         await until(lambda: app.screen is desk)
@@ -292,16 +294,14 @@ async def test_manager_only_actions_refused_for_an_attendant(forecourt: Simulate
         assert "Manager's desk" in text_of(app, "#desk-title") and "Cash in the drawer" in text_of(app, "#desk-status")
         await pilot.press("f2")
         await until(lambda: "开班" in text_of(app, "#desk-menu"))
-        # an attendant may still drop cash (a cash recharge puts some in the drawer first)
-        assert core.actor is not None
-        ledger.recharge(core.actor, "88000002", 20_000)
+        # an attendant may drop cash, but only into a shift's books: with none open it is refused
         drawer = ledger.drawer_cash()
         await pilot.press("d")
         await until(lambda: isinstance(app.screen, CashDropScreen))
         await type_and_enter(pilot, "100")
-        await until(lambda: "已解款" in text_of(app, "#desk-message"))
+        await until(lambda: "没有当班班次" in text_of(app, "#desk-message"))
     assert ledger.current_shift() is None and ledger.unit_price("CNG", 0) == 450
-    assert ledger.drawer_cash() == drawer - 10_000
+    assert ledger.drawer_cash() == drawer
     # and at the service layer, whatever the screens do
     attendant = core.actor
     assert attendant is not None and not attendant.is_manager
@@ -479,3 +479,78 @@ def test_reconciliation_snapshot(snap_compare: Callable[..., bool], tmp_path: Pa
 
     app = StationApp(core, language=lang)  # type: ignore[arg-type]
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+async def test_price_in_the_past_refused_and_confirmed_means_the_new_price(forecourt: SimulatedForecourt) -> None:
+    core = forecourt.core
+    ledger = core.ledger
+    service = ManagerDesk(core)
+    manager = ledger.authenticate("9001", "9999")
+    with pytest.raises(CoreRefused) as refused:
+        await service.set_price(manager, "CNG", 0, 500, "typo", dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    assert refused.value.code == "price_in_past" and ledger.unit_price("CNG", 0) == 450
+    # A price 30 s old (within the tolerance for "now") but older than the one in force never takes effect:
+    # the dispensers read back the price in force, so no dispenser may be reported as confirming it.
+    first = await service.set_price(manager, "CNG", 0, 470, "supplier")
+    assert first.unconfirmed == ()
+    late = await service.set_price(manager, "CNG", 0, 480, "late", ledger.now() - dt.timedelta(seconds=30))
+    assert ledger.unit_price("CNG", 0) == 470
+    assert late.unconfirmed == tuple(service.dispensers)
+    assert all(set(p.read_back.values()) == {470} for p in late.dispensers)
+
+
+async def test_day_close_asks_first_refuses_while_anything_is_open_then_closes_the_day(
+    forecourt: SimulatedForecourt,
+) -> None:
+    core = forecourt.core
+    ledger = core.ledger
+    service = ManagerDesk(core)
+    shifts = ShiftDesk(ledger)
+    manager = ledger.authenticate("9001", "9999")
+    totals = ManagerDesk.totalizers(await service.read_totalizers())
+    shift = shifts.open_shift(manager, ["1001"], 0, totals)
+    now = ledger.now()
+    price = ledger.unit_price("CNG")
+    unpaid = ledger.record_fill(
+        FillRecord(1, 1, 9_999, "CNG", "kg", price, 100, amount_for(price, 100), now, now, 300, 2000, 0, 100)
+    )
+    app = StationApp(core, sim=forecourt, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, app, "9001", "9999")
+        await open_desk(pilot, app)
+        await pilot.press("t")
+        await until(lambda: isinstance(app.screen, ReportsScreen))
+        reports_screen = app.screen
+
+        async def close_day() -> None:
+            await pilot.press("k")
+            await until(lambda: isinstance(app.screen, DayCloseConfirmScreen))
+            hint = text_of(app, "#day-close-text")
+            assert "确认日结" in hint and "⏎" in hint and "Esc" in hint and "返回" in hint
+            await pilot.press("enter")
+            await until(lambda: app.screen is reports_screen)
+
+        # Esc goes back and closes nothing
+        await pilot.press("k")
+        await until(lambda: isinstance(app.screen, DayCloseConfirmScreen))
+        await pilot.press("escape")
+        await until(lambda: app.screen is reports_screen)
+        await close_day()
+        await until(lambda: f"第 {shift} 班仍在当班" in text_of(app, "#desk-message"))
+        shifts.close_shift(manager, totals | {(1, 1): (totals[(1, 1)][0] + 100, totals[(1, 1)][1], False)}, {}, "x")
+        await close_day()
+        await until(
+            lambda: f"#{unpaid.id}" in text_of(app, "#desk-message") and "未付" in text_of(app, "#desk-message")
+        )
+        ledger.clear_unpaid_fill(manager, unpaid.id, "drove off")
+        await close_day()
+        await until(lambda: f"第 {shift} 班未审核" in text_of(app, "#desk-message"))
+        shifts.sign_off(manager, shift)
+        await close_day()
+        await until(lambda: "已日结" in text_of(app, "#desk-message"))
+    # the day is closed for writes: no new shift on it
+    with pytest.raises(CoreRefused) as refused:
+        await service.open_shift(
+            manager, ["1001"], 0, totals | {(1, 1): (totals[(1, 1)][0] + 100, totals[(1, 1)][1], False)}
+        )
+    assert refused.value.code == "day_closed"
