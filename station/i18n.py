@@ -308,6 +308,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{lane} 紧急停止未送达:{reason}。立即按加气机上的急停按钮!",
         "E-STOP did not reach {lane}: {reason}. Press the dispenser's own emergency button now!",
     ),
+    # --- recov2b: lost replies, lost ACK, disk full
+    "err.nozzle_unacknowledged": (
+        "该枪上一笔交易尚未确认,正在补记,请稍候再授权",
+        "This nozzle's last fill is not yet acknowledged; recording it now, authorize again in a moment",
+    ),
 }
 
 

@@ -115,6 +115,8 @@ class Lane:
     alarm: str = ""
     unpaid: list[FillView] = field(default_factory=list)
     sequence: FuelingSequence | None = None
+    # The authorize went out but no answer came back: the nozzle may be delivering; nothing is given up.
+    authorize_unknown: bool = False
 
     @property
     def key(self) -> tuple[int, int]:
@@ -133,6 +135,9 @@ class SettleResult:
 
 
 class StationCore:
+    # How often the dispensers' unacknowledged lists are read again while running (lost ACK, failed record).
+    sweep_interval: float = 5.0
+
     def __init__(
         self,
         ledger: Ledger,
@@ -160,6 +165,8 @@ class StationCore:
         self._card_levels: dict[tuple[int, int], tuple[int, CardType]] = {}
         self._stopping = False
         self._steps = StepLog(ledger.record_step)
+        # Transactions being recorded now, by (dispenser, number): the poll and the sweep never record one twice.
+        self._recording: dict[tuple[int, int], asyncio.Task[None]] = {}
 
     # ------------------------------------------------------------------ lifecycle and events
 
@@ -185,6 +192,7 @@ class StationCore:
             self.bus.subscribe(self._on_bus_event)
             await self.bus.start()
             self._tasks.append(asyncio.create_task(self._push_prices_when_up()))
+            self._tasks.append(asyncio.create_task(self._sweep_loop()))
         if self.reader is not None:
             await self.reader.start()
             self._tasks.append(asyncio.create_task(self._reader_loop()))
@@ -468,6 +476,10 @@ class StationCore:
         if (link_down := self.link_refusal()) is not None:
             raise link_down  # the port is the problem, not the nozzle
         state = self.bus.nozzle_state(lane.dispenser, lane.nozzle)
+        if state in (proto.NozzleState.FINISHED, proto.NozzleState.STOPPED):
+            # The last fill is still unacknowledged at the dispenser (a lost ACK): record and acknowledge it now.
+            self._tasks.append(asyncio.create_task(self.sweep_unacknowledged()))
+            raise CoreRefused("nozzle_unacknowledged")
         if state is not proto.NozzleState.NOZZLE_LIFTED:
             raise CoreRefused("nozzle_not_lifted")
         level, card_type = self._card_levels.get(key, (0, CardType.STORED_VALUE))
@@ -703,7 +715,7 @@ class StationCore:
         if self._stopping:
             return
         if isinstance(event, TransactionCompleted):
-            self._tasks.append(asyncio.create_task(self._record_transaction(event)))
+            self._record_once(event)
             return
         if isinstance(event, NozzleStateChanged):
             lane = self.lanes.get((event.address, event.nozzle))
@@ -830,6 +842,59 @@ class StationCore:
                 await self._db(self.ledger.link_steps_to_fill, seq.sequence_id, fill.id)
             if lane is not None:
                 self.emit(LaneChanged(lane.key))
+
+    def _record_once(self, event: TransactionCompleted) -> asyncio.Task[None]:
+        """Record (then acknowledge) a transaction unless it is being recorded already; the task doing it."""
+        key = (event.address, event.transaction.number)
+        running = self._recording.get(key)
+        if running is not None and not running.done():
+            return running
+        task = asyncio.create_task(self._record_transaction(event))
+        self._recording[key] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._recording.get(key) is done:
+                del self._recording[key]
+
+        task.add_done_callback(forget)
+        self._tasks.append(task)
+        return task
+
+    async def _sweep_loop(self) -> None:
+        """While running, re-read what each dispenser still holds unacknowledged and see it recorded and acknowledged.
+
+        The poll offers each transaction once per run; an acknowledgement lost on the wire, or a record that
+        failed (disk full), would otherwise block the nozzle (UNACKED_PENDING) until a restart."""
+        while not self._stopping:
+            await asyncio.sleep(self.sweep_interval)
+            try:
+                await self.sweep_unacknowledged()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the sweep must keep running whatever one round met
+                log.exception("unacknowledged-transaction sweep failed")
+
+    async def sweep_unacknowledged(self) -> None:
+        """One round: every transaction a dispenser still holds is recorded (idempotently) and acknowledged."""
+        if self.bus is None or self.link_refusal() is not None:
+            return
+        for address in sorted({lane.dispenser for lane in self.lanes.values()}):
+            try:
+                unacked = await self.bus.read_unacknowledged(address)
+            except BusError:
+                continue  # not answering now: the next round asks again
+            for number in unacked.numbers:
+                running = self._recording.get((address, number))
+                if running is not None and not running.done():
+                    continue  # the poll's record of it is under way
+                try:
+                    txn = await self.bus.read_transaction(address, number)
+                except BusError:
+                    break
+                if txn.acknowledged:
+                    continue
+                # Already in the ledger: record_fill finds it and the acknowledgement is sent again.
+                await self._record_once(TransactionCompleted(address, txn))
 
     async def _push_prices_when_up(self) -> None:
         assert self.bus is not None
