@@ -508,13 +508,78 @@ class StationCore:
                 self.ledger.place_hold, actor, seq.card_number, hold_fen, lane.dispenser, lane.nozzle
             )
         try:
-            await self._device(self.bus.authorize(lane.dispenser, lane.nozzle, wire_preset, price))
-        except CoreRefused:
+            await self.bus.authorize(lane.dispenser, lane.nozzle, wire_preset, price)
+        except DeviceRejected as exc:  # a refusal is certain: nothing was authorized
             if hold_id is not None:
                 await self._db(self.ledger.release_hold, actor, hold_id)
-            raise
+            raise CoreRefused("dispenser_refused", detail=str(exc)) from exc
+        except BusError as exc:
+            # No answer is not a refusal: the dispenser may have authorized and be filling. Ask it.
+            carried_out = await self._authorized_at_dispenser(lane)
+            if carried_out is False:
+                if hold_id is not None:
+                    await self._db(self.ledger.release_hold, actor, hold_id)
+                raise CoreRefused("authorize_not_carried_out", detail=str(exc)) from exc
+            log.warning("authorize of %s/%s unanswered; read back: %s", *key, carried_out)
+            self._step(key, lambda s: s.authorized(preset, price, hold_id, hold_fen))
+            if carried_out is None:
+                # Still unknown: keep the hold and the sequence at filling (no abort) until the dispenser answers.
+                lane.authorize_unknown = True
+                self.notice("authorize.unknown", "warning", lane=f"{key[0]}/{key[1]}")
+                self.emit(LaneChanged(key))
+                self._tasks.append(asyncio.create_task(self._resolve_authorize(lane, seq)))
+            return price
         self._step(key, lambda s: s.authorized(preset, price, hold_id, hold_fen))
         return price
+
+    async def _authorized_at_dispenser(self, lane: Lane) -> bool | None:
+        """Read the nozzle back after an unanswered authorize: True authorized (or already filled), False not,
+        None when the dispenser still does not answer."""
+        assert self.bus is not None
+        try:
+            progress = await self.bus.read_progress(lane.dispenser, lane.nozzle)
+        except BusError:
+            return None
+        state = progress.state
+        if state in (
+            proto.NozzleState.AUTHORIZED,
+            proto.NozzleState.FILLING,
+            proto.NozzleState.FINISHED,  # filled and ended already: its transaction is on its way
+            proto.NozzleState.STOPPED,
+        ):
+            return True
+        if state in (proto.NozzleState.NOZZLE_LIFTED, proto.NozzleState.IDLE):
+            return False
+        return None  # FAULT hides whether a fill ran: wait until it is cleared
+
+    async def _resolve_authorize(self, lane: Lane, seq: FuelingSequence) -> None:
+        """Ask the dispenser until it says whether the unanswered authorize was carried out."""
+        while not self._stopping and lane.sequence is seq and lane.authorize_unknown:
+            if seq.step is not Step.FILLING:  # its transaction arrived and was recorded: it was authorized
+                break
+            carried_out = await self._authorized_at_dispenser(lane)
+            recording = any(a == lane.dispenser and not t.done() for (a, _), t in self._recording.items())
+            if carried_out is True:
+                break
+            if carried_out is False and not recording and seq.step is Step.FILLING:
+                # Not authorized after all (no fill, nothing unacknowledged): give everything back.
+                lane.authorize_unknown = False
+                if seq.hold_id is not None and self.actor is not None:
+                    with contextlib.suppress(CoreRefused):
+                        await self._db(self.ledger.release_hold, self.actor, seq.hold_id)
+                    seq.hold_id = None
+                with contextlib.suppress(SequenceRefused):
+                    seq.abort(AbortReason.DISPENSER_FAULT, "authorize not carried out")
+                lane.sequence = None
+                self._card_levels.pop(lane.key, None)
+                self.notice("authorize.not_carried_out", "warning", lane=f"{lane.dispenser}/{lane.nozzle}")
+                self.emit(LaneChanged(lane.key))
+                return
+            await asyncio.sleep(0.5)
+        if lane.authorize_unknown:
+            lane.authorize_unknown = False
+            self.notice("authorize.confirmed", lane=f"{lane.dispenser}/{lane.nozzle}")
+            self.emit(LaneChanged(lane.key))
 
     async def emergency_stop(self, key: tuple[int, int] | None = None) -> None:
         """One key stops at once: the given nozzle, or (F9) every nozzle of every dispenser.

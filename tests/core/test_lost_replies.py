@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
-from station.core.station import StationCore
+from station.core.sequence import AbortReason, PaymentKind, PresetChoice, PresetKind, Step
+from station.core.station import CoreRefused, StationCore
 from station.devices.dispenser_protocol import Command, Frame, NozzleState
 from station.ledger.models import Fill
 from station.simrig import SimulatedForecourt
@@ -84,3 +84,78 @@ def fills_of(core: StationCore, number: int) -> int:
             )
             or 0
         )
+
+
+ALL_COMMANDS = {int(c) for c in Command}
+
+
+async def test_lost_authorize_reply_is_read_back_not_refused(
+    forecourt: SimulatedForecourt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rig, core = forecourt, forecourt.core
+    wire = LostOnTheWire(rig, monkeypatch)
+    await walk_to_authorize(rig, PaymentKind.CARD)
+    wire.replies.add(Command.AUTHORIZE)  # the dispenser authorizes; every answer (and retry's) is lost
+    await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 2000))
+    wire.replies.clear()
+    seq = core.lane(LANE).sequence
+    assert seq is not None and seq.hold_id is not None
+    assert not core.lane(LANE).authorize_unknown  # the nozzle was read back: authorized
+    assert core.ledger.card(number="88000001").held_fen == 2000  # the hold stays while gas flows
+    await until(lambda: seq.step is Step.DISCONNECT)
+    fill = core.ledger.fill(seq.fill_id or 0)
+    assert (fill.card_number, fill.plate, fill.attendant_id) == ("88000001", "鲁E12345", core.actor and core.actor.id)
+    await core.confirm_disconnect_item(LANE)
+    await core.confirm_disconnect_item(LANE)
+    result = await core.settle_card(LANE)
+    assert result.fill.amount_fen == fill.amount_fen
+    assert core.ledger.card(number="88000001").held_fen == 0
+
+
+async def test_authorize_unknown_while_the_line_is_silent(
+    forecourt: SimulatedForecourt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rig, core = forecourt, forecourt.core
+    wire = LostOnTheWire(rig, monkeypatch)
+    notices: list[str] = []
+    core.subscribe(lambda e: notices.append(getattr(e, "key", "")))
+    await walk_to_authorize(rig, PaymentKind.CARD)
+    wire.replies |= ALL_COMMANDS  # the authorize gets through, then the line goes silent both ways
+    await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 2000))
+    lane = core.lane(LANE)
+    seq = lane.sequence
+    assert seq is not None and seq.step is Step.FILLING
+    assert lane.authorize_unknown and "authorize.unknown" in notices
+    assert core.ledger.card(number="88000001").held_fen == 2000
+    wire.requests.add(Command.STOP)  # the stop does not reach it either: the fill may still be running
+    with pytest.raises(CoreRefused):
+        await core.abort(LANE, AbortReason.ATTENDANT, "driver left")
+    assert lane.sequence is seq and core.ledger.card(number="88000001").held_fen == 2000
+    wire.replies.clear()
+    wire.requests.clear()  # the dispenser answers again
+    await until(lambda: seq.step is Step.DISCONNECT)
+    await until(lambda: not lane.authorize_unknown)
+    fill = core.ledger.fill(seq.fill_id or 0)
+    assert (fill.card_number, fill.plate) == ("88000001", "鲁E12345") and fill.quantity_centi > 0
+    await core.confirm_disconnect_item(LANE)
+    await core.confirm_disconnect_item(LANE)
+    await core.settle_card(LANE)
+    assert core.ledger.card(number="88000001").held_fen == 0
+    assert len(rig.dispensers.transactions(1)) == 1
+
+
+async def test_authorize_not_carried_out_gives_the_hold_back(
+    forecourt: SimulatedForecourt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rig, core = forecourt, forecourt.core
+    wire = LostOnTheWire(rig, monkeypatch)
+    await walk_to_authorize(rig, PaymentKind.CARD)
+    wire.requests.add(Command.AUTHORIZE)  # the authorize never reaches the dispenser; the read-back does
+    with pytest.raises(CoreRefused) as refused:
+        await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 2000))
+    assert refused.value.code == "authorize_not_carried_out"
+    assert core.ledger.card(number="88000001").held_fen == 0
+    assert rig.dispensers.state_of(*LANE) is NozzleState.NOZZLE_LIFTED
+    wire.requests.clear()
+    await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 2000))  # and it can be tried again
+    assert core.ledger.card(number="88000001").held_fen == 2000
