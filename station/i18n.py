@@ -324,6 +324,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "终端遇到意外错误 ({detail}) 已退出,详情见日志。请重新启动;如仍失败请联系站长",
         "The terminal stopped on an unexpected error ({detail}); see the log. Restart; if it persists call the manager",
     ),
+    # --- recov2b: lost replies, lost ACK, disk full
+    "err.nozzle_unacknowledged": (
+        "该枪上一笔交易尚未确认,正在补记,请稍候再授权",
+        "This nozzle's last fill is not yet acknowledged; recording it now, authorize again in a moment",
+    ),
+    "err.authorize_not_carried_out": (
+        "加气机未应答授权,已确认未授权,卡冻结已退回,请重新授权",
+        "The dispenser did not answer the authorize and reports it not carried out; hold given back, authorize again",
+    ),
+    "authorize.unknown": (
+        "{lane} 授权结果未知:加气机未应答,可能正在加气;保持冻结,等待加气机应答",
+        "{lane} authorize unknown: no answer, the nozzle may be filling; hold kept until the dispenser answers",
+    ),
+    "authorize.confirmed": ("{lane} 加气机已应答:授权有效", "{lane} dispenser answered: the authorize holds"),
+    "authorize.not_carried_out": (
+        "{lane} 加气机已应答:未授权,未加气,冻结已退回,请重新开始",
+        "{lane} dispenser answered: not authorized, no gas; hold given back, start again",
+    ),
 }
 
 

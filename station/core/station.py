@@ -117,6 +117,8 @@ class Lane:
     alarm: str = ""
     unpaid: list[FillView] = field(default_factory=list)
     sequence: FuelingSequence | None = None
+    # The authorize went out but no answer came back: the nozzle may be delivering; nothing is given up.
+    authorize_unknown: bool = False
 
     @property
     def key(self) -> tuple[int, int]:
@@ -135,6 +137,9 @@ class SettleResult:
 
 
 class StationCore:
+    # How often the dispensers' unacknowledged lists are read again while running (lost ACK, failed record).
+    sweep_interval: float = 5.0
+
     def __init__(
         self,
         ledger: Ledger,
@@ -162,6 +167,8 @@ class StationCore:
         self._card_levels: dict[tuple[int, int], tuple[int, CardType]] = {}
         self._stopping = False
         self._steps = StepLog(ledger.record_step)
+        # Transactions being recorded now, by (dispenser, number): the poll and the sweep never record one twice.
+        self._recording: dict[tuple[int, int], asyncio.Task[None]] = {}
 
     # ------------------------------------------------------------------ lifecycle and events
 
@@ -187,6 +194,7 @@ class StationCore:
             self.bus.subscribe(self._on_bus_event)
             await self.bus.start()
             self._tasks.append(asyncio.create_task(self._push_prices_when_up()))
+            self._tasks.append(asyncio.create_task(self._sweep_loop()))
         if self.reader is not None:
             await self.reader.start()
             self._tasks.append(asyncio.create_task(self._reader_loop()))
@@ -475,6 +483,10 @@ class StationCore:
         if (link_down := self.link_refusal()) is not None:
             raise link_down  # the port is the problem, not the nozzle
         state = self.bus.nozzle_state(lane.dispenser, lane.nozzle)
+        if state in (proto.NozzleState.FINISHED, proto.NozzleState.STOPPED):
+            # The last fill is still unacknowledged at the dispenser (a lost ACK): record and acknowledge it now.
+            self._tasks.append(asyncio.create_task(self.sweep_unacknowledged()))
+            raise CoreRefused("nozzle_unacknowledged")
         if state is not proto.NozzleState.NOZZLE_LIFTED:
             raise CoreRefused("nozzle_not_lifted")
         level, card_type = self._card_levels.get(key, (0, CardType.STORED_VALUE))
@@ -503,13 +515,78 @@ class StationCore:
                 self.ledger.place_hold, actor, seq.card_number, hold_fen, lane.dispenser, lane.nozzle
             )
         try:
-            await self._device(self.bus.authorize(lane.dispenser, lane.nozzle, wire_preset, price))
-        except CoreRefused:
+            await self.bus.authorize(lane.dispenser, lane.nozzle, wire_preset, price)
+        except DeviceRejected as exc:  # a refusal is certain: nothing was authorized
             if hold_id is not None:
                 await self._db(self.ledger.release_hold, actor, hold_id)
-            raise
+            raise CoreRefused("dispenser_refused", detail=str(exc)) from exc
+        except BusError as exc:
+            # No answer is not a refusal: the dispenser may have authorized and be filling. Ask it.
+            carried_out = await self._authorized_at_dispenser(lane)
+            if carried_out is False:
+                if hold_id is not None:
+                    await self._db(self.ledger.release_hold, actor, hold_id)
+                raise CoreRefused("authorize_not_carried_out", detail=str(exc)) from exc
+            log.warning("authorize of %s/%s unanswered; read back: %s", *key, carried_out)
+            self._step(key, lambda s: s.authorized(preset, price, hold_id, hold_fen))
+            if carried_out is None:
+                # Still unknown: keep the hold and the sequence at filling (no abort) until the dispenser answers.
+                lane.authorize_unknown = True
+                self.notice("authorize.unknown", "warning", lane=f"{key[0]}/{key[1]}")
+                self.emit(LaneChanged(key))
+                self._tasks.append(asyncio.create_task(self._resolve_authorize(lane, seq)))
+            return price
         self._step(key, lambda s: s.authorized(preset, price, hold_id, hold_fen))
         return price
+
+    async def _authorized_at_dispenser(self, lane: Lane) -> bool | None:
+        """Read the nozzle back after an unanswered authorize: True authorized (or already filled), False not,
+        None when the dispenser still does not answer."""
+        assert self.bus is not None
+        try:
+            progress = await self.bus.read_progress(lane.dispenser, lane.nozzle)
+        except BusError:
+            return None
+        state = progress.state
+        if state in (
+            proto.NozzleState.AUTHORIZED,
+            proto.NozzleState.FILLING,
+            proto.NozzleState.FINISHED,  # filled and ended already: its transaction is on its way
+            proto.NozzleState.STOPPED,
+        ):
+            return True
+        if state in (proto.NozzleState.NOZZLE_LIFTED, proto.NozzleState.IDLE):
+            return False
+        return None  # FAULT hides whether a fill ran: wait until it is cleared
+
+    async def _resolve_authorize(self, lane: Lane, seq: FuelingSequence) -> None:
+        """Ask the dispenser until it says whether the unanswered authorize was carried out."""
+        while not self._stopping and lane.sequence is seq and lane.authorize_unknown:
+            if seq.step is not Step.FILLING:  # its transaction arrived and was recorded: it was authorized
+                break
+            carried_out = await self._authorized_at_dispenser(lane)
+            recording = any(a == lane.dispenser and not t.done() for (a, _), t in self._recording.items())
+            if carried_out is True:
+                break
+            if carried_out is False and not recording and seq.step is Step.FILLING:
+                # Not authorized after all (no fill, nothing unacknowledged): give everything back.
+                lane.authorize_unknown = False
+                if seq.hold_id is not None and self.actor is not None:
+                    with contextlib.suppress(CoreRefused):
+                        await self._db(self.ledger.release_hold, self.actor, seq.hold_id)
+                    seq.hold_id = None
+                with contextlib.suppress(SequenceRefused):
+                    seq.abort(AbortReason.DISPENSER_FAULT, "authorize not carried out")
+                lane.sequence = None
+                self._card_levels.pop(lane.key, None)
+                self.notice("authorize.not_carried_out", "warning", lane=f"{lane.dispenser}/{lane.nozzle}")
+                self.emit(LaneChanged(lane.key))
+                return
+            await asyncio.sleep(0.5)
+        if lane.authorize_unknown:
+            lane.authorize_unknown = False
+            self.notice("authorize.confirmed", lane=f"{lane.dispenser}/{lane.nozzle}")
+            self.emit(LaneChanged(lane.key))
 
     async def emergency_stop(self, key: tuple[int, int] | None = None) -> None:
         """One key stops at once: the given nozzle, or (F9) every nozzle of every dispenser.
@@ -713,7 +790,7 @@ class StationCore:
         if self._stopping:
             return
         if isinstance(event, TransactionCompleted):
-            self._tasks.append(asyncio.create_task(self._record_transaction(event)))
+            self._record_once(event)
             return
         if isinstance(event, NozzleStateChanged):
             lane = self.lanes.get((event.address, event.nozzle))
@@ -840,6 +917,59 @@ class StationCore:
                 await self._db(self.ledger.link_steps_to_fill, seq.sequence_id, fill.id)
             if lane is not None:
                 self.emit(LaneChanged(lane.key))
+
+    def _record_once(self, event: TransactionCompleted) -> asyncio.Task[None]:
+        """Record (then acknowledge) a transaction unless it is being recorded already; the task doing it."""
+        key = (event.address, event.transaction.number)
+        running = self._recording.get(key)
+        if running is not None and not running.done():
+            return running
+        task = asyncio.create_task(self._record_transaction(event))
+        self._recording[key] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._recording.get(key) is done:
+                del self._recording[key]
+
+        task.add_done_callback(forget)
+        self._tasks.append(task)
+        return task
+
+    async def _sweep_loop(self) -> None:
+        """While running, re-read what each dispenser still holds unacknowledged and see it recorded and acknowledged.
+
+        The poll offers each transaction once per run; an acknowledgement lost on the wire, or a record that
+        failed (disk full), would otherwise block the nozzle (UNACKED_PENDING) until a restart."""
+        while not self._stopping:
+            await asyncio.sleep(self.sweep_interval)
+            try:
+                await self.sweep_unacknowledged()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the sweep must keep running whatever one round met
+                log.exception("unacknowledged-transaction sweep failed")
+
+    async def sweep_unacknowledged(self) -> None:
+        """One round: every transaction a dispenser still holds is recorded (idempotently) and acknowledged."""
+        if self.bus is None or self.link_refusal() is not None:
+            return
+        for address in sorted({lane.dispenser for lane in self.lanes.values()}):
+            try:
+                unacked = await self.bus.read_unacknowledged(address)
+            except BusError:
+                continue  # not answering now: the next round asks again
+            for number in unacked.numbers:
+                running = self._recording.get((address, number))
+                if running is not None and not running.done():
+                    continue  # the poll's record of it is under way
+                try:
+                    txn = await self.bus.read_transaction(address, number)
+                except BusError:
+                    break
+                if txn.acknowledged:
+                    continue
+                # Already in the ledger: record_fill finds it and the acknowledgement is sent again.
+                await self._record_once(TransactionCompleted(address, txn))
 
     async def _push_prices_when_up(self) -> None:
         assert self.bus is not None
