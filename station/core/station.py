@@ -511,12 +511,24 @@ class StationCore:
                     raise CoreRefused("balance_insufficient")
                 # The dispenser stops at what the hold covers.
                 wire_preset = proto.Preset(proto.PresetKind.QUANTITY, quantity_for_amount(price, hold_fen))
+            # The hold and what the sequence knows are written before the dispenser hears of it: a restart
+            # from here on finds the fill's card, hold, plate and attendant in the ledger.
             hold_id = await self._db(
-                self.ledger.place_hold, actor, seq.card_number, hold_fen, lane.dispenser, lane.nozzle
+                self.ledger.place_hold,
+                actor,
+                seq.card_number,
+                hold_fen,
+                lane.dispenser,
+                lane.nozzle,
+                sequence_id=seq.sequence_id,
+                plate=seq.plate,
             )
+        else:
+            await self._db(self.ledger.authorize_lane, actor, seq.sequence_id, lane.dispenser, lane.nozzle, seq.plate)
         try:
             await self.bus.authorize(lane.dispenser, lane.nozzle, wire_preset, price)
         except DeviceRejected as exc:  # a refusal is certain: nothing was authorized
+            await self._db(self.ledger.drop_lane_authorization, actor, seq.sequence_id)
             if hold_id is not None:
                 await self._db(self.ledger.release_hold, actor, hold_id)
             raise CoreRefused("dispenser_refused", detail=str(exc)) from exc
@@ -524,6 +536,7 @@ class StationCore:
             # No answer is not a refusal: the dispenser may have authorized and be filling. Ask it.
             carried_out = await self._authorized_at_dispenser(lane)
             if carried_out is False:
+                await self._db(self.ledger.drop_lane_authorization, actor, seq.sequence_id)
                 if hold_id is not None:
                     await self._db(self.ledger.release_hold, actor, hold_id)
                 raise CoreRefused("authorize_not_carried_out", detail=str(exc)) from exc
@@ -733,6 +746,9 @@ class StationCore:
             raise CoreRefused("fill_already_settled")
         hold_id = seq.hold_id if seq is not None and not seq.finished else None
         number = seq.card_number if seq is not None and not seq.finished and seq.card_number else card_number
+        if hold_id is None and fill.hold_id is not None and fill.card_number and number in (None, fill.card_number):
+            # Recovered after a restart: the card's PIN was checked when its hold was placed for this fill.
+            number, hold_id = fill.card_number, fill.hold_id
         if not number:
             raise CoreRefused("card_number_invalid")
         if hold_id is None:

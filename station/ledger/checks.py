@@ -20,6 +20,7 @@ from station.ledger.models import (
     Hold,
     HoldStatus,
     JournalEntry,
+    LaneAuthorization,
     Posting,
     Shift,
     ShiftClosing,
@@ -58,6 +59,16 @@ def _card_balances(session: Session) -> dict[str, int]:
     ).all()
     # Card and hold accounts are liabilities: their natural balance is minus the sum of postings.
     return {code: -int(total) for code, total in rows}
+
+
+def _orphaned_holds(session: Session) -> list[str]:
+    """An open hold nobody will settle is money trapped on the card: each must belong to a fill still going."""
+    live = select(LaneAuthorization.id).where(LaneAuthorization.hold_id == Hold.id, LaneAuthorization.status == "live")
+    unpaid = select(Fill.id).where(Fill.hold_id == Hold.id, Fill.status == FillStatus.UNPAID)
+    orphans = session.execute(
+        select(Hold.id, Hold.amount_fen).where(Hold.status == HoldStatus.OPEN, ~live.exists(), ~unpaid.exists())
+    ).all()
+    return [f"hold {h} ({fen} fen) has no live fill" for h, fen in orphans]
 
 
 def check_ledger(engine: Engine, audit_key: bytes | None = None) -> CheckReport:
@@ -110,6 +121,8 @@ def check_ledger(engine: Engine, audit_key: bytes | None = None) -> CheckReport:
             select(Hold.id).where(Hold.status != HoldStatus.OPEN, Hold.resolved_at.is_(None))
         ).all()
         report.expect("every resolved hold resolved once, with a time", [f"hold {h}" for h in bad_holds])
+
+        report.expect("every open hold has a live lane authorization or an unpaid fill", _orphaned_holds(session))
 
         dupes = session.execute(
             select(Fill.dispenser, Fill.nozzle, Fill.transaction_number, func.count())

@@ -265,6 +265,27 @@ class Hold(Base):
     __table_args__ = (CheckConstraint("amount_fen > 0", name="positive_hold"),)
 
 
+class LaneAuthorization(Base):
+    """What a fuelling sequence knew before it authorized a nozzle, so a restart can finish the fill.
+
+    ``status``: live (authorized, transaction not yet recorded), recorded (its fill is in ``fill_id``),
+    dropped (the dispenser never authorized; its hold was given back).
+    """
+
+    __tablename__ = "lane_authorizations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence_id: Mapped[str] = mapped_column(String(64))
+    dispenser: Mapped[int] = mapped_column(Integer)
+    nozzle: Mapped[int] = mapped_column(Integer)
+    attendant_id: Mapped[int | None] = mapped_column(ForeignKey("attendants.id"))
+    plate: Mapped[str] = mapped_column(String(16), default="")
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))
+    hold_id: Mapped[int | None] = mapped_column(ForeignKey("holds.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="live")
+    fill_id: Mapped[int | None] = mapped_column(ForeignKey("fills.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class Fill(Base):
     """One completed dispenser transaction, recorded exactly once by its key."""
 

@@ -37,6 +37,7 @@ from station.ledger.models import (
     Hold,
     HoldStatus,
     JournalEntry,
+    LaneAuthorization,
     PaymentMode,
     Posting,
     Price,
@@ -176,6 +177,7 @@ class FillView:
     stop_reason: str
     attendant_id: int | None
     created: bool = True  # False when record_fill found it already recorded
+    hold_id: int | None = None  # the card hold placed for this fill before authorizing
 
 
 @dataclass(frozen=True)
@@ -449,6 +451,7 @@ class Ledger:
             stop_reason=fill.stop_reason,
             attendant_id=fill.attendant_id,
             created=created,
+            hold_id=fill.hold_id,
         )
 
     # ------------------------------------------------------------------ set-up
@@ -960,7 +963,18 @@ class Ledger:
 
     # ------------------------------------------------------------------ holds (灰锁)
 
-    def place_hold(self, actor: Actor, card_number: str, amount_fen: int, dispenser: int, nozzle: int) -> int:
+    def place_hold(
+        self,
+        actor: Actor,
+        card_number: str,
+        amount_fen: int,
+        dispenser: int,
+        nozzle: int,
+        *,
+        sequence_id: str = "",
+        plate: str = "",
+    ) -> int:
+        """Hold the card; with ``sequence_id`` also write the lane authorization in the same transaction."""
         _check_amount(amount_fen)
         with self._tx() as session:
             row = self._actor(session, actor)
@@ -990,7 +1004,66 @@ class Ledger:
             )
             session.add(hold)
             session.flush()
+            if sequence_id:
+                self._add_lane_authorization(session, row.id, sequence_id, dispenser, nozzle, plate, card.id, hold.id)
             return hold.id
+
+    def _add_lane_authorization(
+        self,
+        session: Session,
+        attendant_id: int,
+        sequence_id: str,
+        dispenser: int,
+        nozzle: int,
+        plate: str,
+        card_id: int | None,
+        hold_id: int | None,
+    ) -> None:
+        session.add(
+            LaneAuthorization(
+                sequence_id=sequence_id,
+                dispenser=dispenser,
+                nozzle=nozzle,
+                attendant_id=attendant_id,
+                plate=normalise_plate(plate),
+                card_id=card_id,
+                hold_id=hold_id,
+                status="live",
+                created_at=self.now(),
+            )
+        )
+
+    def authorize_lane(self, actor: Actor, sequence_id: str, dispenser: int, nozzle: int, plate: str) -> None:
+        """Before a cash authorize: remember who filled which plate, so a restart keeps them on the fill."""
+        with self._tx() as session:
+            row = self._actor(session, actor)
+            self._add_lane_authorization(session, row.id, sequence_id, dispenser, nozzle, plate, None, None)
+
+    def drop_lane_authorization(self, actor: Actor, sequence_id: str) -> None:
+        """The dispenser never authorized: forget the sequence's live authorization and give its hold back."""
+        with self._tx() as session:
+            row = self._actor(session, actor)
+            live = session.scalars(
+                select(LaneAuthorization).where(
+                    LaneAuthorization.sequence_id == sequence_id, LaneAuthorization.status == "live"
+                )
+            ).all()
+            for auth in live:
+                auth.status = "dropped"
+                hold = session.get(Hold, auth.hold_id, with_for_update=True) if auth.hold_id else None
+                if hold is not None and hold.status is HoldStatus.OPEN:
+                    entry = self._resolve_hold(session, hold, 0, row.id)
+                    hold.resolved_entry_id = entry.id if entry else None
+
+    def live_lane_authorizations(self) -> list[tuple[str, int, int]]:
+        """(sequence id, dispenser, nozzle) of every authorization whose transaction is not yet recorded."""
+        with self._read() as session:
+            rows = session.execute(
+                select(LaneAuthorization.sequence_id, LaneAuthorization.dispenser, LaneAuthorization.nozzle)
+                .where(LaneAuthorization.status == "live")
+                .order_by(LaneAuthorization.id)
+            ).all()
+            return [(str(a), int(b), int(c)) for a, b, c in rows]
 
     def _resolve_hold(self, session: Session, hold: Hold, spent_fen: int, actor_id: int | None) -> JournalEntry | None:
         if hold.status is not HoldStatus.OPEN:
@@ -1086,6 +1159,7 @@ class Ledger:
                 )
                 session.add(fill)
                 session.flush()
+                self._attach_authorization(session, fill)
                 if shift_id is None:
                     self._audit(
                         session,
@@ -1127,6 +1201,42 @@ class Ledger:
                 if existing is None:
                     raise
                 return self._fill_view(session, existing, created=False)
+
+    def _attach_authorization(self, session: Session, fill: Fill) -> None:
+        """Give the fill what its sequence knew before authorizing (card, hold, plate, attendant).
+
+        The oldest live authorization of the nozzle is this transaction's: the dispenser serves one at a time.
+        A fill with nothing to pay gives its hold straight back.
+        """
+        auth = session.scalars(
+            select(LaneAuthorization)
+            .where(
+                LaneAuthorization.dispenser == fill.dispenser,
+                LaneAuthorization.nozzle == fill.nozzle,
+                LaneAuthorization.status == "live",
+            )
+            .order_by(LaneAuthorization.id)
+            .limit(1)
+        ).first()
+        if auth is None:
+            return
+        auth.status = "recorded"
+        auth.fill_id = fill.id
+        fill.card_id = fill.card_id or auth.card_id
+        fill.plate = fill.plate or auth.plate
+        fill.attendant_id = fill.attendant_id or auth.attendant_id
+        fill.hold_id = auth.hold_id
+        hold = session.get(Hold, auth.hold_id, with_for_update=True) if auth.hold_id else None
+        if hold is not None and hold.status is HoldStatus.OPEN and fill.status is FillStatus.PAID:
+            entry = self._resolve_hold(session, hold, 0, auth.attendant_id)
+            hold.resolved_entry_id = entry.id if entry else None
+
+    def _release_fill_hold(self, session: Session, fill: Fill, actor_id: int | None) -> None:
+        """The fill is paid another way (cash, written off): its card hold goes back in the same transaction."""
+        hold = session.get(Hold, fill.hold_id, with_for_update=True) if fill.hold_id else None
+        if hold is not None and hold.status is HoldStatus.OPEN:
+            entry = self._resolve_hold(session, hold, 0, actor_id)
+            hold.resolved_entry_id = entry.id if entry else None
 
     @staticmethod
     def _find_fill(session: Session, dispenser: int, nozzle: int, number: int) -> Fill | None:
@@ -1171,6 +1281,7 @@ class Ledger:
             draft.add(CASH_DRAWER, fill.amount_fen)
             draft.add(GAS_REVENUE, -fill.amount_fen)
             entry = self._post(session, draft, row.id)
+            self._release_fill_hold(session, fill, row.id)
             fill.status = FillStatus.PAID
             fill.payment_mode = PaymentMode.CASH
             fill.tendered_fen = tendered_fen
@@ -1197,6 +1308,13 @@ class Ledger:
             fill = self._unpaid_fill(session, fill_id)
             card = self._card(session, number=card_number, lock=True)
             hold = None
+            if hold_id is None and fill.hold_id is not None:
+                # A fill recovered after a restart is settled against the hold placed for it, never debited twice.
+                own = session.get(Hold, fill.hold_id)
+                if own is not None and own.status is HoldStatus.OPEN and own.card_id == card.id:
+                    hold_id = own.id
+                else:
+                    self._release_fill_hold(session, fill, row.id)
             if hold_id is not None:
                 hold = session.get(Hold, hold_id, with_for_update=True)
                 if hold is None or hold.card_id != card.id:
@@ -1251,6 +1369,7 @@ class Ledger:
         with self._tx() as session:
             self._actor(session, manager, manager=True)
             fill = self._unpaid_fill(session, fill_id)
+            self._release_fill_hold(session, fill, manager.id)
             fill.status = FillStatus.CLEARED
             fill.clear_reason = reason.strip()[:200]
             fill.settled_at = self.now()
