@@ -528,17 +528,14 @@ class StationCore:
         try:
             await self.bus.authorize(lane.dispenser, lane.nozzle, wire_preset, price)
         except DeviceRejected as exc:  # a refusal is certain: nothing was authorized
+            # Gives the hold back too.
             await self._db(self.ledger.drop_lane_authorization, actor, seq.sequence_id)
-            if hold_id is not None:
-                await self._db(self.ledger.release_hold, actor, hold_id)
             raise CoreRefused("dispenser_refused", detail=str(exc)) from exc
         except BusError as exc:
             # No answer is not a refusal: the dispenser may have authorized and be filling. Ask it.
             carried_out = await self._authorized_at_dispenser(lane)
             if carried_out is False:
                 await self._db(self.ledger.drop_lane_authorization, actor, seq.sequence_id)
-                if hold_id is not None:
-                    await self._db(self.ledger.release_hold, actor, hold_id)
                 raise CoreRefused("authorize_not_carried_out", detail=str(exc)) from exc
             log.warning("authorize of %s/%s unanswered; read back: %s", *key, carried_out)
             self._step(key, lambda s: s.authorized(preset, price, hold_id, hold_fen))
@@ -584,9 +581,9 @@ class StationCore:
             if carried_out is False and not recording and seq.step is Step.FILLING:
                 # Not authorized after all (no fill, nothing unacknowledged): give everything back.
                 lane.authorize_unknown = False
-                if seq.hold_id is not None and self.actor is not None:
+                if self.actor is not None:
                     with contextlib.suppress(CoreRefused):
-                        await self._db(self.ledger.release_hold, self.actor, seq.hold_id)
+                        await self._db(self.ledger.drop_lane_authorization, self.actor, seq.sequence_id)
                     seq.hold_id = None
                 with contextlib.suppress(SequenceRefused):
                     seq.abort(AbortReason.DISPENSER_FAULT, "authorize not carried out")

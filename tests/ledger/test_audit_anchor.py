@@ -68,7 +68,7 @@ def _delete_sale(engine: Engine, fill_id: int, *, with_audit: bool) -> int:
 
 
 def test_a_cut_tail_with_the_head_row_deleted_is_found(ledger: Ledger) -> None:
-    manager, _ = staff(ledger)
+    manager, _ = staff(ledger, shift=True)
     number = card(ledger, manager)
     printed = _head(ledger)  # the head a shift report printed
     for amount in (100_00, 200_00, 300_00):
@@ -103,7 +103,7 @@ def test_a_cut_tail_with_the_head_row_deleted_is_found(ledger: Ledger) -> None:
 
 def test_a_replayed_anchor_is_caught_by_the_printed_head(ledger: Ledger) -> None:
     """An old anchor copied from a backup makes a cut tail look whole; the head printed later does not."""
-    manager, _ = staff(ledger)
+    manager, _ = staff(ledger, shift=True)
     number = card(ledger, manager)
     with Session(ledger.engine) as session:
         saved = {r.key: r.value for r in session.scalars(select(StationState))}
@@ -122,7 +122,7 @@ def test_a_replayed_anchor_is_caught_by_the_printed_head(ledger: Ledger) -> None
 
 
 def test_a_tampered_head_is_recorded_in_the_chain_by_the_next_write(ledger: Ledger) -> None:
-    manager, _ = staff(ledger)
+    manager, _ = staff(ledger, shift=True)
     number = card(ledger, manager)
     with Session(ledger.engine) as session:
         last_kept = session.scalars(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1).offset(2)).one()
@@ -175,7 +175,7 @@ def test_a_sale_deleted_from_the_journal_is_named_by_its_link(ledger: Ledger, cl
 
 def test_links_written_before_the_chain_was_keyed_still_verify(ledger: Ledger) -> None:
     """A database from before this change: plain SHA-256 links, no anchor. They verify, and keyed links follow."""
-    manager, _ = staff(ledger)
+    manager, _ = staff(ledger, shift=True)
     number = card(ledger, manager)
     with Session(ledger.engine) as session:
         prev = audit.GENESIS
