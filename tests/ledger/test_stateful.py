@@ -80,8 +80,18 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.cards)
     @rule(data=st.data(), amount=amounts)
     def hold(self, data: st.DataObject, amount: int) -> None:
+        # As the terminal does: the hold comes with its lane authorization (on a lane of its own, so the
+        # machine's fills on dispenser 1 are not attached to it), else it would be an orphan by design.
+        lane = 100 + len(self.holds)
         hold = self._try(
-            lambda: self.ledger.place_hold(self.attendant, data.draw(st.sampled_from(self.cards)), amount, 1, 1)
+            lambda: self.ledger.place_hold(
+                self.attendant,
+                data.draw(st.sampled_from(self.cards)),
+                amount,
+                lane,
+                1,
+                sequence_id=f"machine-{lane}",
+            )
         )
         if isinstance(hold, int):
             self.holds.append(hold)
