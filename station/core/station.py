@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from station.config import Settings
 from station.core.sequence import (
     AbortReason,
@@ -482,6 +484,8 @@ class StationCore:
             raise CoreRefused("nozzle_unacknowledged")
         if state is not proto.NozzleState.NOZZLE_LIFTED:
             raise CoreRefused("nozzle_not_lifted")
+        # No gas whose sale could not be recorded: the ledger must take a small committed write first.
+        await self._db(self.ledger.probe_write)
         level, card_type = self._card_levels.get(key, (0, CardType.STORED_VALUE))
         level = level if seq.payment is PaymentKind.CARD else 0
         price = await self._db(self.ledger.unit_price, lane.product, level)
@@ -504,9 +508,12 @@ class StationCore:
                     raise CoreRefused("balance_insufficient")
                 # The dispenser stops at what the hold covers.
                 wire_preset = proto.Preset(proto.PresetKind.QUANTITY, quantity_for_amount(price, hold_fen))
-            hold_id = await self._db(
-                self.ledger.place_hold, actor, seq.card_number, hold_fen, lane.dispenser, lane.nozzle
-            )
+            try:
+                hold_id = await self._db(
+                    self.ledger.place_hold, actor, seq.card_number, hold_fen, lane.dispenser, lane.nozzle
+                )
+            except SQLAlchemyError as exc:  # the probe passed but the hold could not be written: say so plainly
+                raise CoreRefused("ledger_unwritable", detail=str(exc).splitlines()[0][:200]) from exc
         try:
             await self.bus.authorize(lane.dispenser, lane.nozzle, wire_preset, price)
         except DeviceRejected as exc:  # a refusal is certain: nothing was authorized
