@@ -965,7 +965,11 @@ class StationCore:
                     break
                 if txn.acknowledged:
                     continue
-                # Already in the ledger: record_fill finds it and the acknowledgement is sent again.
+                if await self._db(self.ledger.fill_recorded, address, txn.nozzle, txn.number):
+                    # Recorded, but the acknowledgement was lost: send it again (idempotent at the dispenser).
+                    with contextlib.suppress(BusError):
+                        await self.bus.acknowledge(address, txn.number)
+                    continue
                 await self._record_once(TransactionCompleted(address, txn))
 
     async def _push_prices_when_up(self) -> None:

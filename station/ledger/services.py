@@ -1393,6 +1393,11 @@ class Ledger:
         except DBAPIError as exc:
             raise Refused("ledger_unwritable", detail=str(exc.orig or exc).splitlines()[0][:200]) from exc
 
+    def fill_recorded(self, dispenser: int, nozzle: int, number: int) -> bool:
+        """Whether this dispenser transaction is in the ledger (a look-up; takes no write lock)."""
+        with self._read() as session:
+            return self._find_fill(session, dispenser, nozzle, number) is not None
+
 
 def _merge(draft: _EntryDraft) -> _EntryDraft:
     """Combine postings to the same account and drop zeros, so an entry never carries empty lines."""

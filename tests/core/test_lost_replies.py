@@ -53,6 +53,8 @@ async def test_lost_ack_is_sent_again_while_running(
     rig, core = forecourt, forecourt.core
     wire = LostOnTheWire(rig, monkeypatch)
     wire.requests.add(Command.ACK_TRANSACTION)  # every acknowledgement (and retry) is lost
+    notices: list[str] = []
+    core.subscribe(lambda e: notices.append(getattr(e, "key", "")))
     await walk_to_authorize(rig, PaymentKind.CASH)
     await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 1500))
     seq = core.lane(LANE).sequence
@@ -66,6 +68,7 @@ async def test_lost_ack_is_sent_again_while_running(
     await core.farewell(LANE)
     wire.requests.clear()  # the line is good again: no restart
     await until(lambda: not rig.dispensers.dispensers[1].unacked())
+    assert notices.count("fill.recorded") == 1  # acknowledged again, not announced as a new fill
     # the same nozzle takes the next car
     await walk_to_authorize(rig, PaymentKind.CASH)
     await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 1000))
