@@ -169,6 +169,7 @@ class StationCore:
         self._steps = StepLog(ledger.record_step)
         # Transactions being recorded now, by (dispenser, number): the poll and the sweep never record one twice.
         self._recording: dict[tuple[int, int], asyncio.Task[None]] = {}
+        self._unrecorded_told: set[tuple[int, int]] = set()
 
     # ------------------------------------------------------------------ lifecycle and events
 
@@ -971,6 +972,13 @@ class StationCore:
                         await self.bus.acknowledge(address, txn.number)
                     continue
                 await self._record_once(TransactionCompleted(address, txn))
+                told = (address, txn.number)
+                if told not in self._unrecorded_told and not await self._db(
+                    self.ledger.fill_recorded, address, txn.nozzle, txn.number
+                ):
+                    # Still not in the ledger (disk full…): the attendant hears it once; the sweep keeps trying.
+                    self._unrecorded_told.add(told)
+                    self.notice("fill.unrecorded", "error", lane=f"{address}/{txn.nozzle}", number=txn.number)
 
     async def _push_prices_when_up(self) -> None:
         assert self.bus is not None

@@ -239,6 +239,8 @@ async def test_sale_unrecorded_on_a_full_disk_is_recorded_when_space_returns(
 ) -> None:
     rig, core = forecourt, forecourt.core
     await walk_to_authorize(rig, PaymentKind.CARD)
+    notices: list[str] = []
+    core.subscribe(lambda e: notices.append(getattr(e, "key", "")))
     disk = DiskFull(core.ledger)
     await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 6000))
     disk.fill()  # the disk fills while the gas flows
@@ -248,6 +250,7 @@ async def test_sale_unrecorded_on_a_full_disk_is_recorded_when_space_returns(
     await asyncio.sleep(0.5)  # the poll has offered it and the sweep has tried again
     assert seq.step is Step.FILLING and not core.lane(LANE).unpaid  # could not be recorded
     assert rig.dispensers.dispensers[1].unacked()  # so it is not acknowledged either
+    await until(lambda: "fill.unrecorded" in notices)  # the attendant is told
     disk.free()
     await until(lambda: seq.step is Step.DISCONNECT)
     await until(lambda: not rig.dispensers.dispensers[1].unacked())
