@@ -337,6 +337,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{lane} 授权结果未知:加气机未应答,可能正在加气;保持冻结,等待加气机应答",
         "{lane} authorize unknown: no answer, the nozzle may be filling; hold kept until the dispenser answers",
     ),
+    "err.ledger_unwritable": (
+        "账本无法写入(磁盘已满或只读),不能授权加气;请联系站长处理:{detail}",
+        "The ledger cannot write (disk full or read-only), so no fill is authorized; call the manager: {detail}",
+    ),
+    "fill.unrecorded": (
+        "{lane} 第{number}笔交易无法记入账本(磁盘已满?),加气机保留该笔,恢复后自动补记",
+        "{lane} transaction {number} cannot be written to the ledger (disk full?); the dispenser keeps it and it "
+        "is recorded as soon as the ledger can write",
+    ),
     "authorize.confirmed": ("{lane} 加气机已应答:授权有效", "{lane} dispenser answered: the authorize holds"),
     "authorize.not_carried_out": (
         "{lane} 加气机已应答:未授权,未加气,冻结已退回,请重新开始",

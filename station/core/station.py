@@ -169,6 +169,7 @@ class StationCore:
         self._steps = StepLog(ledger.record_step)
         # Transactions being recorded now, by (dispenser, number): the poll and the sweep never record one twice.
         self._recording: dict[tuple[int, int], asyncio.Task[None]] = {}
+        self._unrecorded_told: set[tuple[int, int]] = set()
 
     # ------------------------------------------------------------------ lifecycle and events
 
@@ -489,6 +490,8 @@ class StationCore:
             raise CoreRefused("nozzle_unacknowledged")
         if state is not proto.NozzleState.NOZZLE_LIFTED:
             raise CoreRefused("nozzle_not_lifted")
+        # No gas whose sale could not be recorded: the ledger must take a small committed write first.
+        await self._db(self.ledger.probe_write)
         level, card_type = self._card_levels.get(key, (0, CardType.STORED_VALUE))
         level = level if seq.payment is PaymentKind.CARD else 0
         price = await self._db(self.ledger.unit_price, lane.product, level)
@@ -981,8 +984,19 @@ class StationCore:
                     break
                 if txn.acknowledged:
                     continue
-                # Already in the ledger: record_fill finds it and the acknowledgement is sent again.
+                if await self._db(self.ledger.fill_recorded, address, txn.nozzle, txn.number):
+                    # Recorded, but the acknowledgement was lost: send it again (idempotent at the dispenser).
+                    with contextlib.suppress(BusError):
+                        await self.bus.acknowledge(address, txn.number)
+                    continue
                 await self._record_once(TransactionCompleted(address, txn))
+                told = (address, txn.number)
+                if told not in self._unrecorded_told and not await self._db(
+                    self.ledger.fill_recorded, address, txn.nozzle, txn.number
+                ):
+                    # Still not in the ledger (disk full…): the attendant hears it once; the sweep keeps trying.
+                    self._unrecorded_told.add(told)
+                    self.notice("fill.unrecorded", "error", lane=f"{address}/{txn.nozzle}", number=txn.number)
 
     async def _push_prices_when_up(self) -> None:
         assert self.bus is not None

@@ -1579,6 +1579,28 @@ class Ledger:
             row.value = str(value)
             return value
 
+    # Enough for a fill's rows and their index pages; small beside any working disk.
+    WRITE_PROBE_BYTES = 16_384
+
+    def probe_write(self) -> None:
+        """Commit a small write and take it back: refused with ``ledger_unwritable`` when the database cannot
+        write now (disk full, read-only file), so no gas is authorized whose sale could not be recorded."""
+        from sqlalchemy.exc import DBAPIError  # local: keeps this method one hunk beside others' work
+
+        try:
+            with self._tx() as session:
+                probe = StationState(key="write_probe", value="p" * self.WRITE_PROBE_BYTES)
+                session.add(probe)
+                session.flush()  # the pages are taken here: a full disk fails now
+                session.delete(probe)
+        except DBAPIError as exc:
+            raise Refused("ledger_unwritable", detail=str(exc.orig or exc).splitlines()[0][:200]) from exc
+
+    def fill_recorded(self, dispenser: int, nozzle: int, number: int) -> bool:
+        """Whether this dispenser transaction is in the ledger (a look-up; takes no write lock)."""
+        with self._read() as session:
+            return self._find_fill(session, dispenser, nozzle, number) is not None
+
 
 def _merge(draft: _EntryDraft) -> _EntryDraft:
     """Combine postings to the same account and drop zeros, so an entry never carries empty lines."""

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from station.core.sequence import AbortReason, PaymentKind, PresetChoice, PresetKind, Step
 from station.core.station import CoreRefused, StationCore
 from station.devices.dispenser_protocol import Command, Frame, NozzleState
+from station.i18n import error_text
 from station.ledger.models import Fill
+from station.ledger.services import FillRecord, Ledger
 from station.simrig import SimulatedForecourt
 from tests.conftest import until
 from tests.core.test_core_fill import LANE, walk_to_authorize
@@ -48,6 +53,8 @@ async def test_lost_ack_is_sent_again_while_running(
     rig, core = forecourt, forecourt.core
     wire = LostOnTheWire(rig, monkeypatch)
     wire.requests.add(Command.ACK_TRANSACTION)  # every acknowledgement (and retry) is lost
+    notices: list[str] = []
+    core.subscribe(lambda e: notices.append(getattr(e, "key", "")))
     await walk_to_authorize(rig, PaymentKind.CASH)
     await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 1500))
     seq = core.lane(LANE).sequence
@@ -61,6 +68,7 @@ async def test_lost_ack_is_sent_again_while_running(
     await core.farewell(LANE)
     wire.requests.clear()  # the line is good again: no restart
     await until(lambda: not rig.dispensers.dispensers[1].unacked())
+    assert notices.count("fill.recorded") == 1  # acknowledged again, not announced as a new fill
     # the same nozzle takes the next car
     await walk_to_authorize(rig, PaymentKind.CASH)
     await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 1000))
@@ -159,3 +167,97 @@ async def test_authorize_not_carried_out_gives_the_hold_back(
     wire.requests.clear()
     await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 2000))  # and it can be tried again
     assert core.ledger.card(number="88000001").held_fen == 2000
+
+
+BALLAST_DISPENSER = 250  # not on this forecourt
+
+
+class DiskFull:
+    """A real full disk for the ledger's SQLite file: no connection may grow the file past its present size
+    (``PRAGMA max_page_count``), the free pages are taken by ballast, and the fills table's last page is
+    filled with zero-quantity ballast fills on a dispenser that is not on the forecourt, so the next sale's
+    row needs a page there is none of: writes fail with SQLITE_FULL as on a full disk. ``free()`` gives
+    the space back and takes the ballast away."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.engine = ledger.engine
+        self.limit: int | None = None
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS test_ballast (b BLOB)")
+        event.listen(self.engine, "connect", self._on_connect)
+
+    def _on_connect(self, dbapi_connection: Any, _record: object) -> None:
+        if self.limit is not None:
+            dbapi_connection.execute(f"PRAGMA max_page_count = {self.limit}")
+
+    def fill(self) -> None:
+        with self.engine.connect() as conn:
+            self.limit = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
+        self.engine.dispose()  # pooled connections come back with the limit
+        with pytest.raises(OperationalError, match="full"):
+            for _ in range(100_000):
+                with self.engine.begin() as conn:
+                    conn.exec_driver_sql("INSERT INTO test_ballast VALUES (randomblob(3000))")
+        now = self.ledger.now()
+        with pytest.raises(OperationalError, match="full"):
+            for number in range(1, 100_000):
+                self.ledger.record_fill(
+                    FillRecord(BALLAST_DISPENSER, 1, number, "CNG", "kg", 450, 0, 0, now, now, stop_reason="ballast")
+                )
+
+    def free(self) -> None:
+        self.limit = None
+        self.engine.dispose()
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM test_ballast")
+            conn.exec_driver_sql(f"DELETE FROM fills WHERE dispenser = {BALLAST_DISPENSER}")
+
+
+@pytest.mark.parametrize("payment", [PaymentKind.CASH, PaymentKind.CARD])
+async def test_disk_full_refuses_to_authorize(forecourt: SimulatedForecourt, payment: PaymentKind) -> None:
+    rig, core = forecourt, forecourt.core
+    await walk_to_authorize(rig, payment)
+    disk = DiskFull(core.ledger)
+    disk.fill()
+    with pytest.raises(CoreRefused) as refused:
+        await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 2000))
+    assert refused.value.code == "ledger_unwritable"
+    assert "磁盘已满" in error_text("ledger_unwritable", "zh", **refused.value.params)
+    assert "disk full" in error_text("ledger_unwritable", "en", **refused.value.params)
+    assert rig.dispensers.state_of(*LANE) is NozzleState.NOZZLE_LIFTED  # no gas
+    assert core.ledger.card(number="88000001").held_fen == 0
+    disk.free()
+    await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 2000))
+    seq = core.lane(LANE).sequence
+    assert seq is not None
+    await until(lambda: seq.step is Step.DISCONNECT)
+
+
+async def test_sale_unrecorded_on_a_full_disk_is_recorded_when_space_returns(
+    fast_sweep: None, forecourt: SimulatedForecourt
+) -> None:
+    rig, core = forecourt, forecourt.core
+    await walk_to_authorize(rig, PaymentKind.CARD)
+    notices: list[str] = []
+    core.subscribe(lambda e: notices.append(getattr(e, "key", "")))
+    disk = DiskFull(core.ledger)
+    await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 6000))
+    disk.fill()  # the disk fills while the gas flows
+    seq = core.lane(LANE).sequence
+    assert seq is not None
+    await until(lambda: len(rig.dispensers.transactions(1)) == 1)
+    await asyncio.sleep(0.5)  # the poll has offered it and the sweep has tried again
+    assert seq.step is Step.FILLING and not core.lane(LANE).unpaid  # could not be recorded
+    assert rig.dispensers.dispensers[1].unacked()  # so it is not acknowledged either
+    await until(lambda: "fill.unrecorded" in notices)  # the attendant is told
+    disk.free()
+    await until(lambda: seq.step is Step.DISCONNECT)
+    await until(lambda: not rig.dispensers.dispensers[1].unacked())
+    fill = core.ledger.fill(seq.fill_id or 0)
+    assert (fill.card_number, fill.plate) == ("88000001", "鲁E12345")
+    assert fills_of(core, fill.transaction_number) == 1
+    await core.confirm_disconnect_item(LANE)
+    await core.confirm_disconnect_item(LANE)
+    await core.settle_card(LANE)
+    assert core.ledger.card(number="88000001").held_fen == 0
