@@ -46,7 +46,9 @@ def main(lang: str = "en") -> int:
         manager = seed_demo(ledger, clock.now.date())
         attendant = ledger.authenticate(ATTENDANT[0], ATTENDANT[2])
         desk = ShiftDesk(ledger)
-        totalizer = {(n.dispenser, n.nozzle): [100_000 * i, 450_000 * i] for i, n in enumerate(ledger.settings.nozzles, 1)}
+        totalizer = {
+            (n.dispenser, n.nozzle): [100_000 * i, 450_000 * i] for i, n in enumerate(ledger.settings.nozzles, 1)
+        }
         txn = iter(range(1, 1000))
 
         def fill(dispenser: int, nozzle: int, quantity: int) -> int:
