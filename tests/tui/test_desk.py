@@ -591,3 +591,16 @@ async def test_between_shift_fill_and_carried_drawer_at_the_desk(forecourt: Simu
     assert rec.between_shifts is not None and [f.fill_id for f in rec.between_shifts.fills] == [gap_fill.id]
     assert rec.cash.expected_fen == 10_000 + gap_fill.amount_fen and not rec.flagged_nozzles
     assert check_ledger(ledger.engine).ok
+
+
+async def test_the_demo_opens_its_first_shift_once(forecourt: SimulatedForecourt) -> None:
+    from station.tui.demo import open_first_shift
+
+    ledger = forecourt.core.ledger
+    shift = await open_first_shift(forecourt.core)
+    assert shift is not None and ledger.current_shift() == shift
+    rec = ShiftDesk(ledger).reconciliation(shift)
+    assert rec.attendants == ("1001 李加气",) and rec.cash.opening_float_fen == 0
+    assert all(not n.opening_typed for n in rec.nozzles)
+    assert await open_first_shift(forecourt.core) is None
+    ledger.recharge(ledger.authenticate("1001", "1234"), "88000002", 1_000)  # a working station: money is taken
