@@ -43,6 +43,9 @@ from station.tui.desk_screens import (
 from tests.conftest import until
 from tests.core.test_core_fill import walk_to_authorize
 
+# The desk's tests open and close shifts themselves.
+pytestmark = pytest.mark.no_shift
+
 LANE = (1, 1)
 NOZZLES = [(1, 1), (1, 2), (2, 1), (2, 2)]
 
