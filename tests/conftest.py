@@ -114,14 +114,23 @@ WAIT = 20.0
 
 
 @pytest.fixture
-async def forecourt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SimulatedForecourt]:
-    """The whole station on simulators: SQLite ledger with sample data, dispensers, card reader, printer."""
+async def forecourt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> AsyncIterator[SimulatedForecourt]:
+    """The whole station on simulators: SQLite ledger with sample data, dispensers, card reader, printer.
+
+    A working station: its first shift is open, as the demo opens it (tests marked ``no_shift`` start without).
+    """
+    from station.tui.demo import open_first_shift
+
     monkeypatch.setenv("STATION_PIN_KEY", str(tmp_path / "pin.key"))
     runtime = open_station(f"sqlite:///{tmp_path / 'station.db'}")
     seed_demo(runtime.ledger)
     rig = await start_forecourt(runtime, tmp_path / "rig", speed=40.0, poll_interval=0.03, reader_poll=0.05)
     try:
         assert await rig.bus.wait_connected(WAIT)
+        if request.node.get_closest_marker("no_shift") is None:
+            assert await open_first_shift(rig.core) is not None
         yield rig
     finally:
         await rig.stop()

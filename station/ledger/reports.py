@@ -29,6 +29,7 @@ from station.ledger.services import Ledger, card_account, hold_account
 from station.ledger.shifts import (
     STATION_TZ,
     AttendantTimers,
+    BetweenShifts,
     FillLine,
     Reconciliation,
     ShiftDesk,
@@ -358,6 +359,7 @@ def _problems(codes: Sequence[str]) -> Text:
 def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Report:
     """The shift report from a reconciliation the caller already holds (the UI's screen, the printer)."""
     cash, cards = rec.cash, rec.cards
+    between = rec.between_shifts or BetweenShifts((), 0, 0, 0, 0)
     summary = _pairs(
         "summary",
         Text("班次", "Shift"),
@@ -375,6 +377,7 @@ def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Rep
             (Text("销售额", "Sales"), yuan(rec.sales_fen)),
             (Text("问题", "Problems"), _problems(rec.problems)),
             (Text("差异说明", "Variance note"), rec.note),
+            (Text("接班说明", "Opening note"), rec.opening_note),
             (Text("审核人", "Signed off by"), rec.signed_off_by),
             (Text("审核时间", "Signed off"), local_time(rec.signed_off_at)),
             (Text("审计链头", "Audit chain head"), rec.audit_head),
@@ -397,6 +400,9 @@ def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Rep
             ("variance_amount", "金额差异", "Amount variance"),
             ("flag", "超限", "Flagged"),
             ("typed", "手抄", "Typed"),
+            ("gap", "与上班交班差", "Gap from last close"),
+            ("between", "交班间隙加气", "Between shifts"),
+            ("unexplained", "未解释差", "Unexplained gap"),
         ),
         [
             [
@@ -412,6 +418,9 @@ def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Rep
                 yuan(n.variance_amount_fen),
                 _yes_no(n.flagged),
                 typed if n.opening_typed or n.closing_typed else "",
+                qty(n.gap_from_previous_centi),
+                qty(n.between_shifts_quantity_centi),
+                qty(n.unexplained_gap_centi),
             ]
             for n in rec.nozzles
         ],
@@ -420,7 +429,10 @@ def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Rep
         "cash",
         Text("现金", "Cash"),
         [
+            (Text("上班清点", "Carried from last count"), yuan(rec.carried_cash_fen)),
             (Text("备用金", "Opening float"), yuan(cash.opening_float_fen)),
+            (Text("备用金差异", "Float variance"), yuan(rec.float_variance_fen)),
+            (Text("交班间隙现金", "Cash between shifts"), yuan(between.cash_fen)),
             (Text("现金售气", "Cash sales"), yuan(cash.cash_sales_fen)),
             (Text("现金售气笔数", "Cash sales (count)"), str(cash.cash_sale_count)),
             (Text("现金充值", "Cash recharges"), yuan(cash.recharges_fen)),
@@ -478,6 +490,21 @@ def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Rep
     )
     timers = _table("timers", Text("加气员计时", "Timers per attendant"), _TIMER_COLUMNS, _timer_rows(rec.timers))
     unpaid = _table("unpaid", Text("未付加气", "Unpaid fills"), _FILL_COLUMNS, _fill_rows(rec.unpaid_fills))
+    # What this shift adopted from the gap before it (fills and money with no shift open).
+    gap = _pairs(
+        "between_shifts",
+        Text("交班间隙", "Between shifts"),
+        [
+            (Text("加气笔数", "Fills"), str(len(between.fills))),
+            (Text("加气量", "Quantity"), qty(between.quantity_centi)),
+            (Text("金额", "Amount"), yuan(between.amount_fen)),
+            (Text("分录数", "Journal entries"), str(between.entry_count)),
+            (Text("现金 (计入应有现金)", "Cash (in expected cash)"), yuan(between.cash_fen)),
+        ],
+    )
+    gap_fills = _table(
+        "between_shifts_fills", Text("交班间隙加气", "Fills between shifts"), _FILL_COLUMNS, _fill_rows(between.fills)
+    )
     return Report(
         kind="shift",
         title=Text("交接班报表", "Shift report"),
@@ -491,6 +518,8 @@ def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Rep
             count,
             cards_section,
             holds,
+            gap,
+            gap_fills,
             timers,
             unpaid,
             *_event_sections(rec),

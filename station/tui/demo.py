@@ -6,10 +6,23 @@ import asyncio
 import os
 from pathlib import Path
 
+from station.core.desk import ManagerDesk
+from station.core.station import StationCore
 from station.runtime import open_station
-from station.seed import seed_demo
+from station.seed import ATTENDANT, MANAGER, seed_demo
 from station.simrig import start_forecourt
 from station.tui.app import StationApp
+
+
+async def open_first_shift(core: StationCore) -> int | None:
+    """A working station from the first key: money is taken only in a shift, so a fresh demo opens its first
+    one (attendant 1001, float 0.00, totalizers read from the simulated dispensers). Later runs keep theirs."""
+    desk = ManagerDesk(core)
+    if await desk.current_shift() is not None or desk.shifts.latest_shift_id() is not None:
+        return None
+    manager = core.ledger.authenticate(MANAGER[0], MANAGER[2])
+    readings = ManagerDesk.totalizers(await desk.read_totalizers())
+    return await desk.open_shift(manager, [ATTENDANT[0]], 0, readings)
 
 
 async def run_demo(directory: Path, config: str | None = None, speed: float = 4.0) -> int:
@@ -19,6 +32,8 @@ async def run_demo(directory: Path, config: str | None = None, speed: float = 4.
     seed_demo(runtime.ledger)
     rig = await start_forecourt(runtime, directory, speed=speed)
     try:
+        await rig.bus.wait_connected(10.0)
+        await open_first_shift(rig.core)
         app = StationApp(rig.core, sim=rig)
         await app.run_async()
     finally:

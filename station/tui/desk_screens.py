@@ -788,6 +788,43 @@ def reconciliation_lines(rec: Reconciliation, lang: Language, unit: str = "kg") 
         out.append(f"{mark(True)} {t('desk.rec.no_problems', lang)}")
     if rec.note:
         out.append(t("desk.rec.note", lang, note=esc(rec.note)))
+    if rec.opening_note:
+        out.append(t("desk.rec.opening_note", lang, note=esc(rec.opening_note)))
+
+    # ---- between shifts (交班间隙): what this shift adopted, shown only when there was something
+    gap = rec.between_shifts
+    gaps = [n for n in rec.nozzles if n.gap_from_previous_centi]
+    if (gap is not None and (gap.fills or gap.cash_fen)) or gaps:
+        out.append(head("desk.rec.between"))
+        if gap is not None:
+            out.append(pair("desk.rec.between_fills", qty(gap.quantity_centi), count=len(gap.fills)))
+            out.append(pair("desk.rec.between_cash", yuan(gap.cash_fen)))
+            for f in gap.fills:
+                out.append(
+                    "  "
+                    + t(
+                        "desk.rec.between_line",
+                        lang,
+                        id=f.fill_id,
+                        nozzle=f"{f.dispenser}/{f.nozzle}",
+                        qty=qty(f.quantity_centi),
+                        amount=yuan(f.amount_fen),
+                        at=local(f.ended_at),
+                    )
+                )
+        for n in gaps:
+            unexplained = n.unexplained_gap_centi or 0
+            out.append(
+                "  "
+                + t(
+                    "desk.rec.gap_line",
+                    lang,
+                    nozzle=f"{n.dispenser}/{n.nozzle}",
+                    gap=qty(n.gap_from_previous_centi),
+                    unexplained=qty(unexplained),
+                )
+                + f" {mark(abs(unexplained) <= n.tolerance_centi)}"
+            )
 
     # ---- nozzles
     out.append(head("desk.rec.nozzles", tol=qty(rec.tolerance_centi), unit=unit))
@@ -831,7 +868,13 @@ def reconciliation_lines(rec: Reconciliation, lang: Language, unit: str = "kg") 
     # ---- cash
     c = rec.cash
     out.append(head("desk.rec.cash"))
+    if rec.carried_cash_fen is not None:
+        out.append(pair("desk.rec.carried", yuan(rec.carried_cash_fen)))
     out.append(pair("desk.rec.float", yuan(c.opening_float_fen)))
+    if rec.float_variance_fen:
+        out.append(
+            f"{pair('desk.rec.float_variance', signed_yuan(rec.float_variance_fen), '±')} {mark(False, warn=True)}"
+        )
     out.append(pair("desk.rec.cash_sales", yuan(c.cash_sales_fen), "+", count=c.cash_sale_count))
     out.append(pair("desk.rec.cash_recharges", yuan(c.recharges_fen), "+", count=c.recharge_count))
     out.append(pair("desk.rec.fees", yuan(c.fees_fen), "+"))

@@ -93,7 +93,10 @@ def test_shift_report_csv_text_and_printer(ledger: Ledger, clock: FakeClock) -> 
     cash = dict(parsed["cash"][1:])
     assert parsed["cash"][0] == ["Item", "Value"]
     assert cash == {
+        "Carried from last count": "",  # the first shift: nothing counted before it
         "Opening float": "100.00",
+        "Float variance": "",
+        "Cash between shifts": "0.00",
         "Cash sales": "45.00",
         "Cash sales (count)": "1",
         "Cash recharges": "510.00",
@@ -120,6 +123,9 @@ def test_shift_report_csv_text_and_printer(ledger: Ledger, clock: FakeClock) -> 
         "Amount variance": "0.00",
         "Flagged": "no",
         "Typed": "",
+        "Gap from last close": "",
+        "Between shifts": "0.00",
+        "Unexplained gap": "",
     }
     cards = dict(parsed["cards"][1:])
     assert (cards["Card fills amount"], cards["Card debits"], cards["Debit variance"]) == ("68.54", "68.54", "0.00")

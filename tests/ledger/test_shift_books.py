@@ -4,7 +4,9 @@ is open and closes the day for writes, prices that cannot start in the past. SQL
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 
 import pytest
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 from station.ledger.checks import check_ledger
 from station.ledger.errors import Refused
 from station.ledger.models import AuditEvent, Fill, JournalEntry
+from station.ledger.reports import shift_report, to_csv
 from station.ledger.services import Ledger, ReplaceCause
 from station.ledger.shifts import ShiftDesk
 from tests.conftest import FakeClock
@@ -90,6 +93,16 @@ def test_between_shift_fills_go_to_the_bucket_and_the_next_shift_adopts_them(led
     assert (by_key[(1, 1)].gap_from_previous_centi, by_key[(1, 1)].between_shifts_quantity_centi) == (2_000, 2_000)
     assert by_key[(1, 1)].unexplained_gap_centi == 0 and not rec.flagged_nozzles
     assert by_key[(1, 1)].fill_count == 0  # the bucket fill is not in the nozzle's delta of this shift
+    # The shift report shows them in their own section (交班间隙), with the cash in the drawer expectation.
+    text = to_csv(shift_report(ledger, s2), "en")
+    rows = [r for r in csv.reader(io.StringIO(text)) if r and r[0] == "between_shifts_fills"]
+    assert [r[1] for r in rows[1:]] == [str(gap_fill.id), str(unpaid.id)]
+    cash = {r[1]: r[2] for r in csv.reader(io.StringIO(text)) if r and r[0] == "cash"}
+    assert (cash["Cash between shifts"], cash["Carried from last count"], cash["Expected"]) == (
+        "90.00",
+        "145.00",
+        "235.00",
+    )
     first = desk.reconciliation(s1).between_shifts
     assert first is not None and (first.fills, first.entry_count) == ((), 0)
     with Session(ledger.engine) as session:

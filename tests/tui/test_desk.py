@@ -43,6 +43,9 @@ from station.tui.desk_screens import (
 from tests.conftest import until
 from tests.core.test_core_fill import walk_to_authorize
 
+# The desk's tests open and close shifts themselves.
+pytestmark = pytest.mark.no_shift
+
 LANE = (1, 1)
 NOZZLES = [(1, 1), (1, 2), (2, 1), (2, 2)]
 
@@ -554,3 +557,53 @@ async def test_day_close_asks_first_refuses_while_anything_is_open_then_closes_t
             manager, ["1001"], 0, totals | {(1, 1): (totals[(1, 1)][0] + 100, totals[(1, 1)][1], False)}
         )
     assert refused.value.code == "day_closed"
+
+
+async def test_between_shift_fill_and_carried_drawer_at_the_desk(forecourt: SimulatedForecourt) -> None:
+    rig, core = forecourt, forecourt.core
+    ledger = core.ledger
+    service = ManagerDesk(core)
+    shifts = ShiftDesk(ledger)
+    manager = ledger.authenticate("9001", "9999")
+    shifts.open_shift(manager, ["1001"], 0, ManagerDesk.totalizers(await service.read_totalizers()))
+    shifts.close_shift(manager, ManagerDesk.totalizers(await service.read_totalizers()), {})
+    # The dispenser sells with no shift open: the sale is recorded into the between-shifts bucket.
+    gap_fill = ledger.fill(await fill(rig, PaymentKind.CASH, 3000))
+    assert ledger.current_shift() is None
+    core.logout()
+    app = StationApp(core, sim=rig, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, app, "9001", "9999")
+        desk = await open_desk(pilot, app)
+        await pilot.press("o")
+        await until(lambda: isinstance(app.screen, OpenShiftScreen) and "全部泵码" in text_of(app, "#reading"))
+        await until(lambda: "上班交班清点 0.00 元" in text_of(app, "#carried"))
+        await type_and_enter(pilot, "1001")
+        await type_and_enter(pilot, "100")  # a float the last count did not leave: a note is required
+        await until(lambda: "必须填写说明" in text_of(app, "#desk-message"))
+        assert ledger.current_shift() is None
+        assert app.screen.focused is app.screen.query_one("#open-note", Input)
+        await type_and_enter(pilot, "从保险柜取备用金")
+        await until(lambda: app.screen is desk)
+        await pilot.press("r")
+        await until(lambda: isinstance(app.screen, ReconciliationScreen))
+        text = text_of(app, "#rec")
+        assert "交班间隙" in text and f"#{gap_fill.id} 1/1" in text
+        assert "备用金差异" in text and "接班说明: 从保险柜取备用金" in text
+    rec = shifts.reconciliation()
+    assert rec.between_shifts is not None and [f.fill_id for f in rec.between_shifts.fills] == [gap_fill.id]
+    assert rec.cash.expected_fen == 10_000 + gap_fill.amount_fen and not rec.flagged_nozzles
+    assert check_ledger(ledger.engine).ok
+
+
+async def test_the_demo_opens_its_first_shift_once(forecourt: SimulatedForecourt) -> None:
+    from station.tui.demo import open_first_shift
+
+    ledger = forecourt.core.ledger
+    shift = await open_first_shift(forecourt.core)
+    assert shift is not None and ledger.current_shift() == shift
+    rec = ShiftDesk(ledger).reconciliation(shift)
+    assert rec.attendants == ("1001 李加气",) and rec.cash.opening_float_fen == 0
+    assert all(not n.opening_typed for n in rec.nozzles)
+    assert await open_first_shift(forecourt.core) is None
+    ledger.recharge(ledger.authenticate("1001", "1234"), "88000002", 1_000)  # a working station: money is taken
