@@ -1346,6 +1346,8 @@ class Ledger:
             if hold is not None:
                 release_entry = self._resolve_hold(session, hold, amount, row.id)
                 hold.resolved_entry_id = (release_entry or entry).id
+            if fill.hold_id is not None and fill.hold_id != (hold.id if hold else None):
+                self._release_fill_hold(session, fill, row.id)  # paid from another hold or card: its own goes back
             fill.status = FillStatus.PAID
             fill.payment_mode = PaymentMode.CARD
             fill.card_id = card.id
