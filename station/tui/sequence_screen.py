@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from station.core import entry
 from station.core.sequence import (
     CONNECT_ITEMS,
     DISCONNECT_ITEMS,
@@ -32,8 +33,10 @@ from station.tui.common import (
     app_of,
     apply_bindings,
     esc,
-    parse_centi_input,
     parse_money_input,
+    parse_pressure_input,
+    parse_quantity_input,
+    read_entry,
     refusal_text,
 )
 
@@ -77,13 +80,14 @@ class SequenceScreen(Screen[None]):
                 yield Static("", id="say")
                 yield Static("", id="do")
                 yield Static("", id="items")
-                yield Input(id="card-number", max_length=32, restrict=r"[0-9A-Za-z]*")
+                # No restrict= patterns: a dropped character changes the value; the parser refuses instead.
+                yield Input(id="card-number", max_length=32)
                 yield Input(id="card-plate", max_length=16)
-                yield Input(id="card-pin", password=True, max_length=8, restrict=r"[0-9]*")
+                yield Input(id="card-pin", password=True, max_length=16)
                 yield Input(id="vehicle-plate", max_length=16)
-                yield Input(id="pressure", max_length=6, restrict=r"[0-9.]*")
-                yield Input(id="preset", max_length=9, restrict=r"[0-9.]*")
-                yield Input(id="tendered", max_length=9, restrict=r"[0-9.]*")
+                yield Input(id="pressure", max_length=16)
+                yield Input(id="preset", max_length=16)
+                yield Input(id="tendered", max_length=16)
                 with VerticalScroll(id="info"):
                     yield Static("", id="info-text")
                 yield Static("", id="seq-message")
@@ -552,8 +556,15 @@ class SequenceScreen(Screen[None]):
         async def check() -> None:
             if number is None and self.card_uid is None:
                 raise InputError("input_empty")
+            checked_plate = read_entry(entry.plate, plate) if plate.strip() else ""
+            # A malformed PIN is a typo, not a try: refused here before the card's counter is touched.
+            checked_pin = read_entry(entry.pin, pin)
             view = await self.core.check_card(
-                self.lane_key, number=number, uid=None if number else self.card_uid, plate=plate, pin=pin
+                self.lane_key,
+                number=entry.normalise(number) if number else None,
+                uid=None if number else self.card_uid,
+                plate=checked_plate,
+                pin=checked_pin,
             )
             self.card_view_text = (
                 "[green]✓ "
@@ -567,7 +578,11 @@ class SequenceScreen(Screen[None]):
     @on(Input.Submitted, "#vehicle-plate")
     async def _vehicle(self, event: Input.Submitted) -> None:
         async def check() -> None:
-            self.problems = await self.core.check_vehicle(self.lane_key, event.value)
+            self.problems = []
+            typed = event.value.strip()
+            # Blank keeps the plate from the card step; anything typed must be a plate before the registry.
+            plate = read_entry(entry.plate, typed) if typed else ""
+            self.problems = await self.core.check_vehicle(self.lane_key, plate)
             if self.problems:
                 raise CoreRefused("cylinder_refused", problems=self._problem_text())
 
@@ -584,7 +599,7 @@ class SequenceScreen(Screen[None]):
             if not text:
                 await self.core.residual_from_dispenser(self.lane_key)
             else:
-                await self.core.residual_typed(self.lane_key, parse_centi_input(text, maximum=10_000))
+                await self.core.residual_typed(self.lane_key, parse_pressure_input(text))
 
         await self._run(record())
 
@@ -593,7 +608,7 @@ class SequenceScreen(Screen[None]):
         kind = self.preset_kind or PresetKind.AMOUNT
 
         async def authorize() -> None:
-            value = parse_money_input(event.value) if kind is PresetKind.AMOUNT else parse_centi_input(event.value)
+            value = parse_money_input(event.value) if kind is PresetKind.AMOUNT else parse_quantity_input(event.value)
             await self.core.authorize(self.lane_key, PresetChoice(kind, value))
             self.preset_kind = None
 
@@ -602,7 +617,7 @@ class SequenceScreen(Screen[None]):
     @on(Input.Submitted, "#tendered")
     async def _tendered(self, event: Input.Submitted) -> None:
         async def settle() -> None:
-            tendered = parse_money_input(event.value)
+            tendered = parse_money_input(event.value, "tendered")
             fill = self.core._fill_for(self.lane_key)
             if fill is not None and tendered < fill.amount_fen:
                 raise CoreRefused("tendered_too_little", due_fen=fill.amount_fen)
@@ -638,9 +653,9 @@ class SettleUnpaidScreen(Screen[None]):
         yield Static("", id="title")
         with Vertical(id="unpaid-main"):
             yield Static("", id="fill")
-            yield Input(id="u-tendered", max_length=9, restrict=r"[0-9.]*")
-            yield Input(id="u-card", max_length=32, restrict=r"[0-9A-Za-z]*")
-            yield Input(id="u-pin", password=True, max_length=8, restrict=r"[0-9]*")
+            yield Input(id="u-tendered", max_length=16)
+            yield Input(id="u-card", max_length=32)
+            yield Input(id="u-pin", password=True, max_length=16)
             with VerticalScroll(id="result"):
                 yield Static("", id="result-text")
             yield Static("", id="message")
@@ -720,7 +735,7 @@ class SettleUnpaidScreen(Screen[None]):
     async def _cash(self, event: Input.Submitted) -> None:
         app = app_of(self)
         try:
-            result = await app.core.settle_cash(self.lane_key, parse_money_input(event.value))
+            result = await app.core.settle_cash(self.lane_key, parse_money_input(event.value, "tendered"))
         except (CoreRefused, InputError) as exc:
             self.show_message(refusal_text(exc, app.language))
             return
@@ -737,7 +752,8 @@ class SettleUnpaidScreen(Screen[None]):
         pin_input = self.query_one("#u-pin", Input)
         pin, pin_input.value = pin_input.value, ""
         try:
-            result = await app.core.settle_card(self.lane_key, self.query_one("#u-card", Input).value.strip(), pin)
+            number = entry.normalise(self.query_one("#u-card", Input).value)
+            result = await app.core.settle_card(self.lane_key, number, read_entry(entry.pin, pin))
         except (CoreRefused, InputError) as exc:
             self.show_message(refusal_text(exc, app.language))
             return

@@ -166,6 +166,19 @@ async def test_cylinder_and_pressure_refusals(forecourt: SimulatedForecourt) -> 
             info = str(screen.query_one("#info-text", Static).render())
             assert expected in info and "气瓶不合格" in message(app), (plate, info)
             assert rig.core.lane(LANE).sequence.step is Step.VEHICLE  # type: ignore[union-attr]
+        # not a plate at all: refused by its syntax before the registry, and no override is offered
+        for typed in ("🚗", "'; DROP TABLE cards;--", "鲁E1234", "鲁E99999"):
+            plate_input = screen.query_one("#vehicle-plate", Input)
+            plate_input.value = ""
+            plate_input.focus()
+            await enter_text(pilot, typed)
+            await pilot.pause()
+            if typed == "鲁E99999":
+                assert screen.problems, typed
+            else:
+                assert "车牌号:车牌号格式不对" in message(app), (typed, message(app))
+                assert screen.problems == [], typed
+            assert rig.core.lane(LANE).sequence.step is Step.VEHICLE  # type: ignore[union-attr]
         # a manager override with a wrong PIN is refused; with the right one the vehicle goes on, audited
         await pilot.press("f7")
         await pilot.pause()
@@ -188,7 +201,16 @@ async def test_cylinder_and_pressure_refusals(forecourt: SimulatedForecourt) -> 
         await pilot.press("enter", "enter")  # nozzle connected (the demo forecourt lifts it), valves open
         await until(lambda: seq.next_connect_item == "residual_pressure")
         await until(lambda: screen.query_one("#pressure", Input).has_focus)
-        for typed, expected in (("0.3", "需先置换"), ("20", "无需加气"), ("99", "压力读数无效"), ("", "")):
+        for typed, expected in (
+            ("0.3", "需先置换"),
+            ("20", "无需加气"),
+            ("２０", "无需加气"),  # full-width digits from a Chinese input method read as digits
+            ("99", "压力读数无效"),
+            ("0", "余压(MPa):必须大于零"),
+            (".", "余压(MPa):请输入数字"),
+            ("-2", "余压(MPa):不能为负数"),
+            ("", ""),
+        ):
             pressure = screen.query_one("#pressure", Input)
             pressure.value = ""
             await enter_text(pilot, typed)
@@ -236,12 +258,16 @@ async def test_bad_input_in_the_money_fields(forecourt: SimulatedForecourt) -> N
         await until(lambda: screen.query_one("#preset", Input).has_focus)
         preset = screen.query_one("#preset", Input)
         for typed, expected in (
-            ("", "Please type a value"),
-            ("0", "above zero"),
-            ("1.234", "two decimals"),
-            ("100000.01", "too large"),
-            ("abc", "Please type a value"),
-            ("99999999", "too large"),
+            ("", "Required: Preset amount (yuan)"),
+            ("0", "Preset amount (yuan): must be above zero"),
+            ("1.234", "Preset amount (yuan): at most 2 decimals"),
+            ("100000.01", "Preset amount (yuan): at most 100000.00"),
+            ("abc", "Preset amount (yuan): type a number"),
+            ("99999999", "Preset amount (yuan): at most 100000.00"),
+            # Once characters were dropped to fit: -1 became 1 and started a real fill.
+            ("-1", "Preset amount (yuan): cannot be negative"),
+            ("1e9", "Preset amount (yuan): type a number"),
+            (".", "Preset amount (yuan): type a number"),
         ):
             preset.value = ""
             await enter_text(pilot, typed)
@@ -250,6 +276,22 @@ async def test_bad_input_in_the_money_fields(forecourt: SimulatedForecourt) -> N
             assert seq.step is Step.AUTHORIZE
         assert rig.core.ledger.unpaid_fills() == []
         await pilot.press("escape")  # leave the preset field: back to choosing A/Q/U
+        await pilot.pause()
+        await pilot.press("q")
+        await until(lambda: screen.query_one("#preset", Input).has_focus)
+        for typed, expected in (
+            (".", "Preset quantity: type a number"),  # once 系统错误:InvalidOperation
+            ("999999999", "Preset quantity: at most 1000.00"),  # once "two decimals at most"
+            ("-5", "Preset quantity: cannot be negative"),
+            ("1.005", "Preset quantity: at most 2 decimals"),
+        ):
+            preset.value = ""
+            await enter_text(pilot, typed)
+            await pilot.pause()
+            assert expected in message(app), (typed, message(app))
+            assert seq.step is Step.AUTHORIZE
+        assert rig.core.ledger.unpaid_fills() == []
+        await pilot.press("escape")
         await pilot.pause()
         await pilot.press("f8")
         await pilot.pause()
