@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from station.core import entry
+from station.core.cards import CardDesk
 from station.core.sequence import (
     CONNECT_ITEMS,
     DISCONNECT_ITEMS,
@@ -526,11 +527,27 @@ class SequenceScreen(Screen[None]):
         seq = self.seq
         if seq is None or seq.step is not Step.CARD:
             return
-        self.card_uid = uid
+        self.card_uid = None  # known only once the card is found and can pay
+        self.run_worker(self._card_presented(uid), group="card-read", exclusive=True)
+
+    async def _card_presented(self, uid: str) -> None:
+        """Number, holder and status as soon as the card is read; a lost card is refused before any PIN."""
+        lang = self.lang
         number = self.query_one("#card-number", Input)
+        d, n = self.lane_key
+        try:
+            view = await CardDesk(self.core).presented_at_pump(uid, f"{d}/{n}")
+        except CoreRefused as exc:
+            number.placeholder = t("card.number", lang)
+            self.show_message(refusal_text(exc, lang))
+            return
+        self.card_uid = uid
         number.value = ""
-        number.placeholder = t("card.read", self.lang, uid=uid)
-        self.show_message(t("card.read", self.lang, uid=uid), "information")
+        number.placeholder = view.number
+        status = t(f"cards.status.{view.status.value}", lang)
+        self.show_message(
+            t("card.read_details", lang, number=view.number, holder=view.holder, status=status), "information"
+        )
         self.query_one("#card-plate", Input).focus()
 
     # ------------------------------------------------------------------ inputs

@@ -301,3 +301,38 @@ async def test_bad_input_in_the_money_fields(forecourt: SimulatedForecourt) -> N
         await pilot.pause()
         await pilot.press("1")
         await until(lambda: isinstance(app.screen, OverviewScreen))
+
+
+async def test_a_card_on_the_reader_shows_who_it_is_and_a_lost_one_is_refused_before_the_pin(
+    forecourt: SimulatedForecourt,
+) -> None:
+    rig = forecourt
+    ledger = rig.core.ledger
+    manager = ledger.authenticate("9001", "9999")
+    app = StationApp(rig.core, sim=rig, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app, rig, "k")
+        rig.present_card("04A1B2C3")
+        await until(lambda: screen.card_uid == "04A1B2C3")
+        shown = message(app)
+        assert "88000001" in shown and "张师傅" in shown and "正常" in shown, shown
+        assert screen.query_one("#card-plate", Input).has_focus
+        # the same card reported lost: refused as soon as it is read, flagged, no PIN asked
+        ledger.report_lost(manager, "88000001")
+        screen.card_uid = None
+        before = ledger.card(number="88000001").failed_pin_count
+        rig.remove_card()
+        await pilot.pause(0.3)
+        rig.present_card("04A1B2C3")
+        await until(lambda: "此卡已挂失" in message(app))
+        assert screen.card_uid is None
+        assert rig.core.lane(LANE).sequence.step is Step.CARD  # type: ignore[union-attr]
+        assert ledger.card(number="88000001").failed_pin_count == before
+        await abort(pilot, app)
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from station.ledger.models import AuditEvent
+
+    with Session(ledger.engine) as s:
+        assert any(e.action == "lost_card_presented" for e in s.scalars(select(AuditEvent)))
