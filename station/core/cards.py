@@ -333,7 +333,8 @@ class CardDesk:
         return self.ledger.now().astimezone(STATION_TZ)
 
     async def _print(self, receipt: Receipt, lang: str | None) -> Printed:
-        language: Literal["zh", "en"] = "zh" if (lang or self.core.language) == "zh" else "en"
+        # Slips go to the customer: the station's receipt language, not the attendant's screen language.
+        language: Literal["zh", "en"] = self.core.settings.station.receipt_language
         lines = render(receipt, language)
         queue = self.core.print_queue
         if queue is None:
