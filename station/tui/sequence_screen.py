@@ -670,7 +670,9 @@ class SettleUnpaidScreen(Screen[None]):
         yield Static("", id="title")
         with Vertical(id="unpaid-main"):
             yield Static("", id="fill")
-            yield Input(id="u-tendered", max_length=16)
+            # Still restricted: until this screen stops focusing its hidden input, the restriction is what
+            # lets the C and K keys reach their bindings. The value itself goes through the parser.
+            yield Input(id="u-tendered", max_length=9, restrict=r"[0-9.]*")
             yield Input(id="u-card", max_length=32)
             yield Input(id="u-pin", password=True, max_length=16)
             with VerticalScroll(id="result"):
