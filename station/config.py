@@ -65,6 +65,8 @@ class StationInfo(_Strict):
     name: str = Field(min_length=1, max_length=40)
     code: str = Field(min_length=1, max_length=20)
     language: Literal["zh", "en"] = "zh"
+    # Receipts go to drivers: they print in this language whatever language the attendant's screen is in.
+    receipt_language: Literal["zh", "en"] = "zh"
     sale_unit: Literal["kg", "Nm3"] = "kg"
     timezone: str = "Asia/Shanghai"  # receipts and reports show the station's local time
 

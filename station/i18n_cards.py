@@ -38,6 +38,7 @@ CARDS: dict[str, tuple[str, str]] = {
     "cards.type.staff": ("员工卡", "staff"),
     "cards.type.internal": ("内部卡", "internal"),
     "cards.status.active": ("正常", "active"),
+    "card.read_details": ("读到卡 {number}:{holder},{status}", "Card {number} read: {holder}, {status}"),
     "cards.status.lost": ("已挂失", "LOST"),
     "cards.status.locked": ("已锁定", "LOCKED"),
     "cards.status.closed": ("已注销", "CLOSED"),

@@ -124,6 +124,21 @@ class CardDesk:
             return await self.core._db(self.ledger.card, uid=uid)
         raise CoreRefused("input_empty")
 
+    async def presented_at_pump(self, uid: str, where: str) -> CardView:
+        """A card put on the reader at step 4: who it is at once. A card that cannot pay is refused before
+        the driver types a PIN; a lost one is also flagged for the manager (SPEC §4)."""
+        try:
+            view = await self.lookup(uid=uid)
+        except CoreRefused as exc:
+            if exc.code in ("card_unknown", "not_found"):
+                raise CoreRefused("card_not_ours") from None
+            raise
+        if view.status is CardStatus.LOST:
+            await self.core._db(self.ledger.flag_lost_card_use, view.number, where)
+        if view.status is not CardStatus.ACTIVE:
+            raise CoreRefused(f"card_{view.status.value}", number=view.number, holder=view.holder)
+        return view
+
     async def statement(self, number: str, start: dt.datetime | None = None, end: dt.datetime | None = None) -> Report:
         return await self.core._db(card_statement, self.ledger, number, start, end)
 
@@ -318,7 +333,8 @@ class CardDesk:
         return self.ledger.now().astimezone(STATION_TZ)
 
     async def _print(self, receipt: Receipt, lang: str | None) -> Printed:
-        language: Literal["zh", "en"] = "zh" if (lang or self.core.language) == "zh" else "en"
+        # Slips go to the customer: the station's receipt language, not the attendant's screen language.
+        language: Literal["zh", "en"] = self.core.settings.station.receipt_language
         lines = render(receipt, language)
         queue = self.core.print_queue
         if queue is None:

@@ -679,6 +679,8 @@ class StationCore:
             unit="Nm3" if fill.unit == "Nm3" else "kg",
             amount_fen=fill.amount_fen,
             payment=payment,
+            plate=fill.plate,
+            language=self.settings.station.receipt_language,
         )
 
     async def _print(self, receipt: FillReceipt) -> tuple[list[str], PrintOutcome | None]:

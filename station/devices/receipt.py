@@ -63,6 +63,9 @@ class FillReceipt:
     amount_fen: int
     payment: CashPayment | CardPayment
     product_en: str = ""
+    plate: str = ""
+    # The station's receipt language: when set, the receipt prints in it whatever the screen's language.
+    language: Language | None = None
 
     def __post_init__(self) -> None:
         if min(self.unit_price_fen, self.quantity_centi, self.amount_fen) < 0:
@@ -192,6 +195,7 @@ _LABELS: dict[str, dict[Language, str]] = {
     "operator": {"zh": "操作员", "en": "Operator"},
     "pump": {"zh": "加气机/枪", "en": "Pump/Nozzle"},
     "txn": {"zh": "交易号", "en": "Pump txn"},
+    "plate": {"zh": "车牌号", "en": "Plate"},
     "product": {"zh": "品名", "en": "Product"},
     "unit_price": {"zh": "单价", "en": "Unit price"},
     "quantity": {"zh": "数量", "en": "Quantity"},
@@ -244,6 +248,8 @@ def _render_fill(r: FillReceipt, language: Language, reprint: bool) -> list[str]
     lines += _kv("attendant", r.attendant, language)
     lines += _kv("pump", f"{r.dispenser} / {r.nozzle}", language)
     lines += _kv("txn", str(r.transaction_no), language)
+    if r.plate:
+        lines += _kv("plate", r.plate, language)
     lines.append("-" * WIDTH)
     lines += _kv("product", product, language)
     lines += _kv("unit_price", f"{format_yuan(r.unit_price_fen)}/{unit}", language)
@@ -303,7 +309,7 @@ def render(receipt: Receipt, language: Language = "zh", reprint: bool = False) -
     if language not in ("zh", "en"):
         raise ValueError(f"language must be 'zh' or 'en', not {language!r}")
     if isinstance(receipt, FillReceipt):
-        return _render_fill(receipt, language, reprint)
+        return _render_fill(receipt, receipt.language or language, reprint)
     if isinstance(receipt, RechargeReceipt):
         return _render_recharge(receipt, language, reprint)
     return _render_report(receipt, language, reprint)
@@ -335,6 +341,8 @@ def receipt_to_dict(receipt: Receipt) -> dict[str, Any]:
             quantity_centi=receipt.quantity_centi,
             unit=receipt.unit,
             amount_fen=receipt.amount_fen,
+            plate=receipt.plate,
+            language=receipt.language,
         )
         p = receipt.payment
         if isinstance(p, CashPayment):
@@ -392,6 +400,8 @@ def receipt_from_dict(data: Mapping[str, Any]) -> Receipt:
                 unit=data["unit"],
                 amount_fen=int(data["amount_fen"]),
                 payment=payment,
+                plate=str(data.get("plate", "")),
+                language="en" if data.get("language") == "en" else "zh" if data.get("language") == "zh" else None,
             )
         if kind == "recharge":
             before = data.get("balance_before_fen")

@@ -726,7 +726,13 @@ class Ledger:
             return self._card_view(session, card)
 
     def verify_card_pin(self, card_number: str, pin: str) -> CardView:
-        """The driver's PIN. Wrong PINs count across restarts; at the limit the card locks."""
+        """The driver's PIN. Wrong PINs count across restarts; at the limit the card locks.
+
+        Only a well-formed PIN (the card rule: 4 to 8 digits) can cost a try; a one-digit typo is refused
+        before the card is even read, so three typos never lock a customer's card.
+        """
+        if not valid_pin(pin):
+            raise InvalidInput("pin_format")
         with self._tx() as session:
             card = self._card(session, number=card_number, lock=True)
             if card.status is not CardStatus.ACTIVE:

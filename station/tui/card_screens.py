@@ -15,14 +15,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from station.core import entry
 from station.core.cards import MANAGER_CARD_TYPES, CardDesk, Printed
 from station.core.station import CoreRefused
 from station.i18n import Language, t
 from station.ledger.models import CardStatus, CardType
 from station.ledger.services import Actor, CardView, ReplaceCause
-from station.money import MAX_FEN, MoneyFormatError, format_yuan, parse_yuan
+from station.money import MAX_FEN, format_yuan
 from station.tui.app import ManagerAuthScreen
-from station.tui.common import InputError, Key, app_of, apply_bindings, esc, parse_money_input, refusal_text
+from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
 
 # field id -> catalogue key of its label
 FIELDS: dict[str, str] = {
@@ -63,30 +64,13 @@ STATUS_MARK = {
 }
 
 
-def parse_amount(text: str, *, signed: bool = False) -> int:
+def parse_amount(text: str, *, signed: bool = False, field: str = "recharge") -> int:
     """Typed yuan to fen. Letters, blanks, zero, negatives (unless ``signed``) and absurd sizes are refused."""
-    raw = text.strip()
+    raw = entry.normalise(text)
     negative = False
     if signed and raw[:1] in ("-", "+"):
         negative, raw = raw[0] == "-", raw[1:].strip()
-    if raw.startswith("-"):
-        raise InputError("amount_not_positive")
-    cleaned = raw.replace(",", "")
-    if cleaned and all(c.isdigit() or c == "." for c in cleaned) and len(cleaned.split(".")[0].lstrip("0")) > 7:
-        raise InputError("amount_too_large")
-    try:
-        fen = parse_money_input(raw)
-    except InputError as exc:
-        if exc.code == "input_not_number":
-            try:
-                if parse_yuan(raw, allow_zero=True, maximum=10**15) == 0:
-                    raise InputError("amount_not_positive") from None
-                raise InputError("amount_too_large") from None
-            except MoneyFormatError:
-                pass
-        raise
-    if fen > MAX_FEN:
-        raise InputError("amount_too_large")
+    fen = read_entry(entry.money, raw, field, maximum=MAX_FEN)
     return -fen if negative else fen
 
 
@@ -472,7 +456,7 @@ class CardServicesScreen(Screen[None]):
         if mode == "recharge":
             return {"amount": parse_amount(self._value("f-amount"))}
         if mode == "adjust":
-            return {"amount": parse_amount(self._value("f-adjust"), signed=True)}
+            return {"amount": parse_amount(self._value("f-adjust"), signed=True, field="adjust")}
         if mode == "pin":
             return {"pin": self._pin_pair()}
         if mode == "replace":
@@ -492,11 +476,12 @@ class CardServicesScreen(Screen[None]):
             holder = self._value("f-holder").strip()
             if not holder:
                 raise InputError("holder_required")
-            limit = parse_amount(self._value("f-limit")) if card_type is CardType.ACCOUNT else 0
+            limit = parse_amount(self._value("f-limit"), field="limit") if card_type is CardType.ACCOUNT else 0
             staff = self._value("f-staff").strip() if card_type is CardType.STAFF else None
             if card_type is CardType.STAFF and not staff:
                 raise InputError("staff_number_required")
-            plates = [p for p in self._value("f-plates").replace(",", " ").replace(",", " ").split() if p]
+            typed_plates = entry.normalise(self._value("f-plates")).replace(",", " ").replace(",", " ").split()
+            plates = [read_entry(entry.plate, p) for p in typed_plates]
             phone = self._value("f-phone").strip()
             if phone and not all(c.isdigit() or c in "-+ " for c in phone):
                 raise InputError("phone_invalid")
@@ -528,14 +513,11 @@ class CardServicesScreen(Screen[None]):
         return uid or None
 
     def _pin_single(self) -> str:
-        pin = self._value("f-pin")
-        if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
-            raise InputError("pin_format")
-        return pin
+        return read_entry(entry.pin, self._value("f-pin"))
 
     def _pin_pair(self) -> str:
         pin = self._pin_single()
-        if self._value("f-pin2") != pin:
+        if entry.normalise(self._value("f-pin2")) != pin:
             raise InputError("pin_mismatch")
         return pin
 

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 from textual.markup import escape
 
+from station.core import entry
+from station.core.entry import EntryRefused
 from station.core.station import CoreRefused
-from station.i18n import Language, error_text, t
-from station.money import MoneyFormatError, parse_decimal_units, parse_yuan
-
-# No single sale, tender or recharge at a forecourt kiosk reaches 100,000 yuan.
-MAX_TYPED_FEN = 10_000_000
+from station.i18n import CATALOGUE, Language, error_text, t
 
 if TYPE_CHECKING:
     from station.tui.app import StationApp
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -50,46 +51,33 @@ class InputError(Exception):
         super().__init__(code)
 
 
-def parse_money_input(text: str) -> int:
-    """Yuan typed by a person → fen, with a specific refusal for each way it can be wrong."""
-    text = text.strip()
-    if not text:
-        raise InputError("input_empty")
-    if len(text) > 12:
-        raise InputError("input_too_long")
-    if text.startswith("-"):
-        raise InputError("amount_not_positive")
-    whole, _, decimals = text.partition(".")
-    if not whole.isdigit() or (decimals and not decimals.isdigit()) or text.count(".") > 1:
-        raise InputError("input_not_number")
-    if len(decimals) > 2:
-        raise InputError("too_many_decimals")
-    fen = parse_yuan(text, allow_zero=True, maximum=10**12)
-    if fen == 0:
-        raise InputError("amount_not_positive")
-    if fen > MAX_TYPED_FEN:
-        raise InputError("amount_too_large")
-    return fen
-
-
-def parse_centi_input(text: str, maximum: int = 10**7) -> int:
-    text = text.strip()
-    if not text:
-        raise InputError("input_empty")
-    if len(text) > 12:
-        raise InputError("input_too_long")
+def read_entry(parse: Callable[..., T], text: str, *args: Any, **kwargs: Any) -> T:
+    """Run one of station.core.entry's parsers; its refusal becomes the screen's input refusal."""
     try:
-        value = parse_decimal_units(text, places=2, maximum=maximum)
-    except MoneyFormatError:
-        raise InputError("input_not_number") from None
-    if value <= 0:
-        raise InputError("amount_not_positive")
-    return value
+        return parse(text, *args, **kwargs)
+    except EntryRefused as exc:
+        raise InputError(exc.code, **exc.params) from None
+
+
+def parse_money_input(text: str, field: str = "amount", *, allow_zero: bool = False) -> int:
+    """Yuan typed by a person → fen, with a specific refusal for each way it can be wrong."""
+    return read_entry(entry.money, text, field, allow_zero=allow_zero)
+
+
+def parse_quantity_input(text: str) -> int:
+    return read_entry(entry.quantity, text)
+
+
+def parse_pressure_input(text: str) -> int:
+    return read_entry(entry.pressure, text)
 
 
 def refusal_text(exc: Exception, lang: Language) -> str:
     if isinstance(exc, CoreRefused | InputError):
         params = dict(exc.params)
+        field = params.get("field")
+        if isinstance(field, str) and f"field.{field}" in CATALOGUE:
+            params["field"] = t(f"field.{field}", lang)
         for money_key in ("balance_fen", "due_fen"):
             if money_key in params:
                 from station.money import format_yuan

@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
+from station.core import entry
 from station.core.desk import REPORT_KINDS, DispenserPush, ManagerDesk, NozzleReading, PriceChange
 from station.core.station import CoreRefused
 from station.i18n import Language, t
@@ -28,7 +29,7 @@ from station.ledger import reports
 from station.ledger.services import Actor
 from station.ledger.shifts import DENOMINATIONS_FEN, STATION_TZ, DrawerStatus, Reconciliation
 from station.money import MoneyFormatError, format_centi, format_yuan, parse_decimal_units, parse_yuan
-from station.tui.common import InputError, Key, app_of, apply_bindings, esc, refusal_text
+from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +97,9 @@ def problem_names(codes: list[str] | tuple[str, ...], lang: Language) -> str:
 
 
 def parse_count(text: str) -> int:
-    text = text.strip()
-    if not text:
+    if not entry.normalise(text):
         return 0
-    if not text.isdigit() or len(text) > 7:
-        raise InputError("count_invalid")
-    return int(text)
+    return read_entry(entry.count, text, "count")
 
 
 def parse_totalizer_quantity(text: str) -> int:
@@ -643,7 +641,7 @@ class CloseShiftScreen(TotalizerScreen):
             for denomination in DENOMINATIONS_FEN:
                 yield Horizontal(
                     Static(denomination_label(denomination, self.lang), classes="form-label", id=f"dl-{denomination}"),
-                    Input(id=f"count-{denomination}", placeholder="0", max_length=7, restrict=r"[0-9]*"),
+                    Input(id=f"count-{denomination}", placeholder="0", max_length=16),
                     classes="form-row",
                 )
             yield Static("", id="counted")

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from station.core import entry
+from station.core.cards import CardDesk
 from station.core.sequence import (
     CONNECT_ITEMS,
     DISCONNECT_ITEMS,
@@ -32,8 +34,10 @@ from station.tui.common import (
     app_of,
     apply_bindings,
     esc,
-    parse_centi_input,
     parse_money_input,
+    parse_pressure_input,
+    parse_quantity_input,
+    read_entry,
     refusal_text,
 )
 
@@ -77,13 +81,14 @@ class SequenceScreen(Screen[None]):
                 yield Static("", id="say")
                 yield Static("", id="do")
                 yield Static("", id="items")
-                yield Input(id="card-number", max_length=32, restrict=r"[0-9A-Za-z]*")
+                # No restrict= patterns: a dropped character changes the value; the parser refuses instead.
+                yield Input(id="card-number", max_length=32)
                 yield Input(id="card-plate", max_length=16)
-                yield Input(id="card-pin", password=True, max_length=8, restrict=r"[0-9]*")
+                yield Input(id="card-pin", password=True, max_length=16)
                 yield Input(id="vehicle-plate", max_length=16)
-                yield Input(id="pressure", max_length=6, restrict=r"[0-9.]*")
-                yield Input(id="preset", max_length=9, restrict=r"[0-9.]*")
-                yield Input(id="tendered", max_length=9, restrict=r"[0-9.]*")
+                yield Input(id="pressure", max_length=16)
+                yield Input(id="preset", max_length=16)
+                yield Input(id="tendered", max_length=16)
                 with VerticalScroll(id="info"):
                     yield Static("", id="info-text")
                 yield Static("", id="seq-message")
@@ -522,11 +527,27 @@ class SequenceScreen(Screen[None]):
         seq = self.seq
         if seq is None or seq.step is not Step.CARD:
             return
-        self.card_uid = uid
+        self.card_uid = None  # known only once the card is found and can pay
+        self.run_worker(self._card_presented(uid), group="card-read", exclusive=True)
+
+    async def _card_presented(self, uid: str) -> None:
+        """Number, holder and status as soon as the card is read; a lost card is refused before any PIN."""
+        lang = self.lang
         number = self.query_one("#card-number", Input)
+        d, n = self.lane_key
+        try:
+            view = await CardDesk(self.core).presented_at_pump(uid, f"{d}/{n}")
+        except CoreRefused as exc:
+            number.placeholder = t("card.number", lang)
+            self.show_message(refusal_text(exc, lang))
+            return
+        self.card_uid = uid
         number.value = ""
-        number.placeholder = t("card.read", self.lang, uid=uid)
-        self.show_message(t("card.read", self.lang, uid=uid), "information")
+        number.placeholder = view.number
+        status = t(f"cards.status.{view.status.value}", lang)
+        self.show_message(
+            t("card.read_details", lang, number=view.number, holder=view.holder, status=status), "information"
+        )
         self.query_one("#card-plate", Input).focus()
 
     # ------------------------------------------------------------------ inputs
@@ -552,8 +573,15 @@ class SequenceScreen(Screen[None]):
         async def check() -> None:
             if number is None and self.card_uid is None:
                 raise InputError("input_empty")
+            checked_plate = read_entry(entry.plate, plate) if plate.strip() else ""
+            # A malformed PIN is a typo, not a try: refused here before the card's counter is touched.
+            checked_pin = read_entry(entry.pin, pin)
             view = await self.core.check_card(
-                self.lane_key, number=number, uid=None if number else self.card_uid, plate=plate, pin=pin
+                self.lane_key,
+                number=entry.normalise(number) if number else None,
+                uid=None if number else self.card_uid,
+                plate=checked_plate,
+                pin=checked_pin,
             )
             self.card_view_text = (
                 "[green]✓ "
@@ -567,7 +595,11 @@ class SequenceScreen(Screen[None]):
     @on(Input.Submitted, "#vehicle-plate")
     async def _vehicle(self, event: Input.Submitted) -> None:
         async def check() -> None:
-            self.problems = await self.core.check_vehicle(self.lane_key, event.value)
+            self.problems = []
+            typed = event.value.strip()
+            # Blank keeps the plate from the card step; anything typed must be a plate before the registry.
+            plate = read_entry(entry.plate, typed) if typed else ""
+            self.problems = await self.core.check_vehicle(self.lane_key, plate)
             if self.problems:
                 raise CoreRefused("cylinder_refused", problems=self._problem_text())
 
@@ -584,7 +616,7 @@ class SequenceScreen(Screen[None]):
             if not text:
                 await self.core.residual_from_dispenser(self.lane_key)
             else:
-                await self.core.residual_typed(self.lane_key, parse_centi_input(text, maximum=10_000))
+                await self.core.residual_typed(self.lane_key, parse_pressure_input(text))
 
         await self._run(record())
 
@@ -593,7 +625,7 @@ class SequenceScreen(Screen[None]):
         kind = self.preset_kind or PresetKind.AMOUNT
 
         async def authorize() -> None:
-            value = parse_money_input(event.value) if kind is PresetKind.AMOUNT else parse_centi_input(event.value)
+            value = parse_money_input(event.value) if kind is PresetKind.AMOUNT else parse_quantity_input(event.value)
             await self.core.authorize(self.lane_key, PresetChoice(kind, value))
             self.preset_kind = None
 
@@ -602,7 +634,7 @@ class SequenceScreen(Screen[None]):
     @on(Input.Submitted, "#tendered")
     async def _tendered(self, event: Input.Submitted) -> None:
         async def settle() -> None:
-            tendered = parse_money_input(event.value)
+            tendered = parse_money_input(event.value, "tendered")
             fill = self.core._fill_for(self.lane_key)
             if fill is not None and tendered < fill.amount_fen:
                 raise CoreRefused("tendered_too_little", due_fen=fill.amount_fen)
@@ -638,9 +670,11 @@ class SettleUnpaidScreen(Screen[None]):
         yield Static("", id="title")
         with Vertical(id="unpaid-main"):
             yield Static("", id="fill")
+            # Still restricted: until this screen stops focusing its hidden input, the restriction is what
+            # lets the C and K keys reach their bindings. The value itself goes through the parser.
             yield Input(id="u-tendered", max_length=9, restrict=r"[0-9.]*")
-            yield Input(id="u-card", max_length=32, restrict=r"[0-9A-Za-z]*")
-            yield Input(id="u-pin", password=True, max_length=8, restrict=r"[0-9]*")
+            yield Input(id="u-card", max_length=32)
+            yield Input(id="u-pin", password=True, max_length=16)
             with VerticalScroll(id="result"):
                 yield Static("", id="result-text")
             yield Static("", id="message")
@@ -720,7 +754,7 @@ class SettleUnpaidScreen(Screen[None]):
     async def _cash(self, event: Input.Submitted) -> None:
         app = app_of(self)
         try:
-            result = await app.core.settle_cash(self.lane_key, parse_money_input(event.value))
+            result = await app.core.settle_cash(self.lane_key, parse_money_input(event.value, "tendered"))
         except (CoreRefused, InputError) as exc:
             self.show_message(refusal_text(exc, app.language))
             return
@@ -737,7 +771,8 @@ class SettleUnpaidScreen(Screen[None]):
         pin_input = self.query_one("#u-pin", Input)
         pin, pin_input.value = pin_input.value, ""
         try:
-            result = await app.core.settle_card(self.lane_key, self.query_one("#u-card", Input).value.strip(), pin)
+            number = entry.normalise(self.query_one("#u-card", Input).value)
+            result = await app.core.settle_card(self.lane_key, number, read_entry(entry.pin, pin))
         except (CoreRefused, InputError) as exc:
             self.show_message(refusal_text(exc, app.language))
             return

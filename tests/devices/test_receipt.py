@@ -197,3 +197,14 @@ def test_wrap_keeps_every_character(value: str) -> None:
     lines = wrap(value)
     assert all(display_width(line) <= WIDTH for line in lines)
     assert "".join(lines).replace(" ", "") == value.replace(" ", "")
+
+
+def test_the_plate_prints_and_the_receipt_language_wins_over_the_screen() -> None:
+    receipt = fill(plate="鲁E22222", language="zh")
+    out = render(receipt, "en")  # the attendant's screen is in English
+    text = "\n".join(out)
+    assert "加气小票" in text and "FUEL RECEIPT" not in text
+    assert any(line.startswith("车牌号:") and line.endswith("鲁E22222") for line in out), out
+    assert all(display_width(line) <= 32 for line in out)
+    assert receipt_from_dict(receipt_to_dict(receipt)) == receipt  # the print spool keeps both
+    assert "Plate:" in "\n".join(render(fill(plate="鲁E22222"), "en"))

@@ -69,6 +69,20 @@ def test_amount_mismatch_is_flagged_not_overwritten(ledger: Ledger) -> None:
     assert fill.amount_fen == 4500 and fill.dispenser_amount_fen == 4505 and fill.amount_mismatch
 
 
+def test_a_malformed_pin_costs_no_try(ledger: Ledger) -> None:
+    manager, _ = staff(ledger)
+    number = card(ledger, manager)
+    for typo in ("1", "12", "123", "12a456", "123456789", "", "１２３４５６"):
+        with pytest.raises(InvalidInput) as info:
+            ledger.verify_card_pin(number, typo)
+        assert info.value.code == "pin_format"
+    view = ledger.card(number=number)
+    assert view.failed_pin_count == 0 and view.status is CardStatus.ACTIVE
+    with pytest.raises(Refused) as wrong:
+        ledger.verify_card_pin(number, "000000")  # well-formed and wrong: this one counts
+    assert wrong.value.params["tries_left"] == 2
+
+
 def test_wrong_pin_counts_survive_and_lock(ledger: Ledger, station_settings: object) -> None:
     manager, _ = staff(ledger, shift=True)
     number = card(ledger, manager)

@@ -451,13 +451,14 @@ async def refused_form(
 
 
 AMOUNT_CASES = [
-    ("", "请输入内容"),
-    ("abc", "请输入数字"),
-    ("-5", "金额必须大于零"),
-    ("0", "金额必须大于零"),
-    ("1.234", "两位小数"),
-    ("99999999999", "金额过大"),
-    ("1000001", "金额过大"),
+    ("", "请填写:充值金额(元)"),
+    ("abc", "充值金额(元):请输入数字"),
+    ("1e9", "充值金额(元):请输入数字"),
+    ("-5", "充值金额(元):不能为负数"),
+    ("0", "充值金额(元):必须大于零"),
+    ("1.234", "充值金额(元):最多 2 位小数"),
+    ("99999999999", "充值金额(元):不能超过 1000000.00"),
+    ("1000001", "充值金额(元):不能超过 1000000.00"),
 ]
 
 
@@ -480,7 +481,11 @@ async def test_bad_card_numbers_and_amounts_get_a_clear_message_and_change_nothi
         await show_card(pilot, screen, "88000001")
         for typed, expected in AMOUNT_CASES:
             await refused_form(pilot, app, screen, "r", {"f-amount": typed}, expected)
-        for typed, expected in [("abc", "请输入数字"), ("", "请输入内容"), ("-0", "金额必须大于零")]:
+        for typed, expected in [
+            ("abc", "调整金额(元):请输入数字"),
+            ("", "请填写:调整金额(元)"),
+            ("-0", "调整金额(元):必须大于零"),
+        ]:
             await refused_form(pilot, app, screen, "j", {"f-adjust": typed}, expected)
     assert ledger.card(number="88000001").balance_fen == 50000
     assert len(ledger.journal(500)) == journal

@@ -133,3 +133,27 @@ async def test_card_fill_through_the_ui(forecourt: SimulatedForecourt) -> None:
     card = rig.core.ledger.card(number="88000001")
     assert card.held_fen == 0 and card.balance_fen == before - fill.amount_fen
     assert "****0001" in info
+
+
+async def test_receipt_prints_in_the_station_language_with_the_plate(forecourt: SimulatedForecourt) -> None:
+    """The attendant's screen is in English; the driver's receipt is in the station's receipt language (zh)."""
+    rig = forecourt
+    assert rig.core.settings.station.receipt_language == "zh"
+    app = StationApp(rig.core, sim=rig, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_vehicle_step(pilot, app, rig, "c")
+        await focused(app, "#vehicle-plate")
+        await type_and_enter(pilot, "鲁e 22222")
+        await connect_and_authorize(pilot, app, rig, "30")
+        seq = rig.core.lane(LANE).sequence
+        assert seq is not None
+        await focused(app, "#tendered")
+        await type_and_enter(pilot, "５０")  # full-width digits from a Chinese input method
+        await pilot.press("enter")
+        await until(lambda: seq.step is Step.FAREWELL)
+        await until(
+            lambda: rig.receipts_file.exists() and "加气小票" in decode_escpos_text(rig.receipts_file.read_bytes())
+        )
+        receipt = decode_escpos_text(rig.receipts_file.read_bytes())
+        assert "车牌号" in receipt and "鲁E22222" in receipt and "FUEL RECEIPT" not in receipt
+        assert "50.00" in receipt

@@ -106,6 +106,10 @@ async def test_card_refusals(forecourt: SimulatedForecourt) -> None:
         ("88000010", "鲁E10000", "123456", "此卡已过期"),
         ("88000001", "鲁E00000", "123456", "车号不符"),
         ("88000011", "鲁E11111", "123456", "余额不足,请充值"),
+        # one-digit typos are not tries: three of them leave the card with all its tries
+        ("88000001", "鲁E12345", "1", "密码应为4到8位数字"),
+        ("88000001", "鲁E12345", "2", "密码应为4到8位数字"),
+        ("88000001", "鲁E12345", "3", "密码应为4到8位数字"),
         ("88000001", "鲁E12345", "000000", "密码错误,还可尝试2次"),
         ("88000001", "鲁E12345", "", "密码应为4到8位数字"),
         ("88000001", "", "123456", "请输入车牌号"),
@@ -166,6 +170,19 @@ async def test_cylinder_and_pressure_refusals(forecourt: SimulatedForecourt) -> 
             info = str(screen.query_one("#info-text", Static).render())
             assert expected in info and "气瓶不合格" in message(app), (plate, info)
             assert rig.core.lane(LANE).sequence.step is Step.VEHICLE  # type: ignore[union-attr]
+        # not a plate at all: refused by its syntax before the registry, and no override is offered
+        for typed in ("🚗", "'; DROP TABLE cards;--", "鲁E1234", "鲁E99999"):
+            plate_input = screen.query_one("#vehicle-plate", Input)
+            plate_input.value = ""
+            plate_input.focus()
+            await enter_text(pilot, typed)
+            await pilot.pause()
+            if typed == "鲁E99999":
+                assert screen.problems, typed
+            else:
+                assert "车牌号:车牌号格式不对" in message(app), (typed, message(app))
+                assert screen.problems == [], typed
+            assert rig.core.lane(LANE).sequence.step is Step.VEHICLE  # type: ignore[union-attr]
         # a manager override with a wrong PIN is refused; with the right one the vehicle goes on, audited
         await pilot.press("f7")
         await pilot.pause()
@@ -188,7 +205,16 @@ async def test_cylinder_and_pressure_refusals(forecourt: SimulatedForecourt) -> 
         await pilot.press("enter", "enter")  # nozzle connected (the demo forecourt lifts it), valves open
         await until(lambda: seq.next_connect_item == "residual_pressure")
         await until(lambda: screen.query_one("#pressure", Input).has_focus)
-        for typed, expected in (("0.3", "需先置换"), ("20", "无需加气"), ("99", "压力读数无效"), ("", "")):
+        for typed, expected in (
+            ("0.3", "需先置换"),
+            ("20", "无需加气"),
+            ("２０", "无需加气"),  # full-width digits from a Chinese input method read as digits
+            ("99", "压力读数无效"),
+            ("0", "余压(MPa):必须大于零"),
+            (".", "余压(MPa):请输入数字"),
+            ("-2", "余压(MPa):不能为负数"),
+            ("", ""),
+        ):
             pressure = screen.query_one("#pressure", Input)
             pressure.value = ""
             await enter_text(pilot, typed)
@@ -236,12 +262,16 @@ async def test_bad_input_in_the_money_fields(forecourt: SimulatedForecourt) -> N
         await until(lambda: screen.query_one("#preset", Input).has_focus)
         preset = screen.query_one("#preset", Input)
         for typed, expected in (
-            ("", "Please type a value"),
-            ("0", "above zero"),
-            ("1.234", "two decimals"),
-            ("100000.01", "too large"),
-            ("abc", "Please type a value"),
-            ("99999999", "too large"),
+            ("", "Required: Preset amount (yuan)"),
+            ("0", "Preset amount (yuan): must be above zero"),
+            ("1.234", "Preset amount (yuan): at most 2 decimals"),
+            ("100000.01", "Preset amount (yuan): at most 100000.00"),
+            ("abc", "Preset amount (yuan): type a number"),
+            ("99999999", "Preset amount (yuan): at most 100000.00"),
+            # Once characters were dropped to fit: -1 became 1 and started a real fill.
+            ("-1", "Preset amount (yuan): cannot be negative"),
+            ("1e9", "Preset amount (yuan): type a number"),
+            (".", "Preset amount (yuan): type a number"),
         ):
             preset.value = ""
             await enter_text(pilot, typed)
@@ -251,7 +281,58 @@ async def test_bad_input_in_the_money_fields(forecourt: SimulatedForecourt) -> N
         assert rig.core.ledger.unpaid_fills() == []
         await pilot.press("escape")  # leave the preset field: back to choosing A/Q/U
         await pilot.pause()
+        await pilot.press("q")
+        await until(lambda: screen.query_one("#preset", Input).has_focus)
+        for typed, expected in (
+            (".", "Preset quantity: type a number"),  # once 系统错误:InvalidOperation
+            ("999999999", "Preset quantity: at most 1000.00"),  # once "two decimals at most"
+            ("-5", "Preset quantity: cannot be negative"),
+            ("1.005", "Preset quantity: at most 2 decimals"),
+        ):
+            preset.value = ""
+            await enter_text(pilot, typed)
+            await pilot.pause()
+            assert expected in message(app), (typed, message(app))
+            assert seq.step is Step.AUTHORIZE
+        assert rig.core.ledger.unpaid_fills() == []
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("f8")
         await pilot.pause()
         await pilot.press("1")
         await until(lambda: isinstance(app.screen, OverviewScreen))
+
+
+async def test_a_card_on_the_reader_shows_who_it_is_and_a_lost_one_is_refused_before_the_pin(
+    forecourt: SimulatedForecourt,
+) -> None:
+    rig = forecourt
+    ledger = rig.core.ledger
+    manager = ledger.authenticate("9001", "9999")
+    app = StationApp(rig.core, sim=rig, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app, rig, "k")
+        rig.present_card("04A1B2C3")
+        await until(lambda: screen.card_uid == "04A1B2C3")
+        shown = message(app)
+        assert "88000001" in shown and "张师傅" in shown and "正常" in shown, shown
+        assert screen.query_one("#card-plate", Input).has_focus
+        # the same card reported lost: refused as soon as it is read, flagged, no PIN asked
+        ledger.report_lost(manager, "88000001")
+        screen.card_uid = None
+        before = ledger.card(number="88000001").failed_pin_count
+        rig.remove_card()
+        await pilot.pause(0.3)
+        rig.present_card("04A1B2C3")
+        await until(lambda: "此卡已挂失" in message(app))
+        assert screen.card_uid is None
+        assert rig.core.lane(LANE).sequence.step is Step.CARD  # type: ignore[union-attr]
+        assert ledger.card(number="88000001").failed_pin_count == before
+        await abort(pilot, app)
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from station.ledger.models import AuditEvent
+
+    with Session(ledger.engine) as s:
+        assert any(e.action == "lost_card_presented" for e in s.scalars(select(AuditEvent)))
