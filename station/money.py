@@ -59,9 +59,12 @@ def parse_decimal_units(text: str, *, places: int = 2, maximum: int = 10**9) -> 
     cleaned = text.strip()
     if not cleaned or len(cleaned) > 12 or not all(c.isdigit() or c == "." for c in cleaned):
         raise MoneyFormatError(f"not a number: {text!r}")
-    if cleaned.count(".") > 1:
+    if cleaned.count(".") > 1 or not any(c.isdigit() for c in cleaned):
         raise MoneyFormatError(f"not a number: {text!r}")
-    value = Decimal(cleaned)
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as exc:  # guarded above; kept so a typed value never becomes a system error
+        raise MoneyFormatError(f"not a number: {text!r}") from exc
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:
         raise MoneyFormatError(f"more than {places} decimals: {text!r}")

@@ -14,6 +14,7 @@ from station.money import (
     MoneyFormatError,
     amount_for,
     format_yuan,
+    parse_decimal_units,
     parse_yuan,
     quantity_for_amount,
     round_half_up_div,
@@ -80,3 +81,9 @@ def test_no_float_near_money() -> None:
                 if any(word in operands for word in ("fen", "amount", "price", "quantity", "balance")):
                     offenders.append(f"{path.name}:{node.lineno} true division on money")
     assert offenders == []
+
+
+def test_a_lone_point_is_not_a_number_rather_than_a_system_error() -> None:
+    # The desk's totalizer field parses with this: '.' once surfaced as InvalidOperation.
+    with pytest.raises(MoneyFormatError):
+        parse_decimal_units(".", places=2)
