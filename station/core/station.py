@@ -692,6 +692,10 @@ class StationCore:
         except Exception as exc:  # the sale is committed whatever the printer does
             log.exception("print failed")
             outcome = PrintOutcome("", False, str(exc))
+        else:
+            # The spool has it now (printed or queued for paper): the ledger's job is handed over.
+            with contextlib.suppress(Exception):
+                await self._db(self.ledger.mark_receipt_spooled, int(receipt.receipt_no))
         if not outcome.printed:
             self.notice("settle.print_queued", "warning", error=outcome.error or "")
         return lines, outcome
@@ -726,9 +730,8 @@ class StationCore:
             self.ledger.settle_cash, actor, fill.id, tendered_fen, fill_end_to_commit_ms=self._settle_ms(key)
         )
         self._finish_settle(key, f"cash {sale.due_fen}/{sale.tendered_fen}/{sale.change_fen}")
-        receipt_no = await self._db(self.ledger.next_receipt_number)
         lines, outcome = await self._print(
-            self._receipt(sale.fill, receipt_no, CashPayment(sale.tendered_fen, sale.change_fen))
+            self._receipt(sale.fill, sale.receipt_no, CashPayment(sale.tendered_fen, sale.change_fen))
         )
         await self._reload_unpaid(lane)
         return SettleResult(sale.fill, lines, outcome, change_fen=sale.change_fen, tendered_fen=sale.tendered_fen)
@@ -761,9 +764,10 @@ class StationCore:
             self.ledger.settle_card, actor, fill.id, number, hold_id=hold_id, fill_end_to_commit_ms=self._settle_ms(key)
         )
         self._finish_settle(key, f"card {sale.fill.amount_fen}")
-        receipt_no = await self._db(self.ledger.next_receipt_number)
         lines, outcome = await self._print(
-            self._receipt(sale.fill, receipt_no, CardPayment(sale.card.number, sale.card.balance_fen, sale.low_balance))
+            self._receipt(
+                sale.fill, sale.receipt_no, CardPayment(sale.card.number, sale.card.balance_fen, sale.low_balance)
+            )
         )
         await self._reload_unpaid(lane)
         return SettleResult(sale.fill, lines, outcome, balance_fen=sale.card.balance_fen, low_balance=sale.low_balance)
@@ -1030,8 +1034,23 @@ class StationCore:
             elif isinstance(event, ReaderUp):
                 self.notice("device.reader_up")
 
+    async def _spool_committed_receipts(self) -> None:
+        """Receipts of sales committed before a kill, that never reached the spool: spool them now."""
+        for job in await self._db(self.ledger.unspooled_receipts):
+            d = job.detail
+            payment: CashPayment | CardPayment
+            if job.payment == "card":
+                payment = CardPayment(str(d["card_number"]), int(d["balance_fen"]), bool(d["low_balance"]))
+            else:
+                payment = CashPayment(int(d["tendered_fen"]), int(d["change_fen"]))
+            _lines, outcome = await self._print(self._receipt(job.fill, job.receipt_no, payment))
+            if outcome is not None and not outcome.job_id:
+                return  # the spool itself failed; try again on the next start
+
     async def _drain_print_queue(self) -> None:
         assert self.print_queue is not None
+        with contextlib.suppress(Exception):
+            await self._spool_committed_receipts()
         while True:
             await asyncio.sleep(5)
             if self.print_queue.pending():

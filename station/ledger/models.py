@@ -376,6 +376,21 @@ class StationState(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class ReceiptJob(Base):
+    """A sale's receipt, written in the sale's own transaction so no kill can leave a sale without one.
+
+    ``spooled_at`` is set once the printer spool has it; until then the core spools it again on start-up."""
+
+    __tablename__ = "receipt_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fill_id: Mapped[int] = mapped_column(ForeignKey("fills.id"), unique=True)
+    receipt_no: Mapped[int] = mapped_column(BigInteger, unique=True)
+    payment: Mapped[str] = mapped_column(String(8))  # cash | card
+    detail: Mapped[str] = mapped_column(Text)  # canonical JSON: what the receipt prints about the payment
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    spooled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
 class SequenceStep(Base):
     """One step of the fuelling sequence (SPEC §2), recorded with its time and attendant."""
 

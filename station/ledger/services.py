@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from station.ledger.models import (
     Posting,
     Price,
     Product,
+    ReceiptJob,
     Role,
     SequenceStep,
     Shift,
@@ -186,6 +188,7 @@ class CashSettlement:
     due_fen: int
     tendered_fen: int
     change_fen: int
+    receipt_no: int = 0  # its receipt job was written with the sale
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,18 @@ class CardSettlement:
     fill: FillView
     card: CardView
     low_balance: bool
+    receipt_no: int = 0  # its receipt job was written with the sale
+
+
+@dataclass(frozen=True)
+class ReceiptJobView:
+    """A sale's receipt job: the fill, its receipt number, and what the receipt says about the payment."""
+
+    id: int
+    fill: FillView
+    receipt_no: int
+    payment: str  # cash | card
+    detail: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -1297,7 +1312,10 @@ class Ledger:
             fill.fill_end_to_commit_ms = fill_end_to_commit_ms
             fill.attendant_id = fill.attendant_id or row.id
             session.flush()
-            return CashSettlement(self._fill_view(session, fill), fill.amount_fen, tendered_fen, fill.change_fen)
+            receipt_no = self._receipt_job(session, fill, "cash", tendered_fen=tendered_fen, change_fen=fill.change_fen)
+            return CashSettlement(
+                self._fill_view(session, fill), fill.amount_fen, tendered_fen, fill.change_fen, receipt_no
+            )
 
     def settle_card(
         self,
@@ -1368,7 +1386,10 @@ class Ledger:
                 card.card_type is CardType.STORED_VALUE
                 and view.balance_fen < self.settings.thresholds.low_balance_reminder
             )
-            return CardSettlement(self._fill_view(session, fill), view, low)
+            receipt_no = self._receipt_job(
+                session, fill, "card", card_number=card.number, balance_fen=view.balance_fen, low_balance=low
+            )
+            return CardSettlement(self._fill_view(session, fill), view, low, receipt_no)
 
     def clear_unpaid_fill(self, manager: Actor, fill_id: int, reason: str) -> FillView:
         """Manager: write off an unpaid fill (drive-off…) so the nozzle can be used again."""
@@ -1579,13 +1600,56 @@ class Ledger:
 
     def next_receipt_number(self) -> int:
         with self._tx() as session:
-            row = session.get(StationState, "receipt_counter", with_for_update=True)
-            if row is None:
-                row = StationState(key="receipt_counter", value="0")
-                session.add(row)
-            value = int(row.value) + 1
-            row.value = str(value)
-            return value
+            return self._next_receipt_number(session)
+
+    @staticmethod
+    def _next_receipt_number(session: Session) -> int:
+        row = session.get(StationState, "receipt_counter", with_for_update=True)
+        if row is None:
+            row = StationState(key="receipt_counter", value="0")
+            session.add(row)
+        value = int(row.value) + 1
+        row.value = str(value)
+        session.flush()
+        return value
+
+    def _receipt_job(self, session: Session, fill: Fill, payment: str, **detail: Any) -> int:
+        """Number the sale's receipt and queue it, in the sale's transaction: no receipt number goes unused."""
+        receipt_no = self._next_receipt_number(session)
+        session.add(
+            ReceiptJob(
+                fill_id=fill.id,
+                receipt_no=receipt_no,
+                payment=payment,
+                detail=json.dumps(detail, sort_keys=True, ensure_ascii=False),
+                created_at=self.now(),
+            )
+        )
+        session.flush()
+        return receipt_no
+
+    def unspooled_receipts(self) -> list[ReceiptJobView]:
+        """Receipt jobs of committed sales that the printer spool does not have yet, oldest first."""
+        with self._read() as session:
+            jobs = session.scalars(select(ReceiptJob).where(ReceiptJob.spooled_at.is_(None)).order_by(ReceiptJob.id))
+            views = []
+            for job in jobs:
+                fill = session.get(Fill, job.fill_id)
+                assert fill is not None
+                views.append(
+                    ReceiptJobView(
+                        job.id, self._fill_view(session, fill), job.receipt_no, job.payment, json.loads(job.detail)
+                    )
+                )
+            return views
+
+    def mark_receipt_spooled(self, receipt_no: int) -> None:
+        with self._tx() as session:
+            job = session.scalar(select(ReceiptJob).where(ReceiptJob.receipt_no == receipt_no).with_for_update())
+            if job is None:
+                raise NotFound("receipt_unknown", receipt=receipt_no)
+            if job.spooled_at is None:
+                job.spooled_at = self.now()
 
     # Enough for a fill's rows and their index pages; small beside any working disk.
     WRITE_PROBE_BYTES = 16_384
