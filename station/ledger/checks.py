@@ -61,7 +61,7 @@ def _card_balances(session: Session) -> dict[str, int]:
     return {code: -int(total) for code, total in rows}
 
 
-def _orphaned_holds(session: Session) -> list[str]:
+def orphaned_holds(session: Session) -> list[str]:
     """An open hold nobody will settle is money trapped on the card: each must belong to a fill still going."""
     live = select(LaneAuthorization.id).where(LaneAuthorization.hold_id == Hold.id, LaneAuthorization.status == "live")
     unpaid = select(Fill.id).where(Fill.hold_id == Hold.id, Fill.status == FillStatus.UNPAID)
@@ -122,7 +122,7 @@ def check_ledger(engine: Engine, audit_key: bytes | None = None) -> CheckReport:
         ).all()
         report.expect("every resolved hold resolved once, with a time", [f"hold {h}" for h in bad_holds])
 
-        report.expect("every open hold has a live lane authorization or an unpaid fill", _orphaned_holds(session))
+        report.expect("every open hold has a live lane authorization or an unpaid fill", orphaned_holds(session))
 
         dupes = session.execute(
             select(Fill.dispenser, Fill.nozzle, Fill.transaction_number, func.count())

@@ -999,6 +999,8 @@ class Ledger:
         _check_amount(amount_fen)
         with self._tx() as session:
             row = self._actor(session, actor)
+            if sequence_id:
+                self._drop_stale_authorizations(session, dispenser, nozzle, row.id)
             card = self._card(session, number=card_number, lock=True)
             if card.status is not CardStatus.ACTIVE:
                 raise Refused(f"card_{card.status.value}", number=card.number)
@@ -1058,6 +1060,7 @@ class Ledger:
         """Before a cash authorize: remember who filled which plate, so a restart keeps them on the fill."""
         with self._tx() as session:
             row = self._actor(session, actor)
+            self._drop_stale_authorizations(session, dispenser, nozzle, row.id)
             self._add_lane_authorization(session, row.id, sequence_id, dispenser, nozzle, plate, None, None)
 
     def drop_lane_authorization(self, actor: Actor, sequence_id: str) -> None:
@@ -1069,12 +1072,29 @@ class Ledger:
                     LaneAuthorization.sequence_id == sequence_id, LaneAuthorization.status == "live"
                 )
             ).all()
-            for auth in live:
-                auth.status = "dropped"
-                hold = session.get(Hold, auth.hold_id, with_for_update=True) if auth.hold_id else None
-                if hold is not None and hold.status is HoldStatus.OPEN:
-                    entry = self._resolve_hold(session, hold, 0, row.id)
-                    hold.resolved_entry_id = entry.id if entry else None
+            self._drop_authorizations(session, live, row.id)
+
+    def _drop_authorizations(self, session: Session, live: Sequence[LaneAuthorization], actor_id: int) -> None:
+        for auth in live:
+            auth.status = "dropped"
+            hold = session.get(Hold, auth.hold_id, with_for_update=True) if auth.hold_id else None
+            if hold is not None and hold.status is HoldStatus.OPEN:
+                entry = self._resolve_hold(session, hold, 0, actor_id)
+                hold.resolved_entry_id = entry.id if entry else None
+
+    def _drop_stale_authorizations(self, session: Session, dispenser: int, nozzle: int, actor_id: int) -> None:
+        """A new authorization at a nozzle ends any older one whose fill never came (the terminal died before the
+        dispenser acted). The core authorizes only once the nozzle has no unacknowledged transaction, so an older
+        live authorization there can no longer receive a fill: its hold goes back to the card, and the next fill
+        cannot land on a dead card's hold."""
+        stale = session.scalars(
+            select(LaneAuthorization).where(
+                LaneAuthorization.dispenser == dispenser,
+                LaneAuthorization.nozzle == nozzle,
+                LaneAuthorization.status == "live",
+            )
+        ).all()
+        self._drop_authorizations(session, stale, actor_id)
 
     def live_lane_authorizations(self) -> list[tuple[str, int, int]]:
         """(sequence id, dispenser, nozzle) of every authorization whose transaction is not yet recorded."""

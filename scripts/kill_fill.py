@@ -1,0 +1,127 @@
+"""One scripted fill through StationCore against a running dispenser simulator, killed at a named point.
+
+Run: python scripts/kill_fill.py DB_URL SIM_URL CONTROL_PORT SPOOL_DIR {cash|card} KILL_POINT
+KILL_POINT: none, after_hold, filling, after_record, after_sale (committed, not yet spooled), after_spool.
+On start it first settles whatever an earlier (killed) run left unpaid at nozzle 1/1, as an attendant would.
+The process ends itself with SIGKILL at the point: no clean-up, no flush, as if the power went.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
+from station.core.station import StationCore
+from station.devices.dispenser_bus import DispenserBus
+from station.devices.dispenser_protocol import NozzleState
+from station.devices.printer import PrinterConfig, PrintQueue, printer_from_config
+from station.runtime import open_station
+
+LANE = (1, 1)
+
+
+def die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def control(port: int, line: str) -> str:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall((line + "\n").encode())
+        return conn.makefile().readline().strip()
+
+
+async def until(predicate: Any, timeout: float = 30.0) -> None:
+    async def spin() -> None:
+        while not predicate():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(spin(), timeout)
+
+
+def kill_after(obj: Any, name: str) -> None:
+    """Wrap a ledger call so the process dies right after it returns (its transaction committed)."""
+    real = getattr(obj, name)
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        die()
+        return result
+
+    setattr(obj, name, wrapped)
+
+
+async def main(db: str, sim_url: str, port: int, spool: str, payment: str, point: str) -> int:
+    runtime = open_station(db, migrate=False)
+    bus = DispenserBus(sim_url, [1], poll_interval=0.03)
+    queue = PrintQueue(
+        Path(spool) / "spool", printer_from_config(PrinterConfig(kind="file", target=f"{spool}/receipts.bin"))
+    )
+    core = StationCore(runtime.ledger, runtime.settings, bus=bus, print_queue=queue)
+    await core.start()
+    assert await bus.wait_connected(20)
+    await core.login("1001", "1234")
+    # The dispenser offers any transaction a killed run left unrecorded; wait until it is recorded.
+    await until(lambda: not json.loads(control(port, "status").removeprefix("ok "))["dispensers"]["1"]["unacked"])
+    await asyncio.sleep(0.2)
+    control(port, "hang 1 1")
+    lane = core.lane(LANE)
+    for fill in list(lane.unpaid):  # what a killed run left: the attendant settles it first
+        if fill.hold_id is not None:
+            await core.settle_card(LANE)
+        else:
+            await core.settle_cash(LANE, fill.amount_fen)
+    if point == "after_hold":
+        kill_after(runtime.ledger, "place_hold")
+    elif point == "after_record":
+        kill_after(runtime.ledger, "record_fill")
+    elif point == "after_sale":
+        kill_after(runtime.ledger, "settle_cash" if payment == "cash" else "settle_card")
+    kind = PaymentKind.CASH if payment == "cash" else PaymentKind.CARD
+    await core.start_sequence(LANE)
+    await core.confirm_arrival(LANE)
+    for _ in range(4):
+        await core.confirm_safety_item(LANE)
+    await core.choose_payment(LANE, kind)
+    if kind is PaymentKind.CARD:
+        await core.check_card(LANE, number="88000001", uid=None, plate="鲁E12345", pin="123456")
+        await core.check_vehicle(LANE, "")
+    else:
+        await core.check_vehicle(LANE, "鲁E22222")
+    control(port, "lift 1 1 3.0 16")
+    await until(lambda: core.lane(LANE).state is NozzleState.NOZZLE_LIFTED)
+    await core.confirm_connect_item(LANE)
+    await core.confirm_connect_item(LANE)
+    await core.residual_from_dispenser(LANE)
+    await core.confirm_connect_item(LANE)
+    await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 1500))
+    seq = core.lane(LANE).sequence
+    assert seq is not None
+    if point == "filling":
+        await until(lambda: core.lane(LANE).quantity > 0)
+        die()
+    await until(lambda: seq.step is Step.DISCONNECT)
+    await core.confirm_disconnect_item(LANE)
+    await core.confirm_disconnect_item(LANE)
+    control(port, "hang 1 1")
+    if kind is PaymentKind.CASH:
+        await core.settle_cash(LANE, 2000)
+    else:
+        await core.settle_card(LANE)
+    if point == "after_spool":
+        die()
+    await core.farewell(LANE)
+    await core.stop()
+    runtime.close()
+    return 0
+
+
+if __name__ == "__main__":
+    db_url, sim, ctl, spool_dir, pay, kill = sys.argv[1:7]
+    sys.exit(asyncio.run(main(db_url, sim, int(ctl), spool_dir, pay, kill)))
