@@ -103,7 +103,9 @@ class SequenceScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.set_interval(0.25, self.tick)
-        self.render_state(focus=True)
+        # is_mounted is still False inside the Mount handler: render once it is, or a sequence re-entered
+        # after Esc (no lane event to come) would show an empty screen that answers no key.
+        self.call_after_refresh(self.render_state, True)
 
     def relabel(self) -> None:
         self.render_state(focus=False)
