@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.widgets import Input, Static
+
 from station.core.sequence import Step
+from station.core.station import StationCore
+from station.ledger.models import FillStatus
+from station.ledger.services import FillRecord
+from station.runtime import StationRuntime
 from station.simrig import SimulatedForecourt
 from station.tui.app import OverviewScreen, StationApp
-from station.tui.sequence_screen import SequenceScreen
+from station.tui.sequence_screen import SequenceScreen, SettleUnpaidScreen
 from tests.conftest import until
 from tests.tui.test_fill_pilot import LANE, login, text_of
+from tests.tui.test_no_secrets_in_errors import runtime  # noqa: F401  (the fixture: a seeded station, no bus)
 
 
 async def test_esc_out_of_a_running_sequence_then_enter_resumes_it_at_its_step(forecourt: SimulatedForecourt) -> None:
@@ -32,3 +41,80 @@ async def test_esc_out_of_a_running_sequence_then_enter_resumes_it_at_its_step(f
         await until(lambda: len(seq.safety_done) >= 2)
         await pilot.press("escape")
         await until(lambda: isinstance(app.screen, OverviewScreen))
+
+
+async def _unpaid_core(rt: StationRuntime) -> tuple[StationCore, int]:
+    """A station restarted with one unpaid fill of ¥45.00 on nozzle 1/1."""
+    ledger = rt.ledger
+    now = ledger.now()
+    fill = ledger.record_fill(FillRecord(1, 1, 1, "CNG", "kg", 450, 1000, 4500, now, now, 300, 2000, 0, 1000))
+    core = StationCore(ledger, rt.settings)
+    core.actor = ledger.authenticate("1001", "1234")
+    await core.start()
+    return core, fill.id
+
+
+def _shown(app: StationApp, selector: str) -> bool:
+    return bool(app.screen.query_one(selector, Input).display)
+
+
+async def _to_settle_screen(pilot: Any, app: StationApp) -> None:
+    await until(lambda: isinstance(app.screen, OverviewScreen))
+    await pilot.pause()
+    await pilot.press("s")
+    await until(lambda: isinstance(app.screen, SettleUnpaidScreen))
+    await pilot.pause()
+
+
+async def test_settle_unpaid_by_cash_says_the_change_and_waits_for_the_counterfeit_check(
+    runtime: StationRuntime,  # noqa: F811
+) -> None:
+    core, fill_id = await _unpaid_core(runtime)
+    app = StationApp(core, language="zh")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _to_settle_screen(pilot, app)
+            await pilot.press("5", "0", "enter")  # digits before C/K go nowhere and settle nothing
+            await pilot.pause()
+            assert core.lane((1, 1)).unpaid and not _shown(app, "#u-tendered")
+            await pilot.press("c")
+            await until(lambda: _shown(app, "#u-tendered") and app.screen.query_one("#u-tendered").has_focus)
+            await pilot.press("5", "0", "enter")  # first Enter: the change is said
+            await pilot.pause()
+            assert "找您5.00元" in str(app.screen.query_one("#u-say", Static).render())
+            assert core.lane((1, 1)).unpaid  # not yet: the notes are checked first
+            await pilot.press("enter")  # counterfeit check done
+            await until(lambda: not core.lane((1, 1)).unpaid)
+            await pilot.press("escape")
+            await until(lambda: isinstance(app.screen, OverviewScreen))
+    finally:
+        await core.stop()
+    fill = core.ledger.fill(fill_id)
+    assert fill.status is FillStatus.PAID and fill.change_fen == 500
+
+
+async def test_settle_unpaid_by_card_from_the_keyboard_after_esc_out_of_cash(
+    runtime: StationRuntime,  # noqa: F811
+) -> None:
+    core, fill_id = await _unpaid_core(runtime)
+    before = core.ledger.card(number="88000001").balance_fen
+    app = StationApp(core, language="en")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _to_settle_screen(pilot, app)
+            await pilot.press("c")
+            await until(lambda: _shown(app, "#u-tendered"))
+            await pilot.press("escape")  # the way back: nothing settled
+            await until(lambda: isinstance(app.screen, OverviewScreen))
+            assert core.lane((1, 1)).unpaid
+            await _to_settle_screen(pilot, app)
+            await pilot.press("k")
+            await until(lambda: _shown(app, "#u-card") and app.screen.query_one("#u-card").has_focus)
+            await pilot.press(*"88000001", "enter")
+            await until(lambda: app.screen.query_one("#u-pin").has_focus)
+            await pilot.press(*"123456", "enter")
+            await until(lambda: not core.lane((1, 1)).unpaid)
+    finally:
+        await core.stop()
+    assert core.ledger.fill(fill_id).status is FillStatus.PAID
+    assert core.ledger.card(number="88000001").balance_fen == before - 4500
