@@ -118,3 +118,19 @@ async def test_settle_unpaid_by_card_from_the_keyboard_after_esc_out_of_cash(
         await core.stop()
     assert core.ledger.fill(fill_id).status is FillStatus.PAID
     assert core.ledger.card(number="88000001").balance_fen == before - 4500
+
+
+async def test_after_a_wrong_pin_shift_tab_reaches_the_number_field_again(forecourt: SimulatedForecourt) -> None:
+    app = StationApp(forecourt.core, sim=forecourt, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: app.screen.query_one("#number", Input).has_focus)
+        await pilot.press(*"1002", "enter", *"0000", "enter")  # a wrong number or PIN
+        await until(lambda: "✗" in str(app.screen.query_one("#login-error", Static).render()))
+        assert app.screen.query_one("#pin", Input).has_focus
+        await pilot.press("shift+tab")
+        await until(lambda: app.screen.query_one("#number", Input).has_focus)
+        app.screen.query_one("#number", Input).value = ""
+        await pilot.press(*"1001", "tab")  # Tab moves on to the PIN as well as Enter does
+        await until(lambda: app.screen.query_one("#pin", Input).has_focus)
+        await pilot.press(*"1234", "enter")
+        await until(lambda: isinstance(app.screen, OverviewScreen))
