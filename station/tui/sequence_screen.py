@@ -348,8 +348,8 @@ class SequenceScreen(Screen[None]):
             keys.insert(0, Key("enter", "confirm", "key.confirm"))
         if step is Step.PAYMENT:
             keys += [Key("c", "pay('cash')", "key.cash"), Key("k", "pay('card')", "key.card")]
-        if step is Step.CARD:
-            keys.append(Key("f5", "to_cash", "key.to_cash"))
+        if step is Step.CARD or (step is Step.AUTHORIZE and seq.payment is PaymentKind.CARD):
+            keys.append(Key("f5", "to_cash", "key.to_cash"))  # step 7 is where the balance refusal comes
         if step is Step.VEHICLE and self.problems:
             keys.append(Key("f7", "override", "key.override"))
         if step is Step.AUTHORIZE and not inputs:

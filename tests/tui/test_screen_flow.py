@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.widgets import Input, Static
 
-from station.core.sequence import Step
+from station.core.sequence import PaymentKind, Step
 from station.core.station import StationCore
 from station.ledger.models import FillStatus
 from station.ledger.services import FillRecord
@@ -15,6 +15,7 @@ from station.simrig import SimulatedForecourt
 from station.tui.app import OverviewScreen, StationApp
 from station.tui.sequence_screen import SequenceScreen, SettleUnpaidScreen
 from tests.conftest import until
+from tests.core.test_core_fill import walk_to_authorize
 from tests.tui.test_fill_pilot import LANE, login, text_of
 from tests.tui.test_no_secrets_in_errors import runtime  # noqa: F401  (the fixture: a seeded station, no bus)
 
@@ -134,3 +135,19 @@ async def test_after_a_wrong_pin_shift_tab_reaches_the_number_field_again(foreco
         await until(lambda: app.screen.query_one("#pin", Input).has_focus)
         await pilot.press(*"1234", "enter")
         await until(lambda: isinstance(app.screen, OverviewScreen))
+
+
+async def test_f5_pays_cash_instead_at_step_7_where_the_balance_is_refused(forecourt: SimulatedForecourt) -> None:
+    rig = forecourt
+    await walk_to_authorize(rig, PaymentKind.CARD)
+    seq = rig.core.lane(LANE).sequence
+    assert seq is not None and seq.step is Step.AUTHORIZE
+    app = StationApp(rig.core, sim=rig, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: isinstance(app.screen, OverviewScreen))
+        await pilot.press("enter")  # back into the running sequence, at step 7
+        await until(lambda: isinstance(app.screen, SequenceScreen))
+        await pilot.pause()
+        await pilot.press("f5")
+        await until(lambda: seq.payment is PaymentKind.CASH)
+        assert seq.step is Step.AUTHORIZE and seq.card_number is None
