@@ -354,6 +354,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
+# Screen flow (tuiflow): the settle-unpaid screen says what to do at each turn.
+CATALOGUE.update(
+    {
+        "unpaid.choose": ("C 现金 · K 加气卡 · F7 主管清除", "C cash · K card · F7 manager clears"),
+        "unpaid.do_card": (
+            "在读卡器上刷卡或输入卡号后回车;请驾驶员输入密码后回车",
+            "Present the card on the reader or type its number, Enter; the driver types the PIN, Enter",
+        ),
+    }
+)
+
+
 def t(key: str, lang: Language = "zh", **params: Any) -> str:
     """Look up ``key`` in ``lang`` and fill in ``params``; an unknown key shows itself, never crashes."""
     entry = CATALOGUE.get(key)

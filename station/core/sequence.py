@@ -253,7 +253,16 @@ class FuelingSequence:
         self._advance(Step.CARD if kind is PaymentKind.CARD else Step.VEHICLE)
 
     def switch_to_cash(self) -> None:
-        """Card refused for balance (余额不足): the driver may pay cash instead."""
+        """Card refused for balance (余额不足): the driver may pay cash instead.
+
+        At step 4, or at step 7 where the balance is checked against the preset; there the sequence stays
+        at step 7 and the preset is chosen again, now for cash.
+        """
+        if self.step is Step.AUTHORIZE and self.payment is PaymentKind.CARD:
+            self.payment = PaymentKind.CASH
+            self.card_number = None
+            self._log(Step.AUTHORIZE, "switched_to_cash")
+            return
         self._expect(Step.CARD)
         self.payment = PaymentKind.CASH
         self.card_number = None

@@ -369,7 +369,13 @@ class StationCore:
         self._step(key, lambda s: s.choose_payment(kind))
 
     async def switch_to_cash(self, key: tuple[int, int]) -> None:
+        seq = self._sequence(key)
+        hold_id = seq.hold_id
         self._step(key, lambda s: s.switch_to_cash())
+        if hold_id is not None:  # a card hold from a refused preset goes back to the card
+            with contextlib.suppress(CoreRefused):
+                await self._db(self.ledger.release_hold, self._need_actor(), hold_id)
+            seq.hold_id = None
 
     # ------------------------------------------------------------------ step 4: the card
 

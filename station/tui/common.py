@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 from textual.markup import escape
+from textual.screen import Screen
 
 from station.core import entry
 from station.core.entry import EntryRefused
@@ -34,9 +35,14 @@ class Key:
 
 def apply_bindings(node: DOMNode, keys: list[Key], lang: Language) -> None:
     # Textual builds bindings from class attributes; the label must follow the language switch at runtime.
-    node._bindings = BindingsMap(
-        [Binding(k.key, k.action, t(k.label, lang), show=k.show, priority=k.priority) for k in keys]
-    )
+    bindings = [Binding(k.key, k.action, t(k.label, lang), show=k.show, priority=k.priority) for k in keys]
+    if isinstance(node, Screen):
+        # Replacing a screen's bindings drops Textual's own Tab/Shift+Tab: keep moving between fields.
+        bindings += [
+            Binding("tab", "app.focus_next", show=False),
+            Binding("shift+tab", "app.focus_previous", show=False),
+        ]
+    node._bindings = BindingsMap(bindings)
 
 
 def esc(text: str) -> str:

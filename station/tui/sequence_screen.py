@@ -108,7 +108,9 @@ class SequenceScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.set_interval(0.25, self.tick)
-        self.render_state(focus=True)
+        # is_mounted is still False inside the Mount handler: render once it is, or a sequence re-entered
+        # after Esc (no lane event to come) would show an empty screen that answers no key.
+        self.call_after_refresh(self.render_state, True)
 
     def relabel(self) -> None:
         self.render_state(focus=False)
@@ -351,8 +353,8 @@ class SequenceScreen(Screen[None]):
             keys.insert(0, Key("enter", "confirm", "key.confirm"))
         if step is Step.PAYMENT:
             keys += [Key("c", "pay('cash')", "key.cash"), Key("k", "pay('card')", "key.card")]
-        if step is Step.CARD:
-            keys.append(Key("f5", "to_cash", "key.to_cash"))
+        if step is Step.CARD or (step is Step.AUTHORIZE and seq.payment is PaymentKind.CARD):
+            keys.append(Key("f5", "to_cash", "key.to_cash"))  # step 7 is where the balance refusal comes
         if step is Step.VEHICLE and self.problems:
             keys.append(Key("f7", "override", "key.override"))
         if step is Step.AUTHORIZE and not inputs:
@@ -650,13 +652,21 @@ class SequenceScreen(Screen[None]):
 
 
 class SettleUnpaidScreen(Screen[None]):
-    """Settle an unpaid fill held against a nozzle (after a restart, or a driver who came back)."""
+    """Settle an unpaid fill held against a nozzle (after a restart, or a driver who came back).
+
+    C or K first; no field has the focus until then, so the letters reach their bindings. Cash takes two
+    Enters like step 10: the first says the change, the second (after the counterfeit check) settles.
+    """
+
+    AUTO_FOCUS = ""  # "" is no auto focus (None would inherit the app's, the first Input, hidden or not)
 
     DEFAULT_CSS = """
     #title { height: 1; background: $primary; padding: 0 1; }
-    #fill { padding: 1 2; height: auto; }
+    #fill { padding: 0 1; height: auto; }
+    #u-say { border: heavy $accent; padding: 0 1; height: auto; text-style: bold; }
+    #u-do { height: auto; padding: 0 1; }
     #unpaid-main Input { height: 3; }
-    #result { height: 1fr; padding: 0 2; }
+    #result { height: 1fr; padding: 0 1; }
     #message { height: auto; padding: 0 1; }
     """
 
@@ -665,14 +675,15 @@ class SettleUnpaidScreen(Screen[None]):
         self.lane_key = lane_key
         self.mode: str | None = None
         self.result: SettleResult | None = None
+        self.pending_tender: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")
         with Vertical(id="unpaid-main"):
             yield Static("", id="fill")
-            # Still restricted: until this screen stops focusing its hidden input, the restriction is what
-            # lets the C and K keys reach their bindings. The value itself goes through the parser.
-            yield Input(id="u-tendered", max_length=9, restrict=r"[0-9.]*")
+            yield Static("", id="u-say")
+            yield Static("", id="u-do")
+            yield Input(id="u-tendered", max_length=16)
             yield Input(id="u-card", max_length=32)
             yield Input(id="u-pin", password=True, max_length=16)
             with VerticalScroll(id="result"):
@@ -682,6 +693,10 @@ class SettleUnpaidScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.relabel()
+
+    def _due(self) -> int | None:
+        unpaid = app_of(self).core.lane(self.lane_key).unpaid
+        return unpaid[0].amount_fen if unpaid else None
 
     def relabel(self) -> None:
         app = app_of(self)
@@ -698,6 +713,26 @@ class SettleUnpaidScreen(Screen[None]):
         if not lane.unpaid and self.result is None:
             lines.append(t("err.fill_already_settled", lang))
         self.query_one("#fill", Static).update("\n".join(lines))
+        say, do = "", ""
+        due = self._due()
+        if self.mode is None and lane.unpaid:
+            do = t("unpaid.choose", lang)
+        elif self.mode == "cash" and due is not None:
+            if self.pending_tender is not None:
+                say = t(
+                    "phrase.settle_cash",
+                    "zh",
+                    tendered=format_yuan(self.pending_tender),
+                    change=format_yuan(self.pending_tender - due),
+                )
+                do = f"[b]{t('settle.counterfeit', lang)}? ⏎[/b]"
+            else:
+                do = t("do.settle_cash", lang)
+        elif self.mode == "card":
+            do = t("unpaid.do_card", lang)
+        self.query_one("#u-say", Static).update(f"{t('say', lang)}: {esc(say)}" if say else "")
+        self.query_one("#u-say", Static).display = bool(say)
+        self.query_one("#u-do", Static).update(f"[b]{t('do', lang)}:[/b]  {do}" if do else "")
         self.query_one("#u-tendered", Input).placeholder = t("settle.tendered", lang)
         self.query_one("#u-card", Input).placeholder = t("card.number", lang)
         self.query_one("#u-pin", Input).placeholder = t("card.pin", lang)
@@ -714,6 +749,8 @@ class SettleUnpaidScreen(Screen[None]):
             ]
         apply_bindings(self, keys, lang)
         self.refresh_bindings()
+        if self.mode is None and isinstance(self.focused, Input):
+            self.set_focus(None)  # a hidden field must not swallow C and K
 
     def show_message(self, text: str, ok: bool = False) -> None:
         self.query_one("#message", Static).update(
@@ -722,15 +759,29 @@ class SettleUnpaidScreen(Screen[None]):
 
     def action_mode(self, mode: str) -> None:
         self.mode = mode
+        self.pending_tender = None
+        self.show_message("")
         self.relabel()
         self.query_one("#u-tendered" if mode == "cash" else "#u-card", Input).focus()
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.app.pop_screen()  # nothing is settled until the last Enter: leaving loses nothing
+
+    def on_card_read(self, uid: str) -> None:
+        """A card on the reader in card mode: its number fills in, and the driver's PIN is next."""
+        if self.mode != "card":
+            return
+        try:
+            card = app_of(self).core.ledger.card(uid=uid)
+        except Exception:
+            return  # an unknown card: the attendant types the number; the ledger names the problem then
+        self.query_one("#u-card", Input).value = card.number
+        self.query_one("#u-pin", Input).focus()
 
     def _show_result(self, result: SettleResult) -> None:
         self.result = result
         self.mode = None
+        self.pending_tender = None
         lang = app_of(self).language
         lines = []
         if result.change_fen is not None:
@@ -754,8 +805,20 @@ class SettleUnpaidScreen(Screen[None]):
     async def _cash(self, event: Input.Submitted) -> None:
         app = app_of(self)
         try:
-            result = await app.core.settle_cash(self.lane_key, parse_money_input(event.value, "tendered"))
+            tendered = parse_money_input(event.value, "tendered")
+            due = self._due()
+            if due is not None and tendered < due:
+                raise CoreRefused("tendered_too_little", due_fen=due)
+            if self.pending_tender != tendered:
+                # First Enter: the change is said aloud; the second, after the counterfeit check, settles.
+                self.pending_tender = tendered
+                self.show_message("")
+                self.relabel()
+                return
+            result = await app.core.settle_cash(self.lane_key, tendered)
         except (CoreRefused, InputError) as exc:
+            self.pending_tender = None
+            self.relabel()
             self.show_message(refusal_text(exc, app.language))
             return
         self.show_message("")

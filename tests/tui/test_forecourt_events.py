@@ -96,7 +96,8 @@ async def test_unpaid_fill_survives_a_restart_and_is_settled(forecourt: Simulate
         await until(lambda: isinstance(app.screen, SettleUnpaidScreen))
         await pilot.press("c")
         await pilot.pause()
-        await enter_text(pilot, "20")
+        await enter_text(pilot, "20")  # the change is said first
+        await pilot.press("enter")  # counterfeit check done: settled
         await until(lambda: not restarted.lane(LANE).unpaid)
         result = str(app.screen.query_one("#result-text", Static).render())
         assert "找您" in result
