@@ -56,6 +56,9 @@ def _delete_sale(engine: Engine, fill_id: int, *, with_audit: bool) -> int:
     with engine.begin() as conn:
         entry = conn.execute(text(f"SELECT sale_entry_id FROM fills WHERE id = {fill_id}")).scalar_one()
         conn.execute(text(f"DELETE FROM stock_movements WHERE fill_id = {fill_id}"))
+        conn.execute(text(f"DELETE FROM receipt_jobs WHERE fill_id = {fill_id}"))
+        conn.execute(text(f"DELETE FROM lane_authorizations WHERE fill_id = {fill_id}"))
+        conn.execute(text(f"DELETE FROM sequence_steps WHERE fill_id = {fill_id}"))
         conn.execute(text(f"DELETE FROM fills WHERE id = {fill_id}"))
         conn.execute(text(f"DELETE FROM postings WHERE entry_id = {entry}"))
         conn.execute(text(f"DELETE FROM journal_entries WHERE id = {entry}"))
