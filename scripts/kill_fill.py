@@ -90,7 +90,9 @@ async def main(db: str, sim_url: str, port: int, spool: str, payment: str, point
         await core.confirm_safety_item(LANE)
     await core.choose_payment(LANE, kind)
     if kind is PaymentKind.CARD:
-        await core.check_card(LANE, number="88000001", uid=None, plate="鲁E12345", pin="123456")
+        # The fleet's account card (credit 5,000.00): a long run of ¥15 fills never drains it, as the
+        # stored-value card's 500.00 would after ~30 card runs.
+        await core.check_card(LANE, number="88000004", uid=None, plate="鲁E00001", pin="222222")
         await core.check_vehicle(LANE, "")
     else:
         await core.check_vehicle(LANE, "鲁E22222")
