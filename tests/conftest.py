@@ -49,7 +49,7 @@ def require_postgres() -> None:
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
+        pytest.skip(reason=reason)
 
 
 @pytest.fixture
