@@ -2,7 +2,8 @@
 
 Run: python scripts/kill_fill.py DB_URL SIM_URL CONTROL_PORT SPOOL_DIR {cash|card} KILL_POINT
 KILL_POINT: none, after_hold, filling, after_record, after_sale (committed, not yet spooled), after_spool.
-On start it first settles whatever an earlier (killed) run left unpaid at nozzle 1/1, as an attendant would.
+On start it first finishes the sequence a killed run left (the restart brings it back at filling or disconnect)
+and settles whatever else is unpaid at nozzle 1/1, as an attendant would.
 The process ends itself with SIGKILL at the point: no clean-up, no flush, as if the power went.
 """
 
@@ -70,9 +71,28 @@ async def main(db: str, sim_url: str, port: int, spool: str, payment: str, point
     # The dispenser offers any transaction a killed run left unrecorded; wait until it is recorded.
     await until(lambda: not json.loads(control(port, "status").removeprefix("ok "))["dispensers"]["1"]["unacked"])
     await asyncio.sleep(0.2)
-    control(port, "hang 1 1")
     lane = core.lane(LANE)
-    for fill in list(lane.unpaid):  # what a killed run left: the attendant settles it first
+    # The start-up read-back decides each authorization a killed run left: resumed, or dropped with its hold.
+    await until(
+        lambda: all(
+            lane.sequence is not None and lane.sequence.sequence_id == auth.sequence_id
+            for auth in runtime.ledger.authorizations_to_resume()
+        )
+    )
+    resumed = lane.sequence
+    if resumed is not None:  # back where the killed run was: finish its fill, then settle it in the sequence
+        assert resumed.resumed, "a sequence after a restart that the restart did not bring back"
+        await until(lambda: resumed.step is Step.DISCONNECT)
+        control(port, "hang 1 1")
+        await core.confirm_disconnect_item(LANE)
+        await core.confirm_disconnect_item(LANE)
+        if resumed.payment is PaymentKind.CARD:
+            await core.settle_card(LANE)
+        else:
+            await core.settle_cash(LANE, 2000)
+        await core.farewell(LANE)
+    control(port, "hang 1 1")
+    for fill in list(lane.unpaid):  # fills no sequence knew of (none expected): the attendant settles them
         if fill.hold_id is not None:
             await core.settle_card(LANE)
         else:

@@ -346,6 +346,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{lane} transaction {number} cannot be written to the ledger (disk full?); the dispenser keeps it and it "
         "is recorded as soon as the ledger can write",
     ),
+    "sequence.resumed.filling": (
+        "{lane} 重启前已授权:流程恢复到第8步 加气,加气结束后继续",
+        "{lane} was authorized before the restart: back at step 8 Filling; carry on when the fill ends",
+    ),
+    "sequence.resumed.disconnect": (
+        "{lane} 重启前已加气未结算:流程恢复到第9步 关阀拔枪,然后结算",
+        "{lane} was filled but not paid before the restart: back at step 9 Disconnect, then settle",
+    ),
+    "authorize.dropped_at_start": (
+        "{lane} 重启前的授权未执行(加气机无授权、无交易):已撤销,卡冻结已退回",
+        "{lane} the authorize before the restart was never carried out (no authorization, no transaction at "
+        "the dispenser): dropped, hold given back",
+    ),
     "authorize.confirmed": ("{lane} 加气机已应答:授权有效", "{lane} dispenser answered: the authorize holds"),
     "authorize.not_carried_out": (
         "{lane} 加气机已应答:未授权,未加气,冻结已退回,请重新开始",

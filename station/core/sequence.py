@@ -190,6 +190,7 @@ class FuelingSequence:
     abort_note: str = ""
     overrides: list[str] = field(default_factory=list)
     events: list[StepEvent] = field(default_factory=list)
+    resumed: bool = False  # brought back by a restart from what the ledger and the dispenser said
 
     def __post_init__(self) -> None:
         self.engine_timer = ServiceTimer(self.engine_limit_s, self.amber_percent)
@@ -218,6 +219,21 @@ class FuelingSequence:
 
     def _advance(self, to: Step) -> None:
         self.step = to
+
+    def resume(self, at: Step, fill_id: int | None = None) -> None:
+        """After a restart: the checks before authorizing were done (the authorization proves it), so the
+        sequence picks up at filling, or at disconnect once its fill is recorded. Timers stay unstarted: the
+        time before the restart is unknown, and no guessed figure goes into the service-time report."""
+        if at not in (Step.FILLING, Step.DISCONNECT):
+            raise SequenceRefused("step_out_of_order", expected=[Step.FILLING.value], current=at.value)
+        self.events.clear()
+        self.safety_done = list(SAFETY_ITEMS)
+        self.connect_done = list(CONNECT_ITEMS)
+        self.fill_id = fill_id
+        self.gas_flowed = at is Step.DISCONNECT
+        self.resumed = True
+        self.step = at
+        self._log(at, "resumed_after_restart", str(fill_id or ""))
 
     # ------------------------------------------------------------------ steps 1–3
 

@@ -50,7 +50,7 @@ from station.devices.receipt import CardPayment, CashPayment, FillReceipt, rende
 from station.i18n import Language, error_text
 from station.ledger.errors import LedgerError
 from station.ledger.models import CardType, FillStatus
-from station.ledger.services import Actor, CardView, FillRecord, FillView, Ledger
+from station.ledger.services import Actor, CardView, FillRecord, FillView, Ledger, ResumableAuthorization
 from station.money import amount_for, format_centi, format_yuan, quantity_for_amount
 
 log = logging.getLogger(__name__)
@@ -196,6 +196,7 @@ class StationCore:
             await self.bus.start()
             self._tasks.append(asyncio.create_task(self._push_prices_when_up()))
             self._tasks.append(asyncio.create_task(self._sweep_loop()))
+            self._tasks.append(asyncio.create_task(self._resume_loop()))
         if self.reader is not None:
             await self.reader.start()
             self._tasks.append(asyncio.create_task(self._reader_loop()))
@@ -330,23 +331,28 @@ class StationCore:
         await self._reload_unpaid(lane)
         if lane.unpaid:
             raise CoreRefused("nozzle_has_unpaid")
+        seq = self._new_sequence(lane, actor.id)
+        self._record_step(lane, seq.events[0])
+        self.emit(LaneChanged(key))
+        return seq
+
+    def _new_sequence(self, lane: Lane, attendant_id: int, **known: Any) -> FuelingSequence:
         t = self.settings.thresholds
         timers = self.settings.timers
         seq = FuelingSequence(
             dispenser=lane.dispenser,
             nozzle=lane.nozzle,
-            attendant_id=actor.id,
+            attendant_id=attendant_id,
             clock=self.monotonic,
             engine_limit_s=timers.engine_off_to_flow_seconds,
             settle_limit_s=timers.fill_end_to_commit_seconds,
             amber_percent=timers.amber_fraction_percent,
             min_residual_centi_mpa=t.minimum_residual_pressure_mpa,
             fill_limit_centi_mpa=t.fill_pressure_limit_mpa,
+            **known,
         )
         lane.sequence = seq
         seq.on_step = lambda event: self._record_step(lane, event)
-        self._record_step(lane, seq.events[0])
-        self.emit(LaneChanged(key))
         return seq
 
     def _step(self, key: tuple[int, int], action: Callable[[FuelingSequence], T]) -> T:
@@ -606,6 +612,98 @@ class StationCore:
             lane.authorize_unknown = False
             self.notice("authorize.confirmed", lane=f"{lane.dispenser}/{lane.nozzle}")
             self.emit(LaneChanged(lane.key))
+
+    # ------------------------------------------------------------------ after a restart
+
+    async def _resume_loop(self) -> None:
+        """Until every authorization the ledger holds is resumed or proven unserved, ask again."""
+        while not self._stopping:
+            try:
+                if await self.resume_authorizations() == 0:
+                    return
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the read-back must keep trying whatever one round met
+                log.exception("resuming authorizations failed")
+            await asyncio.sleep(min(self.sweep_interval, 1.0))
+
+    async def resume_authorizations(self) -> int:
+        """One round of the start-up read-back; returns how many authorizations are still undecided.
+
+        Each live authorization is read back at its nozzle: authorized or filling, the sequence comes back
+        at filling; finished, it comes back there and its transaction (recorded by poll or sweep) moves it
+        on; nothing there and nothing unacknowledged, the fill never happened, so the authorization is
+        dropped and its hold given back. A recorded authorization whose fill is unpaid brings its sequence
+        back at disconnect, so the attendant settles it where it stopped."""
+        undecided = 0
+        for auth in await self._db(self.ledger.authorizations_to_resume):
+            lane = self.lanes.get((auth.dispenser, auth.nozzle))
+            if lane is None:
+                continue
+            seq = lane.sequence
+            if seq is not None and seq.sequence_id == auth.sequence_id:
+                if auth.fill_id is not None and seq.step is Step.FILLING:
+                    seq.fill_ended(auth.fill_id, "recorded_while_away")  # recorded before it was resumed
+                    await self._reload_unpaid(lane)
+                elif seq.step is Step.FILLING:
+                    undecided += 1  # its transaction is still to come
+                continue
+            if seq is not None and not seq.finished:
+                continue  # a newer sequence owns the nozzle; authorize will drop this one
+            if auth.fill_id is not None:
+                self._resume(lane, auth, Step.DISCONNECT)
+                continue
+            state = await self._nozzle_state_now(lane)
+            if state in (proto.NozzleState.AUTHORIZED, proto.NozzleState.FILLING):
+                self._resume(lane, auth, Step.FILLING)
+                undecided += 1  # until its transaction is recorded
+            elif state in (proto.NozzleState.FINISHED, proto.NozzleState.STOPPED):
+                self._resume(lane, auth, Step.FILLING)
+                self._tasks.append(asyncio.create_task(self.sweep_unacknowledged()))
+                undecided += 1
+            elif state in (proto.NozzleState.IDLE, proto.NozzleState.NOZZLE_LIFTED) and await self._none_unacknowledged(
+                lane.dispenser
+            ):
+                if await self._db(self.ledger.drop_unserved_authorization, auth.sequence_id, state.name.lower()):
+                    self.notice("authorize.dropped_at_start", "warning", lane=f"{lane.dispenser}/{lane.nozzle}")
+                    await self._reload_unpaid(lane)
+            else:
+                undecided += 1  # not answering, in fault, or a transaction still to record: ask again
+        return undecided
+
+    def _resume(self, lane: Lane, auth: ResumableAuthorization, at: Step) -> None:
+        seq = self._new_sequence(
+            lane,
+            auth.attendant_id or 0,
+            sequence_id=auth.sequence_id,
+            payment=PaymentKind.CARD if auth.card_number else PaymentKind.CASH,
+            card_number=auth.card_number,
+            plate=auth.plate,
+            hold_id=auth.hold_id,
+            hold_fen=auth.hold_fen,
+        )
+        seq.resume(at, auth.fill_id)
+        self.notice(f"sequence.resumed.{at.value}", "warning", lane=f"{lane.dispenser}/{lane.nozzle}")
+        self.emit(LaneChanged(lane.key))
+
+    async def _nozzle_state_now(self, lane: Lane) -> proto.NozzleState | None:
+        if self.bus is None or self.link_refusal() is not None:
+            return None
+        try:
+            return (await self.bus.read_progress(lane.dispenser, lane.nozzle)).state
+        except BusError:
+            return None
+
+    async def _none_unacknowledged(self, address: int) -> bool:
+        """Read after the nozzle's state: no transaction is waiting, so none can belong to the authorization."""
+        assert self.bus is not None
+        try:
+            waiting = (await self.bus.read_unacknowledged(address)).numbers
+        except BusError:
+            return False
+        if waiting:
+            self._tasks.append(asyncio.create_task(self.sweep_unacknowledged()))
+        return not waiting
 
     async def emergency_stop(self, key: tuple[int, int] | None = None) -> None:
         """One key stops at once: the given nozzle, or (F9) every nozzle of every dispenser.

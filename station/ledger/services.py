@@ -183,6 +183,21 @@ class FillView:
 
 
 @dataclass(frozen=True)
+class ResumableAuthorization:
+    """A sequence a restart brings back: at filling (``fill_id`` None) or at disconnect with its unpaid fill."""
+
+    sequence_id: str
+    dispenser: int
+    nozzle: int
+    plate: str
+    attendant_id: int | None
+    card_number: str | None
+    hold_id: int | None
+    hold_fen: int
+    fill_id: int | None
+
+
+@dataclass(frozen=True)
 class CashSettlement:
     fill: FillView
     due_fen: int
@@ -1074,7 +1089,7 @@ class Ledger:
             ).all()
             self._drop_authorizations(session, live, row.id)
 
-    def _drop_authorizations(self, session: Session, live: Sequence[LaneAuthorization], actor_id: int) -> None:
+    def _drop_authorizations(self, session: Session, live: Sequence[LaneAuthorization], actor_id: int | None) -> None:
         for auth in live:
             auth.status = "dropped"
             hold = session.get(Hold, auth.hold_id, with_for_update=True) if auth.hold_id else None
@@ -1095,6 +1110,59 @@ class Ledger:
             )
         ).all()
         self._drop_authorizations(session, stale, actor_id)
+
+    def authorizations_to_resume(self) -> list[ResumableAuthorization]:
+        """What a restart must pick up: every live authorization (the dispenser may still be filling) and every
+        recorded one whose fill is still unpaid (the sequence was at disconnect or settle)."""
+        with self._read() as session:
+            rows = session.execute(
+                select(LaneAuthorization, Card.number, Hold.amount_fen)
+                .join(Card, Card.id == LaneAuthorization.card_id, isouter=True)
+                .join(Hold, Hold.id == LaneAuthorization.hold_id, isouter=True)
+                .join(Fill, Fill.id == LaneAuthorization.fill_id, isouter=True)
+                .where(
+                    (LaneAuthorization.status == "live")
+                    | ((LaneAuthorization.status == "recorded") & (Fill.status == FillStatus.UNPAID))
+                )
+                .order_by(LaneAuthorization.id)
+            ).all()
+            return [
+                ResumableAuthorization(
+                    sequence_id=auth.sequence_id,
+                    dispenser=auth.dispenser,
+                    nozzle=auth.nozzle,
+                    plate=auth.plate,
+                    attendant_id=auth.attendant_id,
+                    card_number=number,
+                    hold_id=auth.hold_id,
+                    hold_fen=int(hold_fen or 0),
+                    fill_id=auth.fill_id if auth.status == "recorded" else None,
+                )
+                for auth, number, hold_fen in rows
+            ]
+
+    def drop_unserved_authorization(self, sequence_id: str, nozzle_state: str) -> bool:
+        """Start-up read-back: the nozzle holds no authorization and no transaction, so the fill never happened.
+        The authorization ends and its hold goes back to the card; audited. False if it was not live."""
+        with self._tx() as session:
+            live = session.scalars(
+                select(LaneAuthorization).where(
+                    LaneAuthorization.sequence_id == sequence_id, LaneAuthorization.status == "live"
+                )
+            ).all()
+            if not live:
+                return False
+            self._drop_authorizations(session, live, None)
+            self._audit(
+                session,
+                None,
+                "authorization_dropped",
+                sequence=sequence_id,
+                lane=f"{live[0].dispenser}/{live[0].nozzle}",
+                nozzle_state=nozzle_state,
+                holds=[a.hold_id for a in live if a.hold_id],
+            )
+            return True
 
     def live_lane_authorizations(self) -> list[tuple[str, int, int]]:
         """(sequence id, dispenser, nozzle) of every authorization whose transaction is not yet recorded."""

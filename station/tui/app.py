@@ -534,6 +534,10 @@ class StationApp(App[None]):
         if actor is not None:
             self.notify(t("login.welcome", self.language, name=actor.name))
         self.switch_screen(OverviewScreen())
+        # A restart brought a sequence back (authorized or filled, not yet paid): the attendant lands on it.
+        resumed = [k for k, lane in self.core.lanes.items() if (s := lane.sequence) and s.resumed and not s.finished]
+        if resumed:
+            self.open_sequence(resumed[0])
 
     def logout(self) -> None:
         self.core.logout()

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 
 from station.devices.dispenser_sim import DispenserSimulator
 from station.ledger.checks import check_ledger, orphaned_holds
-from station.ledger.models import Fill, FillStatus, Hold, HoldStatus, PaymentMode, ReceiptJob
+from station.ledger.models import (
+    Fill,
+    FillStatus,
+    Hold,
+    HoldStatus,
+    LaneAuthorization,
+    PaymentMode,
+    ReceiptJob,
+    SequenceStep,
+)
 from station.runtime import open_station
 from station.seed import seed_demo
 
@@ -60,6 +69,8 @@ async def test_killed_terminal_loses_no_sale_and_traps_no_hold(tmp_path: Path, m
             assert orphaned_holds(session) == []
             assert all(f.payment_mode is PaymentMode.CARD for f in fills if f.hold_id), "a hold took a cash fill"
             assert session.scalar(select(func.count()).where(Hold.status == HoldStatus.OPEN)) == 0
+            assert _authorized_over_unpaid(session) == [], "a nozzle authorized again over an unpaid fill"
+            resumed = session.scalar(select(func.count()).where(SequenceStep.item == "resumed_after_restart"))
             sales = {f.id for f in fills if f.sale_entry_id is not None}
             jobs = set(session.scalars(select(ReceiptJob.fill_id)))
             assert sales == jobs, "a committed sale without its receipt job"
@@ -68,9 +79,28 @@ async def test_killed_terminal_loses_no_sale_and_traps_no_hold(tmp_path: Path, m
         runtime.close()
     print(
         f"kills={killed} transactions={len(fills)} recorded_once={len(set(numbers))} orphaned_holds=0 "
-        f"receipts={len(jobs)} sales={len(sales)}"
+        f"receipts={len(jobs)} sales={len(sales)} sequences_resumed={resumed}"
     )
     assert killed >= kills // 2  # most named points are reached
+
+
+def _authorized_over_unpaid(session: Session) -> list[str]:
+    """Every authorization at a nozzle came after each earlier fill there was paid (SPEC: no new vehicle at a
+    nozzle whose last fill is unpaid); the fill an authorization itself produced is not an earlier one."""
+    found = []
+    for auth in session.scalars(select(LaneAuthorization)):
+        earlier = session.scalars(
+            select(Fill).where(
+                Fill.dispenser == auth.dispenser,
+                Fill.nozzle == auth.nozzle,
+                Fill.ended_at < auth.created_at,
+                Fill.id != func.coalesce(auth.fill_id, -1),
+            )
+        ).all()
+        for fill in earlier:
+            if fill.settled_at is None or fill.settled_at > auth.created_at:
+                found.append(f"authorization {auth.sequence_id} at {auth.created_at} over unpaid fill {fill.id}")
+    return found
 
 
 async def _run(env: dict[str, str], db: str, sim: DispenserSimulator, tmp: Path, payment: str, point: str) -> int:
