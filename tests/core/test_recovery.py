@@ -81,7 +81,12 @@ async def test_restart_while_authorized_brings_the_sequence_back_at_filling(fore
     assert await core.resume_authorizations() == 1  # back at filling; its transaction is still to come
     seq = core.lane(LANE).sequence
     assert seq is not None and seq.resumed
-    assert (seq.step, seq.sequence_id, seq.card_number, seq.plate) == (Step.FILLING, sequence_id, "88000001", "鲁E12345")
+    assert (seq.step, seq.sequence_id, seq.card_number, seq.plate) == (
+        Step.FILLING,
+        sequence_id,
+        "88000001",
+        "鲁E12345",
+    )
     await core.login("1001", "1234")
     rig.dispensers.speed = 40.0
     await until(lambda: seq.step is Step.DISCONNECT)

@@ -102,9 +102,7 @@ async def persist(call: Callable[[], Any], attempts: int = 6) -> Any:
     return await call()
 
 
-async def authorize_through_faults(
-    bus: DispenserBus, address: int, nozzle: int, preset: Preset, price: int
-) -> None:
+async def authorize_through_faults(bus: DispenserBus, address: int, nozzle: int, preset: Preset, price: int) -> None:
     """Authorize; when an earlier try acted but its replies were all lost, the dispenser says BAD_STATE."""
     timed_out = False
     for _ in range(6):

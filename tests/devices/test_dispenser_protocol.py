@@ -100,7 +100,10 @@ def test_documented_replies_decode() -> None:
     frames = [decode_frame(bytes.fromhex(w)) for w in DOC_VECTORS]
     status = DispenserStatus.decode(frames[1].payload)
     assert (status.unacked_count, status.last_transaction_number) == (1, 6)
-    assert status.nozzles == (NozzleStatus(1, NozzleState.FILLING, AlarmKind.NONE, 1523), NozzleStatus(2, NozzleState.IDLE))
+    assert status.nozzles == (
+        NozzleStatus(1, NozzleState.FILLING, AlarmKind.NONE, 1523),
+        NozzleStatus(2, NozzleState.IDLE),
+    )
     progress = Progress.decode(frames[3].payload)
     assert (progress.quantity, progress.amount, progress.pressure, progress.flow) == (1234, 5553, 1523, 1150)
     txn = Transaction.decode(frames[4].payload)
