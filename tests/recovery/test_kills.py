@@ -40,7 +40,7 @@ async def test_killed_terminal_loses_no_sale_and_traps_no_hold(tmp_path: Path, m
     sim = DispenserSimulator(dispensers={1: 2}, transport="tcp", control_port=0, speed=40.0, seed=3)
     await sim.start()
     start_total = sim.totalizer(1, 1)
-    kills = int(os.environ.get("STATION_KILLS", "20"))
+    kills = int(os.environ.get("STATION_KILLS", "24"))
     env = {**os.environ, "STATION_PIN_KEY": str(tmp_path / "pin.key")}
     killed = 0
     try:
