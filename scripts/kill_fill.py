@@ -116,13 +116,18 @@ async def main(db: str, sim_url: str, port: int, spool: str, payment: str, point
         await core.check_vehicle(LANE, "")
     else:
         await core.check_vehicle(LANE, "鲁E22222")
-    control(port, "lift 1 1 3.0 16")
+    lifted = control(port, "lift 1 1 3.0 16")
+    assert lifted.startswith("ok"), f"the simulator refused the lift: {lifted}"
     await until(lambda: core.lane(LANE).state is NozzleState.NOZZLE_LIFTED)
     await core.confirm_connect_item(LANE)
     await core.confirm_connect_item(LANE)
     await core.residual_from_dispenser(LANE)
     await core.confirm_connect_item(LANE)
-    await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 1500))
+    try:
+        await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 1500))
+    except Exception:
+        print("at authorize:", bus.nozzle_state(*LANE), control(port, "status"), file=sys.stderr)
+        raise
     seq = core.lane(LANE).sequence
     assert seq is not None
     if point == "filling":
