@@ -25,6 +25,10 @@ LOCKS: dict[str, tuple[str, str]] = {
         "{lane} 泄漏报警:加气已停止,该枪已锁定,站长检查后解除",
         "{lane} LEAK ALARM: the fill stopped and the nozzle is locked until a manager clears it",
     ),
+    "leak.lock_unwritten": (
+        "{lane} 泄漏锁定未能写入账本;本终端仍锁定该枪,请报告站长",
+        "{lane} leak lock could not be written to the ledger; this terminal keeps the nozzle locked: call the manager",
+    ),
     "leak.cleared": ("{lane} 泄漏锁定已由站长解除", "{lane} leak lock cleared by the manager"),
     "leak.stopped_title": ("泄漏报警 — 加气已停止", "LEAK ALARM — the fill has stopped"),
     "leak.stopped_what": (

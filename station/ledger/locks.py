@@ -91,8 +91,7 @@ class NozzleLocks:
         actor_id = actor.id if actor else None
         lane = f"{dispenser}/{nozzle}"
         with self.ledger._tx() as session:
-            if actor is not None:
-                self.ledger._actor(session, actor)
+            # Whoever is logged in (or nobody): a leak is locked whatever the state of the staff list.
             self.ledger._audit(session, actor_id, "incident", what=f"{LEAK}:{cause}", lane=lane, **detail)
             row = self._active(session, dispenser, nozzle)
             if row is not None:
