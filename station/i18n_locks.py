@@ -15,8 +15,7 @@ LOCKS: dict[str, tuple[str, str]] = {
     "err.lock_note_required": ("请填写检查处理情况", "Write what was checked and done"),
     "err.nozzle_not_locked": ("{lane} 没有泄漏锁定", "{lane} is not locked"),
     "err.lock_cause_unknown": ("锁定原因无效:{cause}", "Unknown lock cause: {cause}"),
-    "lane.leak_locked": ("⚠ 漏气锁定", "⚠ LEAK — locked"),
-    "lane.leak_locked_call": ("关阀·疏散·报站长", "Valves shut · clear area · manager"),
+    "lane.leak_locked": ("⚠ 漏气锁定 · 站长按 U 解除", "⚠ LEAK — locked · manager: U"),
     "alarm.LEAK": ("泄漏报警", "LEAK alarm"),
     "alarm.OVER_PRESSURE": ("超压报警", "Over-pressure alarm"),
     "alarm.FLOW": ("流量报警", "Flow alarm"),
@@ -30,6 +29,11 @@ LOCKS: dict[str, tuple[str, str]] = {
         "{lane} leak lock could not be written to the ledger; this terminal keeps the nozzle locked: call the manager",
     ),
     "leak.cleared": ("{lane} 泄漏锁定已由站长解除", "{lane} leak lock cleared by the manager"),
+    "phrase.leak": (
+        "对不起,加气机发现泄漏,已停止加气。请遵守加气站安全规定,熄火下车,远离加气机!",
+        "Sorry, the dispenser found a leak and has stopped. Please follow the station's safety rules: "
+        "engine off, get out, keep away from the dispenser!",
+    ),
     "leak.stopped_title": ("泄漏报警 — 加气已停止", "LEAK ALARM — the fill has stopped"),
     "leak.stopped_what": (
         "{lane} 加气机报泄漏,加气已停止,该枪已锁定。",
