@@ -939,7 +939,7 @@ class StationCore:
         dispenser's transaction and is recorded as an unpaid fill (its card hold kept for it by the lane
         authorization), to be settled later; the lock and its incident are written off the loop.
         """
-        lane.alarm = proto.AlarmKind.LEAK.name or "LEAK"
+        lane.alarm = "LEAK"  # as the bus names it (AlarmKind.LEAK); the tile says it in words
         lane.leak_locked_since = lane.leak_locked_since or self.ledger.now()
         lane.leak_lock_cause = lane.leak_lock_cause or "alarm"
         seq = lane.sequence
