@@ -28,6 +28,11 @@ LOCKS: dict[str, tuple[str, str]] = {
         "{lane} 泄漏锁定未能写入账本;本终端仍锁定该枪,请报告站长",
         "{lane} leak lock could not be written to the ledger; this terminal keeps the nozzle locked: call the manager",
     ),
+    "leak.found_locked": (
+        "{lane} 发现泄漏:该枪已锁定。关闭阀门、疏散人员,报告站长;站长检查后按 U 解除",
+        "{lane} leak found: the nozzle is locked. Close the valves, keep people away, call the manager; "
+        "the manager clears it with U after checking",
+    ),
     "leak.cleared": ("{lane} 泄漏锁定已由站长解除", "{lane} leak lock cleared by the manager"),
     "phrase.leak": (
         "对不起,加气机发现泄漏,已停止加气。请遵守加气站安全规定,熄火下车,远离加气机!",

@@ -840,6 +840,7 @@ class StationCore:
             lane.leak_locked_since, lane.leak_lock_cause = lane.leak_locked_since or self.ledger.now(), "abort"
             lock, _new = await self._db(self.locks.lock_for_leak, actor, *key, "abort", note=note)
             lane.take_lock(lock)
+            self.notice("leak.found_locked", "error", lane=f"{key[0]}/{key[1]}")
         elif reason in (AbortReason.SAFETY_REFUSED, AbortReason.EMERGENCY_STOP):
             await self._db(self.ledger.record_incident, actor, reason.value, lane=f"{key[0]}/{key[1]}", note=note)
         lane.sequence = None

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from station.core.sequence import AbortReason, PaymentKind, PresetChoice, PresetKind, Step
-from station.core.station import CoreEvent, CoreRefused, LaneChanged, StationCore
+from station.core.station import CoreEvent, CoreRefused, LaneChanged, Notice, StationCore
 from station.devices.dispenser_protocol import StopReason
 from station.i18n import error_text
 from station.ledger.checks import check_ledger
@@ -114,7 +114,10 @@ async def test_leak_mid_fill_keeps_the_gas_unpaid_and_locks_the_nozzle_across_a_
 async def test_leak_found_at_step_6_locks_the_nozzle(forecourt: SimulatedForecourt) -> None:
     rig, core = forecourt, forecourt.core
     await walk_to_authorize(rig, PaymentKind.CASH)
+    notices: list[CoreEvent] = []
+    core.subscribe(notices.append)
     await core.abort(LANE, AbortReason.LEAK, "瓶阀接头漏气")  # "有泄漏按 X 中止"
+    assert Notice("leak.found_locked", {"lane": "1/1"}, "error") in notices
     assert core.lane(LANE).sequence is None and core.lane(LANE).leak_locked
     [lock] = core.locks.active(*LANE)
     assert (lock.cause, lock.detail) == ("abort", {"note": "瓶阀接头漏气"})
