@@ -25,4 +25,6 @@ ENTRY: dict[str, tuple[str, str]] = {
     "field.count": ("张数", "Pieces"),
     "field.pin": ("密码", "PIN"),
     "field.plate": ("车牌号", "Plate"),
+    "err.staff_number_format": ("{field}:工号只能是字母和数字", "{field}: letters and digits only"),
+    "field.staff_number": ("工号", "Staff number"),
 }

@@ -35,6 +35,8 @@ PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕�
 # GA 36: province, issuing-office letter, then 5 letters/digits (6 on new-energy plates).
 _PLATE = re.compile(rf"[{PROVINCES}][A-Z][A-Z0-9]{{5,6}}", re.ASCII)
 _PLATE_SEPARATORS = str.maketrans("", "", " ·•・")
+# A staff number as the login field takes it: letters and digits, at most 16.
+_STAFF_NUMBER = re.compile(r"[0-9A-Za-z]{1,16}", re.ASCII)
 
 
 class EntryRefused(ValueError):
@@ -103,6 +105,16 @@ def pin(text: str, field: str = "pin") -> str:
     cleaned = normalise(text)
     if not valid_pin(cleaned):
         raise EntryRefused("pin_format", field)
+    return cleaned
+
+
+def staff_number(text: str, field: str = "staff_number") -> str:
+    """A staff number (工号): letters and digits only, at most 16; full-width ones read as ASCII."""
+    cleaned = normalise(text)
+    if not cleaned:
+        raise EntryRefused("entry_empty", field)
+    if _STAFF_NUMBER.fullmatch(cleaned) is None:
+        raise EntryRefused("staff_number_format", field)
     return cleaned
 
 

@@ -188,6 +188,8 @@ class FuelingSequence:
     gas_flowed: bool = False
     abort_reason: AbortReason | None = None
     abort_note: str = ""
+    # The step a leak alarm stopped the sequence at (None: no leak stopped it).
+    leak_stopped_at: Step | None = None
     overrides: list[str] = field(default_factory=list)
     events: list[StepEvent] = field(default_factory=list)
     resumed: bool = False  # brought back by a restart from what the ledger and the dispenser said
@@ -368,8 +370,18 @@ class FuelingSequence:
         self.engine_timer.stop(self.clock())
         self._log(Step.FILLING, "gas_flowing")
 
+    @property
+    def leak_fill_pending(self) -> bool:
+        """A leak stopped the fill and its transaction (the gas that flowed before) is not recorded yet."""
+        return self.leak_stopped_at is Step.FILLING and self.fill_id is None
+
     def fill_ended(self, fill_id: int | None, stop_reason: str) -> None:
         """The fill's end starts the 1-minute timer."""
+        if self.leak_fill_pending:
+            # Stopped by a leak: the fill is kept (unpaid) on the sequence that ran it; nothing more to time.
+            self.fill_id = fill_id
+            self._log(Step.FILLING, "ended", stop_reason)
+            return
         if self.step is not Step.FILLING:
             return
         self.fill_id = fill_id
@@ -409,6 +421,22 @@ class FuelingSequence:
         self._expect(Step.FAREWELL)
         self._log(Step.FAREWELL, "farewell")
         self._advance(Step.DONE)
+
+    def stop_for_leak(self) -> bool:
+        """The dispenser raised a leak alarm (seed 002: 发现泄漏点立即停止加气): the sequence ends where it is.
+
+        Unlike :meth:`abort` this is allowed after gas flowed: that gas is a fill kept unpaid against the nozzle
+        and settled later. Returns False when the sequence had already ended.
+        """
+        if self.finished:
+            return False
+        self.leak_stopped_at = self.step
+        self.abort_reason = AbortReason.LEAK
+        self.abort_note = "leak alarm"
+        self.engine_timer.stop(self.clock())
+        self._log(self.step, "leak_stopped")
+        self._advance(Step.ABORTED)
+        return True
 
     def abort(self, reason: AbortReason, note: str = "") -> None:
         if self.finished:

@@ -49,6 +49,7 @@ from station.devices.printer import PrintOutcome, PrintQueue
 from station.devices.receipt import CardPayment, CashPayment, FillReceipt, render
 from station.i18n import Language, error_text
 from station.ledger.errors import LedgerError
+from station.ledger.locks import LockView, NozzleLocks
 from station.ledger.models import CardType, FillStatus
 from station.ledger.services import Actor, CardView, FillRecord, FillView, Ledger, ResumableAuthorization
 from station.money import amount_for, format_centi, format_yuan, quantity_for_amount
@@ -119,10 +120,22 @@ class Lane:
     sequence: FuelingSequence | None = None
     # The authorize went out but no answer came back: the nozzle may be delivering; nothing is given up.
     authorize_unknown: bool = False
+    # Leak lock (泄漏锁定): set by a leak, kept in the ledger across restarts, cleared only by a manager.
+    leak_locked_since: dt.datetime | None = None
+    leak_lock_cause: str = ""  # "alarm" (the dispenser's) or "abort" (found at step 6)
 
     @property
     def key(self) -> tuple[int, int]:
         return (self.dispenser, self.nozzle)
+
+    @property
+    def leak_locked(self) -> bool:
+        return self.leak_locked_since is not None
+
+    def take_lock(self, lock: LockView | None) -> None:
+        """What the ledger says; a lock set here a moment ago and not yet written is never dropped by a read."""
+        if lock is not None:
+            self.leak_locked_since, self.leak_lock_cause = lock.locked_at, lock.cause
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,7 @@ class StationCore:
         self._card_levels: dict[tuple[int, int], tuple[int, CardType]] = {}
         self._stopping = False
         self._steps = StepLog(ledger.record_step)
+        self.locks = NozzleLocks(ledger)
         # Transactions being recorded now, by (dispenser, number): the poll and the sweep never record one twice.
         self._recording: dict[tuple[int, int], asyncio.Task[None]] = {}
         self._unrecorded_told: set[tuple[int, int]] = set()
@@ -189,6 +203,7 @@ class StationCore:
 
     async def start(self) -> None:
         await self._db(self._reload_unpaid_all)
+        await self._db(self._reload_locks_all)
         for lane in self.lanes:
             self.emit(LaneChanged(lane))
         if self.bus is not None:
@@ -296,6 +311,21 @@ class StationCore:
         for lane in self.lanes.values():
             lane.unpaid = self.ledger.unpaid_fills(lane.dispenser, lane.nozzle)
 
+    def _reload_locks_all(self) -> None:
+        for lock in self.locks.active():
+            lane = self.lanes.get((lock.dispenser, lock.nozzle))
+            if lane is not None:
+                lane.take_lock(lock)
+
+    async def _refuse_if_leak_locked(self, lane: Lane) -> None:
+        """A nozzle locked after a leak starts nothing until a manager has checked it and cleared the lock."""
+        if not lane.leak_locked:
+            locks = await self._db(self.locks.active, lane.dispenser, lane.nozzle)
+            lane.take_lock(locks[0] if locks else None)
+        if lane.leak_locked:
+            self.emit(LaneChanged(lane.key))
+            raise CoreRefused("nozzle_leak_locked", lane=f"{lane.dispenser}/{lane.nozzle}")
+
     async def _reload_unpaid(self, lane: Lane) -> None:
         lane.unpaid = await self._db(self.ledger.unpaid_fills, lane.dispenser, lane.nozzle)
         self.emit(LaneChanged(lane.key))
@@ -328,6 +358,7 @@ class StationCore:
         lane = self.lanes[key]
         if lane.sequence is not None and not lane.sequence.finished:
             raise CoreRefused("nozzle_busy")
+        await self._refuse_if_leak_locked(lane)
         await self._reload_unpaid(lane)
         if lane.unpaid:
             raise CoreRefused("nozzle_has_unpaid")
@@ -488,6 +519,7 @@ class StationCore:
             raise CoreRefused("step_out_of_order")
         if preset.kind is not PresetKind.FILL_UP and preset.value <= 0:
             raise CoreRefused("amount_not_positive")
+        await self._refuse_if_leak_locked(lane)  # a second guard: a lock set while the sequence was at step 6
         await self._reload_unpaid(lane)
         if lane.unpaid:
             raise CoreRefused("nozzle_has_unpaid")
@@ -561,6 +593,10 @@ class StationCore:
                 self.emit(LaneChanged(key))
                 self._tasks.append(asyncio.create_task(self._resolve_authorize(lane, seq)))
             return price
+        if seq.finished:
+            # A leak stopped the sequence while the dispenser was being authorized: the lane authorization stays
+            # live, so whatever the dispenser delivers before it stops lands on an unpaid fill with its hold.
+            raise CoreRefused("nozzle_leak_locked", lane=f"{key[0]}/{key[1]}")
         self._step(key, lambda s: s.authorized(preset, price, hold_id, hold_fen))
         return price
 
@@ -897,10 +933,33 @@ class StationCore:
         if seq.hold_id is not None:
             with contextlib.suppress(CoreRefused):
                 await self._db(self.ledger.release_hold, actor, seq.hold_id)
-        if reason in (AbortReason.LEAK, AbortReason.SAFETY_REFUSED, AbortReason.EMERGENCY_STOP):
+        if reason is AbortReason.LEAK:
+            # A leak found at step 6: the incident and the nozzle's lock in one transaction.
+            lane.leak_locked_since, lane.leak_lock_cause = lane.leak_locked_since or self.ledger.now(), "abort"
+            lock, _new = await self._db(self.locks.lock_for_leak, actor, *key, "abort", note=note)
+            lane.take_lock(lock)
+            self.notice("leak.found_locked", "error", lane=f"{key[0]}/{key[1]}")
+        elif reason in (AbortReason.SAFETY_REFUSED, AbortReason.EMERGENCY_STOP):
             await self._db(self.ledger.record_incident, actor, reason.value, lane=f"{key[0]}/{key[1]}", note=note)
         lane.sequence = None
         self._card_levels.pop(key, None)
+        self.emit(LaneChanged(key))
+
+    async def clear_leak_lock(self, key: tuple[int, int], manager_number: str, manager_pin: str, note: str) -> None:
+        """A manager checked the nozzle after a leak and frees it, with a note of what was checked; audited."""
+        lane = self.lanes[key]
+        if not note.strip():
+            raise CoreRefused("lock_note_required")
+        manager = await self.manager(manager_number, manager_pin)
+        try:
+            await self._db(self.locks.clear, manager, lane.dispenser, lane.nozzle, note)
+        except CoreRefused as exc:
+            if exc.code != "nozzle_not_locked" or not lane.leak_locked:
+                raise
+            # Locked here only (its write failed, e.g. disk full): nothing in the ledger to clear.
+            log.warning("leak lock of %s/%s was never written; cleared here only", *key)
+        lane.leak_locked_since, lane.leak_lock_cause = None, ""
+        self.notice("leak.cleared", lane=f"{lane.dispenser}/{lane.nozzle}")
         self.emit(LaneChanged(key))
 
     async def clear_unpaid(self, key: tuple[int, int], manager_number: str, manager_pin: str, reason: str) -> None:
@@ -950,6 +1009,9 @@ class StationCore:
         elif isinstance(event, AlarmRaised):
             lane = self.lanes.get((event.address, event.nozzle))
             label = f"{event.address}/{event.nozzle}"
+            if event.kind & proto.AlarmKind.LEAK and lane is not None:
+                self._leak_alarm(lane)
+                return
             if event.kind & proto.AlarmKind.LEAK:
                 self.notice("leak.alarm", "error", lane=label)
             else:
@@ -969,6 +1031,42 @@ class StationCore:
             else:
                 self.notice("device.link_up")
 
+    def _leak_alarm(self, lane: Lane) -> None:
+        """A leak at a nozzle: it is locked and its sequence ends here, before anything else can run on it.
+
+        The dispenser stops itself; a stop is sent anyway. Gas that already flowed still arrives as the
+        dispenser's transaction and is recorded as an unpaid fill (its card hold kept for it by the lane
+        authorization), to be settled later; the lock and its incident are written off the loop.
+        """
+        lane.alarm = "LEAK"  # as the bus names it (AlarmKind.LEAK); the tile says it in words
+        lane.leak_locked_since = lane.leak_locked_since or self.ledger.now()
+        lane.leak_lock_cause = lane.leak_lock_cause or "alarm"
+        seq = lane.sequence
+        stopped_at = seq.step if seq is not None else None
+        if seq is not None and seq.stop_for_leak():
+            self._card_levels.pop(lane.key, None)
+        self.notice("leak.locked", "error", lane=f"{lane.dispenser}/{lane.nozzle}")
+        self.emit(LaneChanged(lane.key))
+        self._tasks.append(asyncio.create_task(self._leak_stop(lane, seq, stopped_at)))
+
+    async def _leak_stop(self, lane: Lane, seq: FuelingSequence | None, stopped_at: Step | None) -> None:
+        if self.bus is not None:
+            with contextlib.suppress(BusError):
+                await self.bus.stop(lane.dispenser, lane.nozzle)
+        actor = self.actor
+        detail: dict[str, Any] = {"alarm": "LEAK"}
+        if seq is not None and stopped_at is not None:
+            detail.update(sequence=seq.sequence_id, step=stopped_at.value)
+        try:
+            lock, _new = await self._db(self.locks.lock_for_leak, actor, lane.dispenser, lane.nozzle, "alarm", **detail)
+        except CoreRefused as exc:
+            # The lock stays set here until a restart; the attendant is told the ledger did not take it.
+            log.error("leak lock of %s/%s not written: %s", lane.dispenser, lane.nozzle, exc.code)
+            self.notice("leak.lock_unwritten", "error", lane=f"{lane.dispenser}/{lane.nozzle}")
+            return
+        lane.take_lock(lock)
+        self.emit(LaneChanged(lane.key))
+
     async def _incident(self, lane: str, what: str) -> None:
         with contextlib.suppress(Exception):
             await self._db(self.ledger.record_incident, self.actor, f"alarm:{what}", lane=lane)
@@ -980,7 +1078,8 @@ class StationCore:
         lane = self.lanes.get(key)
         product = lane.product if lane else self.settings.products[0].code
         seq = lane.sequence if lane else None
-        in_fill = seq is not None and seq.step is Step.FILLING
+        # A fill a leak stopped is still this sequence's: its attendant, plate and card go on the unpaid fill.
+        in_fill = seq is not None and (seq.step is Step.FILLING or seq.leak_fill_pending)
         record = FillRecord(
             dispenser=event.address,
             nozzle=txn.nozzle,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from station.ledger import audit
 from station.ledger.db import read_engine
+from station.ledger.locks import LOCK_CLEARED, LOCKED
 from station.ledger.models import (
     Account,
     AuditEvent,
@@ -26,6 +27,7 @@ from station.ledger.models import (
     ShiftClosing,
     StockMovement,
 )
+from station.ledger.models_locks import NozzleLock
 from station.money import amount_for
 
 
@@ -163,7 +165,38 @@ def check_ledger(engine: Engine, audit_key: bytes | None = None) -> CheckReport:
             [] if chain.ok else [f"first broken link at event {chain.first_broken_id}: {chain.problem}"],
         )
         report.expect("every journal entry and paid fill in the audit chain", journal_in_audit_chain(session))
+        report.expect("every nozzle lock and its clearing in the audit chain", nozzle_locks_in_audit_chain(session))
     return report
+
+
+def nozzle_locks_in_audit_chain(session: Session) -> list[str]:
+    """Each lock has its link, each cleared lock its clearing link, and a nozzle has at most one lock standing.
+
+    A lock row deleted to free a nozzle leaves its link behind; a lock cleared by editing the row has no link.
+    """
+    linked: dict[str, set[int]] = {LOCKED: set(), LOCK_CLEARED: set()}
+    for action, detail in session.execute(
+        select(AuditEvent.action, AuditEvent.detail).where(AuditEvent.action.in_([LOCKED, LOCK_CLEARED]))
+    ):
+        linked[action].add(int(json.loads(detail)["lock"]))
+    problems: list[str] = []
+    standing: dict[tuple[int, int], int] = {}
+    rows = {row.id: row for row in session.scalars(select(NozzleLock).order_by(NozzleLock.id))}
+    for lock_id, row in rows.items():
+        lane = f"{row.dispenser}/{row.nozzle}"
+        if lock_id not in linked[LOCKED]:
+            problems.append(f"lock {lock_id} on {lane} is not in the audit chain")
+        if row.cleared_at is not None and lock_id not in linked[LOCK_CLEARED]:
+            problems.append(f"lock {lock_id} on {lane} cleared without an audit link")
+        if row.cleared_at is None:
+            first = standing.setdefault((row.dispenser, row.nozzle), lock_id)
+            if first != lock_id:
+                problems.append(f"{lane} has locks {first} and {lock_id} both standing")
+    problems += [
+        f"lock {lock_id} is in the audit chain but not in the ledger (deleted)"
+        for lock_id in sorted(linked[LOCKED] - rows.keys())
+    ]
+    return problems
 
 
 def journal_in_audit_chain(session: Session) -> list[str]:

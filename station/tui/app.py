@@ -24,6 +24,7 @@ from station.devices import dispenser_protocol as proto
 from station.i18n import Language, t
 from station.money import format_centi, format_yuan
 from station.tui.common import Key, app_of, apply_bindings, esc, refusal_text
+from station.tui.leak import LeakLockClearScreen, tile_warning_lines
 
 NOZZLE_KEYS = {
     proto.NozzleState.IDLE: "nozzle.idle",
@@ -296,7 +297,9 @@ class LaneTile(Static):
         state_key = NOZZLE_KEYS.get(lane.state, "nozzle.unknown") if lane.state is not None else "nozzle.unknown"
         state = t(state_key, lang)
         link = "" if lane.link_up else f"  [b red]✗ {esc(app.core.link_text(lang) or t('lane.link_down', lang))}[/]"
-        lines = [f"[b]▶ {name}[/b]" if self.has_class("selected") else f"[b]{name}[/b]", f"{state}{link}"]
+        lines = [f"[b]▶ {name}[/b]" if self.has_class("selected") else f"[b]{name}[/b]"]
+        warnings = tile_warning_lines(lane, lang)  # first, so a short tile cuts the figures, not these
+        lines += [*warnings, f"{state}{link}"]
         lines.append(
             f"{t('lane.qty', lang)} {format_centi(lane.quantity)} {unit}  "
             f"{t('lane.amount', lang)} ¥{format_yuan(lane.amount)}"
@@ -310,12 +313,7 @@ class LaneTile(Static):
                 text = timer_text(timer.level(now), timer.elapsed(now), timer.limit_s, key, lang)
                 if text:
                     lines.append(text)
-        if lane.unpaid:
-            total = sum(f.amount_fen for f in lane.unpaid)
-            lines.append(f"[b red]⚠ {t('lane.unpaid', lang, count=len(lane.unpaid), amount=format_yuan(total))}[/]")
-        if lane.alarm:
-            lines.append(f"[b red]⚠ {esc(lane.alarm)}[/]")
-        self.set_class(bool(lane.alarm), "alarm")
+        self.set_class(bool(lane.alarm) or lane.leak_locked, "alarm")
         self.update("\n".join(lines))
 
 
@@ -372,6 +370,8 @@ class OverviewScreen(Screen[None]):
             Key("down", "move(2)", "key.lane", show=False),
             Key("enter", "open_lane", "key.start"),
             Key("s", "settle", "key.settle"),
+            # Not in the footer (it would push F9 off at 80 columns): the locked tile's own line names the key.
+            Key("u", "clear_lock", "key.clear_lock", show=False),
             Key("f3", "app.cards", "key.cards"),
             Key("f4", "app.desk", "key.desk"),
             Key("f6", "app.unloading", "key.unloading"),
@@ -417,6 +417,21 @@ class OverviewScreen(Screen[None]):
         from station.tui.sequence_screen import SettleUnpaidScreen
 
         app.push_screen(SettleUnpaidScreen(key))
+
+    def action_clear_lock(self) -> None:
+        """A manager frees the selected nozzle after a leak (number, PIN, note; audited by the core)."""
+        app = app_of(self)
+        key = self.selected_lane
+        if not app.core.lane(key).leak_locked:
+            self.show_message(t("lock.not_locked", app.language), "warning")
+            return
+
+        def done(cleared: bool | None) -> None:
+            if cleared:
+                self.show_message(t("leak.cleared", app.language, lane=f"{key[0]}/{key[1]}"), "information")
+            self.refresh_tiles()
+
+        app.push_screen(LeakLockClearScreen(key), done)
 
     def action_logout(self) -> None:
         app_of(self).logout()

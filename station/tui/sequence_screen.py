@@ -40,6 +40,7 @@ from station.tui.common import (
     read_entry,
     refusal_text,
 )
+from station.tui.leak import leak_stopped, leak_texts
 
 INPUT_IDS = ("card-number", "card-plate", "card-pin", "vehicle-plate", "pressure", "preset", "tendered")
 
@@ -166,9 +167,12 @@ class SequenceScreen(Screen[None]):
         # Checklist of the eleven steps.
         lines = []
         current = ORDER.index(seq.step) if seq.step in ORDER else len(ORDER)
+        stopped = ORDER.index(seq.leak_stopped_at) if seq.leak_stopped_at in ORDER else None
         for index, step in enumerate(ORDER):
             if step is Step.CARD and seq.payment is PaymentKind.CASH:
                 mark, style = "–", "dim"
+            elif stopped is not None and index >= stopped:  # a leak stopped it here: nothing after was done
+                mark, style = ("✗", "b red") if index == stopped else ("·", "dim")
             elif index < current:
                 mark, style = "✓", "green"
             elif index == current:
@@ -181,7 +185,10 @@ class SequenceScreen(Screen[None]):
         self.query_one("#steps", Static).update("\n".join(lines))
 
         item = self._current_item(seq)
-        say, do = self._texts(seq, item, station)
+        if leak_stopped(seq):  # not a toast: what happened and what to do stay on the screen
+            say, do = leak_texts(seq, self.core.lane(self.lane_key), lang)
+        else:
+            say, do = self._texts(seq, item, station)
         self.query_one("#say", Static).update(f"{t('say', lang)}: {say}")
         self.query_one("#do", Static).update(f"[b]{t('do', lang)}:[/b]  {do}")
         self.query_one("#items", Static).update(self._items_text(seq))
@@ -365,6 +372,8 @@ class SequenceScreen(Screen[None]):
             ]
         if step not in (Step.FILLING, Step.DISCONNECT, Step.SETTLE, Step.FAREWELL, Step.ABORTED, Step.DONE):
             keys.append(Key("f8", "abort", "key.abort"))
+        if step is Step.ABORTED:
+            keys.insert(0, Key("enter", "back", "key.back"))  # the one way on: back to the forecourt
         apply_bindings(self, keys, self.lang)
         self.refresh_bindings()
 
@@ -492,7 +501,8 @@ class SequenceScreen(Screen[None]):
             self.preset_kind = None
             self.render_state(focus=True)
             return
-        if seq is not None and seq.step is Step.ABORTED:
+        if seq is not None and seq.step is Step.ABORTED and not seq.leak_fill_pending:
+            # (a leak-stopped fill still on its way keeps its sequence, whose attendant and plate it carries)
             self.core.lane(self.lane_key).sequence = None
         self.app.pop_screen()
 

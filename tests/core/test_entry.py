@@ -65,6 +65,13 @@ def test_pin_and_plate() -> None:
         assert refused(entry.plate, bad) == "plate_format", bad
 
 
+def test_staff_number() -> None:
+    assert entry.staff_number(" ９００１ ") == "9001"
+    assert refused(entry.staff_number, "  ") == "entry_empty"
+    for bad in ("90 01", "9001;", "站长", "1" * 17):
+        assert refused(entry.staff_number, bad) == "staff_number_format", bad
+
+
 @given(st.decimals(min_value=0, max_value=99999, places=2, allow_nan=False, allow_infinity=False))
 def test_full_width_reads_as_ascii(value: Any) -> None:
     text = str(value)

@@ -49,7 +49,7 @@ async def test_emergency_stop_and_leak(forecourt: SimulatedForecourt) -> None:
         assert rig.dispensers.transactions(1)[-1].stop_reason is StopReason.MANUAL_STOP
         fill = core.lane(LANE).unpaid[0]
         assert 0 < fill.amount_fen < 50_000  # what flowed is sold and settled, not lost
-    # a leak during the next fill on the other nozzle stops it and warns
+    # a leak during the next fill on the other nozzle stops it, ends its sequence and locks the nozzle
     other = (1, 2)
     core.lane(LANE).sequence = None
     seq2 = await core.start_sequence(other)
@@ -67,9 +67,10 @@ async def test_emergency_stop_and_leak(forecourt: SimulatedForecourt) -> None:
     await core.authorize(other, PresetChoice(PresetKind.AMOUNT, 50_000))
     await until(lambda: core.lane(other).quantity > 0)
     rig.leak(*other)
-    await until(lambda: seq2.step is Step.DISCONNECT)
+    await until(lambda: seq2.step is Step.ABORTED and seq2.fill_id is not None)
     assert rig.dispensers.transactions(1)[-1].stop_reason is StopReason.LEAK_ALARM
-    assert core.lane(other).alarm
+    assert core.lane(other).alarm and core.lane(other).leak_locked
+    assert [f.id for f in core.lane(other).unpaid] == [seq2.fill_id]  # what flowed is kept, unpaid
 
 
 async def test_unpaid_fill_survives_a_restart_and_is_settled(forecourt: SimulatedForecourt) -> None:
