@@ -687,7 +687,8 @@ class StationCore:
             if seq is not None and not seq.finished:
                 continue  # a newer sequence owns the nozzle; authorize will drop this one
             if auth.fill_id is not None:
-                self._resume(lane, auth, Step.DISCONNECT)
+                if not lane.leak_locked:  # a leak ended that sequence: its fill is settled with S, not resumed
+                    self._resume(lane, auth, Step.DISCONNECT)
                 continue
             state = await self._nozzle_state_now(lane)
             if state in (proto.NozzleState.AUTHORIZED, proto.NozzleState.FILLING):
