@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -536,8 +537,33 @@ class StationApp(App[None]):
         self.switch_screen(OverviewScreen())
 
     def logout(self) -> None:
+        """Ctrl+L: at once when nothing is running, else only after the open work is named and ⏎ confirms."""
+        self._leave("logout", self._do_logout)
+
+    def _do_logout(self) -> None:
         self.core.logout()
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
         self.switch_screen(LoginScreen())
+
+    def _leave(self, kind: str, then: Callable[[], None]) -> None:
+        from station.tui.confirm import LeaveConfirmScreen, open_work
+
+        if isinstance(self.screen, LeaveConfirmScreen):
+            return  # already asking
+        if not open_work(self.core, self.language):
+            then()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                then()
+
+        self.push_screen(LeaveConfirmScreen(kind), answered)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: asks first while a sequence, a delivery or an unpaid fill is open; needs no device or database."""
+        self._leave("quit", self.exit)
 
     def open_sequence(self, key: tuple[int, int]) -> None:
         from station.tui.sequence_screen import SequenceScreen
