@@ -23,7 +23,6 @@ SCREENS: dict[str, tuple[str, str]] = {
     "tile.timer.engine": ("熄火 {clock}", "Engine off {clock}"),
     "tile.timer.settle": ("结算 {clock}", "Settle {clock}"),
     # --- footer while a field is being typed in
-    "footer.enter": ("确认", "Enter"),
     "footer.tab": ("下一项", "Next field"),
     "login.clear": ("重输", "Clear"),
 }

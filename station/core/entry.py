@@ -106,6 +106,19 @@ def pin(text: str, field: str = "pin") -> str:
     return cleaned
 
 
+_STAFF_NUMBER = re.compile(r"[0-9A-Za-z]{1,16}", re.ASCII)
+
+
+def staff_number(text: str, field: str = "staff_number") -> str:
+    """A staff (or manager) number: 1 to 16 letters or digits, nothing else. Full-width ones read as ASCII."""
+    cleaned = normalise(text)
+    if not cleaned:
+        raise EntryRefused("entry_empty", field)
+    if _STAFF_NUMBER.fullmatch(cleaned) is None:
+        raise EntryRefused("staff_number_format", field)
+    return cleaned
+
+
 def plate(text: str, field: str = "plate") -> str:
     """A Chinese plate, upper case, without spaces or the printed dot: 鲁E12345, new-energy 鲁ED12345."""
     cleaned = normalise(text).translate(_PLATE_SEPARATORS).upper()

@@ -119,6 +119,8 @@ class Lane:
     sequence: FuelingSequence | None = None
     # The authorize went out but no answer came back: the nozzle may be delivering; nothing is given up.
     authorize_unknown: bool = False
+    # An emergency stop reached this nozzle while it was in use; cleared when the nozzle is used again.
+    estopped: bool = False
 
     @property
     def key(self) -> tuple[int, int]:
@@ -321,12 +323,19 @@ class StationCore:
             at=self.ledger.now(),  # when it happened, not when the writer got to it
         )
 
+    @staticmethod
+    def _in_use(lane: Lane) -> bool:
+        """A sequence under way, or the nozzle out of its holder, authorized or delivering."""
+        active = (proto.NozzleState.NOZZLE_LIFTED, proto.NozzleState.AUTHORIZED, proto.NozzleState.FILLING)
+        return (lane.sequence is not None and not lane.sequence.finished) or lane.state in active
+
     async def start_sequence(self, key: tuple[int, int]) -> FuelingSequence:
         """Step 1: greet the driver at this nozzle."""
         actor = self._need_actor()
         lane = self.lanes[key]
         if lane.sequence is not None and not lane.sequence.finished:
             raise CoreRefused("nozzle_busy")
+        lane.estopped = False  # a new vehicle: the stop before was for the one that left
         await self._reload_unpaid(lane)
         if lane.unpaid:
             raise CoreRefused("nozzle_has_unpaid")
@@ -644,6 +653,10 @@ class StationCore:
                     self.notice("estop.failed", "error", lane=lane_label)
             else:
                 self.notice("estop.done", "warning", lane=lane_label)
+                for lane in self.lanes.values():
+                    if lane.dispenser == address and nozzle in (0, lane.nozzle) and self._in_use(lane):
+                        lane.estopped = True
+                        self.emit(LaneChanged(lane.key))
         with contextlib.suppress(Exception):
             await self._db(
                 self.ledger.record_incident,

@@ -105,7 +105,11 @@ def refusal_text(exc: Exception, lang: Language) -> str:
                 from station.money import format_centi
 
                 params[pressure_key] = format_centi(params[pressure_key])
-        return error_text(exc.code, lang, **params)
+        text = error_text(exc.code, lang, **params)
+        label = params.get("field")
+        if isinstance(label, str) and label and label not in text:
+            text = f"{label}:{text}" if lang == "zh" else f"{label}: {text}"  # the field is always named
+        return text
     return t("err.unexpected", lang, detail=type(exc).__name__)
 
 

@@ -19,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from station.core import entry
 from station.core.desk import REPORT_KINDS, DispenserPush, ManagerDesk, NozzleReading, PriceChange
@@ -30,6 +30,7 @@ from station.ledger.services import Actor
 from station.ledger.shifts import DENOMINATIONS_FEN, STATION_TZ, DrawerStatus, Reconciliation
 from station.money import MoneyFormatError, format_centi, format_yuan, parse_decimal_units, parse_yuan
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
+from station.tui.footer import StationFooter
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ class DeskScreen(Screen[Any]):
 
     def compose_tail(self) -> ComposeResult:
         yield Static("", id="desk-message", classes="desk-message")
-        yield Footer()
+        yield StationFooter()
 
     def keys(self) -> list[Key]:
         return [Key("escape", "back", "key.back")]

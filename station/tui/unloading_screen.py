@@ -20,7 +20,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from station.core.station import CoreRefused
 from station.devices.dispenser_bus import BusEvent, UnloadingProgress
@@ -39,6 +39,7 @@ from station.ledger.unloading import (
 from station.money import format_centi
 from station.tui.app import ManagerAuthScreen
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, refusal_text
+from station.tui.footer import StationFooter
 
 T = TypeVar("T")
 
@@ -384,7 +385,7 @@ class UnloadingScreen(Screen[None]):
                     yield Input(id=f"in-{name}", max_length=8)
                 yield Static("", id="prompt")
                 yield Static("", id="msg")
-        yield Footer()
+        yield StationFooter()
 
     async def on_mount(self) -> None:
         self.relabel()
@@ -853,7 +854,7 @@ class UnloadingListScreen(Screen[None]):
         yield Static(t("unload.list_title", lang), id="list-head")
         yield Input(placeholder=t("unload.search", lang), id="query", max_length=32)
         yield Static("", id="results")
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         apply_bindings(
