@@ -153,7 +153,6 @@ class SimPanelScreen(ModalScreen[None]):
         with Vertical(id="box"):
             yield Static(
                 f"[b]{t('sim.title', lang)}[/b] — {t('lane.name', lang, d=d, n=n)}\n\n{t('sim.help', lang)}\n\n{cards}"
-                f"\n\n{modal_keys(lang, None)}"
             )
 
     def on_mount(self) -> None:

@@ -38,7 +38,7 @@ from station.ledger.unloading import (
 )
 from station.money import format_centi
 from station.tui.app import ManagerAuthScreen
-from station.tui.common import InputError, Key, app_of, apply_bindings, esc, refusal_text
+from station.tui.common import InputError, Key, app_of, apply_bindings, esc, modal_keys, refusal_text
 from station.tui.footer import StationFooter
 
 T = TypeVar("T")
@@ -244,7 +244,7 @@ class ReasonScreen(ModalScreen[str | None]):
         lang = app_of(self).language
         lines = [f"[b]{t('unload.reason.title', lang)}[/b]", ""]
         lines += [f" [b]{i}[/b]  {t('unload.reason.' + r, lang)}" for i, r in enumerate(INTERRUPT_REASONS, start=1)]
-        lines += ["", f"[dim]{t('unload.reason_hint', lang)}[/]"]
+        lines += ["", modal_keys(lang, pick=len(INTERRUPT_REASONS))]
         with Vertical(id="box"):
             yield Static("\n".join(lines))
 
@@ -277,7 +277,7 @@ class PromptScreen(ModalScreen[str | None]):
             yield Static(f"[b]{t(self.title_key, lang)}[/b]")
             # No character filter: a typed '-' must be seen and refused, not silently dropped.
             yield Input(placeholder=t(self.field_key, lang), max_length=self.max_length, id="qty")
-            yield Static(f"[dim]{t('unload.measure_hint', lang)}[/]")
+            yield Static(modal_keys(lang))
 
     def on_mount(self) -> None:
         apply_bindings(self, [Key("escape", "cancel", "key.back")], app_of(self).language)
