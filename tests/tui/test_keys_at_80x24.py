@@ -198,7 +198,7 @@ async def test_every_screen_footer_fits_80_columns_whole_key_by_whole_key_with_e
             await app.push_screen(screen)
             await pilot.pause(0.2)
             footer = app.screen.query_one(StationFooter)
-            await until(lambda: footer.region.height > 0 and bool(footer_keys(app)))
+            await until(lambda f=footer: f.region.height > 0 and bool(footer_keys(app)))
             await pilot.pause()
             shown = footer.shown_keys()
             keys = footer_keys(app)
