@@ -32,6 +32,7 @@ from station.money import MoneyFormatError, format_centi, format_yuan, parse_dec
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
 from station.tui.day_close import DayCloseConfirmScreen
 from station.tui.footer import StationFooter
+from station.tui.report_view import report_lines
 
 log = logging.getLogger(__name__)
 
@@ -1308,7 +1309,7 @@ class ReportsScreen(DeskScreen):
         self.query_one("#report-keys", Static).update(" · ".join(kinds))
         if self.report is None:
             return
-        lines = reports.render_text(self.report, lang)
+        lines = report_lines(self.report, lang, self.query_one("#report", Static).content_size.width or 76)
         self.query_one("#report", Static).update(esc("\n".join(lines)))
 
     def action_show(self, index: int) -> None:
