@@ -49,8 +49,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # --- overview
     "overview.title": ("加气区总览", "Forecourt"),
     "overview.hint": (
-        "←→↑↓ 选枪 · 回车 开始/继续 · S 结算未付 · F9 紧急停止 · Ctrl+L 注销 · Ctrl+Q 退出",
-        "←→↑↓ nozzle · Enter start/continue · S settle unpaid · F9 E-STOP · Ctrl+L log out · Ctrl+Q quit",
+        "←→↑↓ 选枪 · ⏎ 开始或继续流程 · Ctrl+L 注销 · Ctrl+Q 退出",
+        "←→↑↓ nozzle · ⏎ start or continue · Ctrl+L log out · Ctrl+Q quit",
     ),
     "lane.name": ("{d}号机 {n}号枪", "Disp. {d} nozzle {n}"),
     "lane.unpaid": ("未付 {count} 笔 ¥{amount}", "Unpaid {count}: ¥{amount}"),

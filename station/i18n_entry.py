@@ -15,6 +15,11 @@ ENTRY: dict[str, tuple[str, str]] = {
         "{field}: not a plate; a province character, a letter and 5 letters or digits (6 on new-energy "
         "plates), e.g. 鲁E12345",
     ),
+    "err.staff_number_format": ("{field}:只能是1到16位数字或字母", "{field}: 1 to 16 letters or digits"),
+    "field.staff_number": ("工号", "Staff number"),
+    "field.manager_number": ("站长工号", "Manager number"),
+    "field.manager_pin": ("站长密码", "Manager PIN"),
+    "field.reason": ("原因", "Reason"),
     "field.amount": ("预置金额(元)", "Preset amount (yuan)"),
     "field.quantity": ("预置气量", "Preset quantity"),
     "field.pressure": ("余压(MPa)", "Residual pressure (MPa)"),
@@ -25,6 +30,4 @@ ENTRY: dict[str, tuple[str, str]] = {
     "field.count": ("张数", "Pieces"),
     "field.pin": ("密码", "PIN"),
     "field.plate": ("车牌号", "Plate"),
-    "err.staff_number_format": ("{field}:工号只能是字母和数字", "{field}: letters and digits only"),
-    "field.staff_number": ("工号", "Staff number"),
 }

@@ -64,6 +64,6 @@ LOCKS: dict[str, tuple[str, str]] = {
     "lock.cause.alarm": ("加气机泄漏报警", "dispenser leak alarm"),
     "lock.cause.abort": ("检漏发现泄漏", "leak found at the check"),
     "lock.note": ("检查处理情况 (必填)", "What was checked and done (required)"),
-    "lock.keys": ("回车 下一栏/确认 · Esc 取消", "Enter next field / confirm · Esc cancel"),
+    "lock.keys": ("⏎ 下一栏/确认 · Tab 换栏 · Esc 取消", "⏎ next field / confirm · Tab field · Esc cancel"),
     "lock.not_locked": ("此枪没有泄漏锁定", "This nozzle is not locked"),
 }

@@ -91,8 +91,6 @@ UNLOADING: dict[str, tuple[str, str]] = {
         "A manager signs off with a note",
     ),
     "unload.signed_by": ("站长已签字:{manager}", "Signed off by {manager}"),
-    "unload.measure_hint": ("回车 确认 · Esc 返回", "Enter confirm · Esc back"),
-    "unload.reason_hint": ("按数字选择 · Esc 返回", "Press a digit · Esc back"),
     "unload.live_head": (
         "卸气柱 {address}:{state} · 流量 {flow} kg/min",
         "Post {address}: {state} · flow {flow} kg/min",

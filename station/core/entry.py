@@ -109,7 +109,7 @@ def pin(text: str, field: str = "pin") -> str:
 
 
 def staff_number(text: str, field: str = "staff_number") -> str:
-    """A staff number (工号): letters and digits only, at most 16; full-width ones read as ASCII."""
+    """A staff (or manager) number: 1 to 16 letters or digits, nothing else. Full-width ones read as ASCII."""
     cleaned = normalise(text)
     if not cleaned:
         raise EntryRefused("entry_empty", field)

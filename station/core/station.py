@@ -123,6 +123,8 @@ class Lane:
     # Leak lock (泄漏锁定): set by a leak, kept in the ledger across restarts, cleared only by a manager.
     leak_locked_since: dt.datetime | None = None
     leak_lock_cause: str = ""  # "alarm" (the dispenser's) or "abort" (found at step 6)
+    # An emergency stop reached this nozzle while it was in use; cleared when the nozzle is used again.
+    estopped: bool = False
 
     @property
     def key(self) -> tuple[int, int]:
@@ -352,6 +354,12 @@ class StationCore:
             at=self.ledger.now(),  # when it happened, not when the writer got to it
         )
 
+    @staticmethod
+    def _in_use(lane: Lane) -> bool:
+        """A sequence under way, or the nozzle out of its holder, authorized or delivering."""
+        active = (proto.NozzleState.NOZZLE_LIFTED, proto.NozzleState.AUTHORIZED, proto.NozzleState.FILLING)
+        return (lane.sequence is not None and not lane.sequence.finished) or lane.state in active
+
     async def start_sequence(self, key: tuple[int, int]) -> FuelingSequence:
         """Step 1: greet the driver at this nozzle."""
         actor = self._need_actor()
@@ -359,6 +367,7 @@ class StationCore:
         if lane.sequence is not None and not lane.sequence.finished:
             raise CoreRefused("nozzle_busy")
         await self._refuse_if_leak_locked(lane)
+        lane.estopped = False  # a new vehicle: the stop before was for the one that left
         await self._reload_unpaid(lane)
         if lane.unpaid:
             raise CoreRefused("nozzle_has_unpaid")
@@ -779,6 +788,10 @@ class StationCore:
                     self.notice("estop.failed", "error", lane=lane_label)
             else:
                 self.notice("estop.done", "warning", lane=lane_label)
+                for lane in self.lanes.values():
+                    if lane.dispenser == address and nozzle in (0, lane.nozzle) and self._in_use(lane):
+                        lane.estopped = True
+                        self.emit(LaneChanged(lane.key))
         with contextlib.suppress(Exception):
             await self._db(
                 self.ledger.record_incident,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -15,29 +16,30 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import WorkerFailed
 
-from station.core.sequence import AbortReason, TimerLevel
+from station.core import entry
 from station.core.station import CardRead, CoreEvent, CoreRefused, LaneChanged, Notice, StaffCardLogin, StationCore
-from station.devices import dispenser_protocol as proto
 from station.i18n import Language, t
-from station.money import format_centi, format_yuan
-from station.tui.common import Key, app_of, apply_bindings, esc, refusal_text
-from station.tui.leak import LeakLockClearScreen, tile_warning_lines
+from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
+from station.tui.footer import StationFooter
+from station.tui.lane_tile import LaneTile, timer_text
+from station.tui.leak import LeakLockClearScreen
+from station.tui.modals import SAMPLE_CARD_UIDS, AbortScreen, ManagerAuthScreen, SimPanelScreen
 
-NOZZLE_KEYS = {
-    proto.NozzleState.IDLE: "nozzle.idle",
-    proto.NozzleState.NOZZLE_LIFTED: "nozzle.lifted",
-    proto.NozzleState.AUTHORIZED: "nozzle.authorized",
-    proto.NozzleState.FILLING: "nozzle.filling",
-    proto.NozzleState.FINISHED: "nozzle.finished",
-    proto.NozzleState.STOPPED: "nozzle.stopped",
-    proto.NozzleState.FAULT: "nozzle.fault",
-    proto.NozzleState.OFFLINE: "nozzle.offline",
-}
+__all__ = [
+    "SAMPLE_CARD_UIDS",
+    "AbortScreen",
+    "LaneTile",
+    "LoginScreen",
+    "ManagerAuthScreen",
+    "OverviewScreen",
+    "SimPanelScreen",
+    "StationApp",
+    "timer_text",
+]
 
-SAMPLE_CARD_UIDS = ["04A1B2C3", "04D4E5F6", "04112233", "04445566"]
 
 log = logging.getLogger(__name__)
 
@@ -48,184 +50,15 @@ class CoreMessage(Message):
         self.event = event
 
 
-def timer_text(level: TimerLevel, elapsed: float | None, limit: int, key: str, lang: Language) -> str:
-    """Colour always comes with words or symbols: ✓ on time, ! amber, ✗ LATE."""
-    if elapsed is None:
-        return ""
-    label = t(key, lang, elapsed=int(elapsed), limit=limit)
-    style = {
-        TimerLevel.GREEN: ("green", "●"),
-        TimerLevel.AMBER: ("dark_orange", "!"),
-        TimerLevel.RED: ("red", "✗ " + t("timer.late", lang)),
-        TimerLevel.STOPPED_OK: ("green", "✓"),
-        TimerLevel.STOPPED_LATE: ("red", "✗ " + t("timer.late", lang)),
-    }.get(level, ("white", ""))
-    return f"[bold {style[0]}]{style[1]} {label}[/]"
-
-
-# ------------------------------------------------------------------------------------------- modals
-
-
-class ManagerAuthScreen(ModalScreen[tuple[str, str, str] | None]):
-    """Manager number, PIN and a reason: returned to the caller, checked by the core."""
-
-    DEFAULT_CSS = """
-    ManagerAuthScreen { align: center middle; }
-    #box { width: 60; height: auto; border: double $warning; padding: 1 2; background: $panel; }
-    #box Input { margin-bottom: 1; }
-    #why { color: $text-warning; }
-    """
-
-    def __init__(self, why: str) -> None:
-        super().__init__()
-        self.why = why
-
-    def compose(self) -> ComposeResult:
-        lang = app_of(self).language
-        with Vertical(id="box"):
-            yield Static(f"[b]{t('manager.title', lang)}[/b]")
-            yield Static(esc(self.why), id="why")
-            yield Input(placeholder=t("manager.number", lang), id="mgr-number", max_length=16)
-            yield Input(placeholder=t("manager.pin", lang), password=True, id="mgr-pin", max_length=8)
-            yield Input(placeholder=t("manager.reason", lang), id="mgr-reason", max_length=200)
-            yield Static("", id="mgr-error")
-
-    def on_mount(self) -> None:
-        apply_bindings(self, [Key("escape", "cancel", "key.back")], app_of(self).language)
-        self.query_one("#mgr-number", Input).focus()
-
-    @on(Input.Submitted)
-    def _next(self, event: Input.Submitted) -> None:
-        order = ["mgr-number", "mgr-pin", "mgr-reason"]
-        idx = order.index(event.input.id or "mgr-number")
-        if idx < len(order) - 1:
-            self.query_one(f"#{order[idx + 1]}", Input).focus()
-            return
-        number = self.query_one("#mgr-number", Input).value
-        pin = self.query_one("#mgr-pin", Input).value
-        reason = self.query_one("#mgr-reason", Input).value
-        lang = app_of(self).language
-        if not number.strip() or not pin or not reason.strip():
-            self.query_one("#mgr-error", Static).update(f"[red]✗ {t('err.reason_required', lang)}[/]")
-            return
-        self.dismiss((number, pin, reason))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class AbortScreen(ModalScreen[AbortReason | None]):
-    DEFAULT_CSS = """
-    AbortScreen { align: center middle; }
-    #box { width: 50; height: auto; border: double $error; padding: 1 2; background: $panel; }
-    """
-
-    REASONS: ClassVar[list[AbortReason]] = [
-        AbortReason.DRIVER_LEFT,
-        AbortReason.SAFETY_REFUSED,
-        AbortReason.LEAK,
-        AbortReason.CARD_REFUSED,
-        AbortReason.CYLINDER_REFUSED,
-        AbortReason.LOW_RESIDUAL_PRESSURE,
-        AbortReason.CYLINDER_FULL,
-        AbortReason.DISPENSER_FAULT,
-        AbortReason.ATTENDANT,
-    ]
-
-    def compose(self) -> ComposeResult:
-        lang = app_of(self).language
-        lines = [f"[b]{t('abort.title', lang)}[/b]", ""]
-        lines += [f" [b]{i}[/b]  {t('abort.' + r.value, lang)}" for i, r in enumerate(self.REASONS, start=1)]
-        with Vertical(id="box"):
-            yield Static("\n".join(lines))
-
-    def on_mount(self) -> None:
-        keys = [Key(str(i), f"pick({i})", "key.abort", show=False) for i in range(1, len(self.REASONS) + 1)]
-        apply_bindings(self, [*keys, Key("escape", "cancel", "key.back")], app_of(self).language)
-
-    def action_pick(self, index: int) -> None:
-        self.dismiss(self.REASONS[index - 1])
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class SimPanelScreen(ModalScreen[None]):
-    """The demo's forecourt: lift and hang nozzles, present cards, raise a leak."""
-
-    DEFAULT_CSS = """
-    SimPanelScreen { align: center middle; }
-    #box { width: 64; height: auto; border: double $accent; padding: 1 2; background: $panel; }
-    """
-
-    def __init__(self, lane: tuple[int, int]) -> None:
-        super().__init__()
-        self.lane = lane
-
-    def compose(self) -> ComposeResult:
-        lang = app_of(self).language
-        d, n = self.lane
-        cards = "\n".join(f"  {i}: {uid}" for i, uid in enumerate(SAMPLE_CARD_UIDS, start=1))
-        with Vertical(id="box"):
-            yield Static(
-                f"[b]{t('sim.title', lang)}[/b] — {t('lane.name', lang, d=d, n=n)}\n\n{t('sim.help', lang)}\n\n{cards}"
-            )
-
-    def on_mount(self) -> None:
-        keys = [
-            Key("l", "lift", "sim.title", show=False),
-            Key("h", "hang", "sim.title", show=False),
-            Key("k", "leak", "sim.title", show=False),
-            Key("r", "remove", "sim.title", show=False),
-            *[Key(str(i), f"card({i})", "sim.title", show=False) for i in range(1, 5)],
-            Key("escape", "close", "key.back"),
-        ]
-        apply_bindings(self, keys, app_of(self).language)
-
-    def _sim(self) -> Any:
-        return app_of(self).sim
-
-    def _done(self, key: str, **params: Any) -> None:
-        app = app_of(self)
-        app.notify(t(key, app.language, **params))
-        self.dismiss(None)
-
-    def action_lift(self) -> None:
-        try:
-            self._sim().lift(*self.lane)
-        except Exception as exc:
-            self.app.notify(str(exc), severity="error")
-            return
-        self._done("sim.lifted", lane=f"{self.lane[0]}/{self.lane[1]}")
-
-    def action_hang(self) -> None:
-        self._sim().hang(*self.lane)
-        self._done("sim.hung", lane=f"{self.lane[0]}/{self.lane[1]}")
-
-    def action_leak(self) -> None:
-        self._sim().leak(*self.lane)
-        self._done("sim.leak", lane=f"{self.lane[0]}/{self.lane[1]}")
-
-    def action_card(self, index: int) -> None:
-        uid = SAMPLE_CARD_UIDS[index - 1]
-        self._sim().present_card(uid)
-        self._done("sim.card", uid=uid)
-
-    def action_remove(self) -> None:
-        self._sim().remove_card()
-        self._done("sim.card_removed")
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
 # ------------------------------------------------------------------------------------------- login
 
 
 class LoginScreen(Screen[None]):
+    """Staff number and PIN, read by the strict parser (full-width digits are digits; nothing dropped)."""
+
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }
-    #login { width: 60; height: auto; border: heavy $accent; padding: 1 2; }
+    #login { width: 60; max-width: 100%; height: auto; border: heavy $accent; padding: 1 2; }
     #login Input { margin-bottom: 1; }
     #login-title { text-style: bold; margin-bottom: 1; }
     #login-error { color: $text-error; }
@@ -234,11 +67,12 @@ class LoginScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="login"):
             yield Static("", id="login-title")
-            yield Input(id="number", max_length=16, restrict=r"[0-9A-Za-z]*")
-            yield Input(id="pin", password=True, max_length=8)
+            # No restrict= pattern: a dropped character would change the number; the parser refuses instead.
+            yield Input(id="number", max_length=16)
+            yield Input(id="pin", password=True, max_length=16)
             yield Static("", id="login-hint")
             yield Static("", id="login-error")
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         self.relabel()
@@ -253,7 +87,19 @@ class LoginScreen(Screen[None]):
         self.query_one("#number", Input).placeholder = t("login.number", lang)
         self.query_one("#pin", Input).placeholder = t("login.pin", lang)
         self.query_one("#login-hint", Static).update(t("login.hint", lang))
-        apply_bindings(self, [], lang)
+        apply_bindings(self, [Key("escape", "clear", "login.clear")], lang)
+        self.refresh_bindings()
+
+    def action_clear(self) -> None:
+        """Esc: start again from the staff number."""
+        for input_id in ("number", "pin"):
+            self.query_one(f"#{input_id}", Input).value = ""
+        self.query_one("#login-error", Static).update("")
+        self.query_one("#number", Input).focus()
+
+    def _refuse(self, exc: Exception, input_id: str) -> None:
+        self.query_one("#login-error", Static).update(f"✗ {esc(refusal_text(exc, app_of(self).language))}")
+        self.query_one(f"#{input_id}", Input).focus()
 
     @on(Input.Submitted, "#number")
     def _to_pin(self) -> None:
@@ -262,59 +108,27 @@ class LoginScreen(Screen[None]):
     @on(Input.Submitted, "#pin")
     async def _submit(self) -> None:
         app = app_of(self)
-        number = self.query_one("#number", Input).value
         pin_input = self.query_one("#pin", Input)
+        typed_pin, pin_input.value = pin_input.value, ""  # never left in the field, even masked
         try:
-            await app.core.login(number, pin_input.value)
+            number = read_entry(entry.staff_number, self.query_one("#number", Input).value)
+        except InputError as exc:
+            self._refuse(exc, "number")
+            return
+        try:
+            pin = read_entry(entry.pin, typed_pin)
+        except InputError as exc:
+            self._refuse(exc, "pin")
+            return
+        try:
+            await app.core.login(number, pin)
         except CoreRefused as exc:
-            pin_input.value = ""
-            self.query_one("#login-error", Static).update(f"✗ {esc(refusal_text(exc, app.language))}")
-            pin_input.focus()
+            self._refuse(exc, "pin")
             return
         app.logged_in()
 
 
 # ------------------------------------------------------------------------------------------- overview
-
-
-class LaneTile(Static):
-    DEFAULT_CSS = """
-    LaneTile { height: 100%; border: round $primary; padding: 0 1; }
-    LaneTile.selected { border: double $accent; background: $boost; }
-    LaneTile.alarm { border: heavy $error; }
-    """
-
-    def __init__(self, key: tuple[int, int]) -> None:
-        super().__init__(id=f"lane-{key[0]}-{key[1]}")
-        self.lane_key = key
-
-    def refresh_lane(self) -> None:
-        app = app_of(self)
-        lang = app.language
-        lane = app.core.lane(self.lane_key)
-        unit = app.core.settings.station.sale_unit
-        name = t("lane.name", lang, d=lane.dispenser, n=lane.nozzle)
-        state_key = NOZZLE_KEYS.get(lane.state, "nozzle.unknown") if lane.state is not None else "nozzle.unknown"
-        state = t(state_key, lang)
-        link = "" if lane.link_up else f"  [b red]✗ {esc(app.core.link_text(lang) or t('lane.link_down', lang))}[/]"
-        lines = [f"[b]▶ {name}[/b]" if self.has_class("selected") else f"[b]{name}[/b]"]
-        warnings = tile_warning_lines(lane, lang)  # first, so a short tile cuts the figures, not these
-        lines += [*warnings, f"{state}{link}"]
-        lines.append(
-            f"{t('lane.qty', lang)} {format_centi(lane.quantity)} {unit}  "
-            f"{t('lane.amount', lang)} ¥{format_yuan(lane.amount)}"
-        )
-        lines.append(f"{t('lane.pressure', lang)} {format_centi(lane.pressure)} MPa")
-        seq = lane.sequence
-        if seq is not None and not seq.finished:
-            lines.append(f"[b]{t('lane.in_sequence', lang, step=t('step.' + seq.step.value, lang))}[/b]")
-            now = app.core.monotonic()
-            for timer, key in ((seq.engine_timer, "timer.engine"), (seq.settle_timer, "timer.settle")):
-                text = timer_text(timer.level(now), timer.elapsed(now), timer.limit_s, key, lang)
-                if text:
-                    lines.append(text)
-        self.set_class(bool(lane.alarm) or lane.leak_locked, "alarm")
-        self.update("\n".join(lines))
 
 
 class OverviewScreen(Screen[None]):
@@ -336,7 +150,7 @@ class OverviewScreen(Screen[None]):
                 yield LaneTile(key)
         yield Static("", id="message")
         yield Static("", id="hint")
-        yield Footer()
+        yield StationFooter()
 
     @property
     def lane_keys(self) -> list[tuple[int, int]]:
@@ -442,8 +256,12 @@ class OverviewScreen(Screen[None]):
 
 class StationApp(App[None]):
     TITLE = "CNG station"
+    # Toasts at the top right, one line of padding less: every screen keeps its error and status line at
+    # the bottom, just above the footer, where Textual's toasts would otherwise cover it for seconds.
     CSS = """
     Screen { background: $surface; }
+    ToastRack { dock: top; align: right top; margin-bottom: 0; margin-top: 0; }
+    Toast { padding: 0 1; margin-top: 0; margin-bottom: 0; }
     """
 
     def __init__(self, core: StationCore, *, sim: Any | None = None, language: Language | None = None) -> None:
@@ -555,8 +373,33 @@ class StationApp(App[None]):
             self.open_sequence(resumed[0])
 
     def logout(self) -> None:
+        """Ctrl+L: at once when nothing is running, else only after the open work is named and ⏎ confirms."""
+        self._leave("logout", self._do_logout)
+
+    def _do_logout(self) -> None:
         self.core.logout()
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
         self.switch_screen(LoginScreen())
+
+    def _leave(self, kind: str, then: Callable[[], None]) -> None:
+        from station.tui.confirm import LeaveConfirmScreen, open_work
+
+        if isinstance(self.screen, LeaveConfirmScreen):
+            return  # already asking
+        if not open_work(self.core, self.language):
+            then()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                then()
+
+        self.push_screen(LeaveConfirmScreen(kind), answered)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: asks first while a sequence, a delivery or an unpaid fill is open; needs no device or database."""
+        self._leave("quit", self.exit)
 
     def open_sequence(self, key: tuple[int, int]) -> None:
         from station.tui.sequence_screen import SequenceScreen

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from station.core import entry
 from station.core.cards import MANAGER_CARD_TYPES, CardDesk, Printed
@@ -24,6 +24,7 @@ from station.ledger.services import Actor, CardView, ReplaceCause
 from station.money import MAX_FEN, format_yuan
 from station.tui.app import ManagerAuthScreen
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
+from station.tui.footer import StationFooter
 
 # field id -> catalogue key of its label
 FIELDS: dict[str, str] = {
@@ -126,7 +127,7 @@ class CardServicesScreen(Screen[None]):
                 with VerticalScroll(id="info"):
                     yield Static("", id="info-text")
         yield Static("", id="cards-message")
-        yield Footer()
+        yield StationFooter()
 
     @property
     def desk(self) -> CardDesk:

@@ -45,6 +45,17 @@ def apply_bindings(node: DOMNode, keys: list[Key], lang: Language) -> None:
     node._bindings = BindingsMap(bindings)
 
 
+def modal_keys(lang: Language, confirm: str | None = "key.confirm", *, pick: int = 0) -> str:
+    """The keys of a modal, shown inside its box: ⏎ with what it does (or digits to pick), and Esc back."""
+    if pick:
+        text = t("modal.keys_pick", lang, first=1, last=pick)
+    elif confirm is None:
+        text = t("modal.keys_back", lang)
+    else:
+        text = t("modal.keys", lang, confirm=t(confirm, lang))
+    return f"[b]{escape(text)}[/b]"
+
+
 def esc(text: str) -> str:
     """User and database text shown inside markup: never interpreted as markup."""
     return escape(text)
@@ -94,7 +105,11 @@ def refusal_text(exc: Exception, lang: Language) -> str:
                 from station.money import format_centi
 
                 params[pressure_key] = format_centi(params[pressure_key])
-        return error_text(exc.code, lang, **params)
+        text = error_text(exc.code, lang, **params)
+        label = params.get("field")
+        if isinstance(label, str) and label and label not in text:
+            text = f"{label}:{text}" if lang == "zh" else f"{label}: {text}"  # the field is always named
+        return text
     return t("err.unexpected", lang, detail=type(exc).__name__)
 
 

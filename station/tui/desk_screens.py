@@ -17,9 +17,9 @@ from typing import Any, ClassVar
 from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Input, Static
 
 from station.core import entry
 from station.core.desk import REPORT_KINDS, DispenserPush, ManagerDesk, NozzleReading, PriceChange
@@ -30,6 +30,9 @@ from station.ledger.services import Actor
 from station.ledger.shifts import DENOMINATIONS_FEN, STATION_TZ, DrawerStatus, Reconciliation
 from station.money import MoneyFormatError, format_centi, format_yuan, parse_decimal_units, parse_yuan
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
+from station.tui.day_close import DayCloseConfirmScreen
+from station.tui.footer import StationFooter
+from station.tui.report_view import report_lines
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +201,7 @@ class DeskScreen(Screen[Any]):
 
     def compose_tail(self) -> ComposeResult:
         yield Static("", id="desk-message", classes="desk-message")
-        yield Footer()
+        yield StationFooter()
 
     def keys(self) -> list[Key]:
         return [Key("escape", "back", "key.back")]
@@ -1271,13 +1274,14 @@ class ReportsScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_title()
+        yield Static("", id="report-keys", classes="desk-message")  # 1–5 here: the footer has no room for them
         with VerticalScroll(id="report-scroll"):
             yield Static("", id="report")
         yield from self.compose_tail()
 
     def keys(self) -> list[Key]:
         return [
-            *[Key(str(i), f"show({i})", f"desk.report.{kind}") for i, kind in enumerate(REPORT_KINDS, start=1)],
+            *[Key(str(i), f"show({i})", f"desk.report.{k}", show=False) for i, k in enumerate(REPORT_KINDS, start=1)],
             Key("p", "print", "desk.key.print"),
             Key("e", "export", "desk.key.export"),
             Key("k", "day_close", "desk.key.day_close"),
@@ -1300,10 +1304,12 @@ class ReportsScreen(DeskScreen):
         self.refresh_body()
 
     def refresh_body(self) -> None:
+        lang = self.lang
+        kinds = [f"[b]{i}[/b] {t(f'desk.report.{k}', lang)}" for i, k in enumerate(REPORT_KINDS, start=1)]
+        self.query_one("#report-keys", Static).update(" · ".join(kinds))
         if self.report is None:
             return
-        lang = self.lang
-        lines = reports.render_text(self.report, lang)
+        lines = report_lines(self.report, lang, self.query_one("#report", Static).content_size.width or 76)
         self.query_one("#report", Static).update(esc("\n".join(lines)))
 
     def action_show(self, index: int) -> None:
@@ -1338,40 +1344,3 @@ class ReportsScreen(DeskScreen):
             await self.load()
 
         self.app.push_screen(DayCloseConfirmScreen(day), confirmed)
-
-
-class DayCloseConfirmScreen(ModalScreen[bool]):
-    """日结 asks once more: after it the day takes no more shifts or money."""
-
-    DEFAULT_CSS = """
-    DayCloseConfirmScreen { align: center middle; }
-    #day-close-box { width: 60; height: auto; border: double $warning; padding: 1 2; background: $panel; }
-    """
-
-    def __init__(self, day: dt.date) -> None:
-        super().__init__()
-        self.day = day
-
-    def compose(self) -> ComposeResult:
-        lang = app_of(self).language
-        text = "\n".join(
-            [
-                f"[b]{t('desk.day_close.title', lang, date=self.day.isoformat())}[/b]",
-                "",
-                t("desk.day_close.warning", lang),
-                "",
-                f"[b]⏎[/b] {t('desk.day_close.confirm', lang)}    [b]Esc[/b] {t('key.back', lang)}",
-            ]
-        )
-        with Vertical(id="day-close-box"):
-            yield Static(text, id="day-close-text")
-
-    def on_mount(self) -> None:
-        keys = [Key("enter", "confirm", "desk.day_close.confirm"), Key("escape", "cancel", "key.back")]
-        apply_bindings(self, keys, app_of(self).language)
-
-    def action_confirm(self) -> None:
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)

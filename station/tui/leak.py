@@ -12,26 +12,9 @@ from textual.widgets import Input, Static
 from station.core import entry
 from station.core.sequence import FuelingSequence, Step
 from station.core.station import CoreRefused, Lane
-from station.i18n import CATALOGUE, Language, t
+from station.i18n import Language, t
 from station.money import format_centi, format_yuan
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
-
-
-def tile_warning_lines(lane: Lane, lang: Language) -> list[str]:
-    """What must be seen on a nozzle's tile before anything else: a leak lock, an unpaid fill, an alarm.
-
-    The tile puts these right under its name, so a small terminal (80×24) cuts the live figures, never these.
-    """
-    lines: list[str] = []
-    if lane.leak_locked:
-        lines.append(f"[b red]{t('lane.leak_locked', lang)}[/]")
-    if lane.unpaid:
-        total = sum(f.amount_fen for f in lane.unpaid)
-        lines.append(f"[b red]⚠ {t('lane.unpaid', lang, count=len(lane.unpaid), amount=format_yuan(total))}[/]")
-    if lane.alarm and not (lane.leak_locked and lane.alarm == "LEAK"):  # the lock line says it already
-        key = f"alarm.{lane.alarm}"
-        lines.append(f"[b red]⚠ {t(key, lang) if key in CATALOGUE else esc(lane.alarm)}[/]")
-    return lines
 
 
 def leak_stopped(seq: FuelingSequence) -> bool:

@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from station.core import entry
 from station.core.cards import CardDesk
@@ -40,6 +40,7 @@ from station.tui.common import (
     read_entry,
     refusal_text,
 )
+from station.tui.footer import StationFooter
 from station.tui.leak import leak_stopped, leak_texts
 
 INPUT_IDS = ("card-number", "card-plate", "card-pin", "vehicle-plate", "pressure", "preset", "tendered")
@@ -93,7 +94,7 @@ class SequenceScreen(Screen[None]):
                 with VerticalScroll(id="info"):
                     yield Static("", id="info-text")
                 yield Static("", id="seq-message")
-        yield Footer()
+        yield StationFooter()
 
     @property
     def core(self) -> Any:
@@ -699,7 +700,7 @@ class SettleUnpaidScreen(Screen[None]):
             with VerticalScroll(id="result"):
                 yield Static("", id="result-text")
             yield Static("", id="message")
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         self.relabel()

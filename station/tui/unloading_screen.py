@@ -20,7 +20,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from station.core.station import CoreRefused
 from station.devices.dispenser_bus import BusEvent, UnloadingProgress
@@ -38,7 +38,8 @@ from station.ledger.unloading import (
 )
 from station.money import format_centi
 from station.tui.app import ManagerAuthScreen
-from station.tui.common import InputError, Key, app_of, apply_bindings, esc, refusal_text
+from station.tui.common import InputError, Key, app_of, apply_bindings, esc, modal_keys, refusal_text
+from station.tui.footer import StationFooter
 
 T = TypeVar("T")
 
@@ -243,7 +244,7 @@ class ReasonScreen(ModalScreen[str | None]):
         lang = app_of(self).language
         lines = [f"[b]{t('unload.reason.title', lang)}[/b]", ""]
         lines += [f" [b]{i}[/b]  {t('unload.reason.' + r, lang)}" for i, r in enumerate(INTERRUPT_REASONS, start=1)]
-        lines += ["", f"[dim]{t('unload.reason_hint', lang)}[/]"]
+        lines += ["", modal_keys(lang, pick=len(INTERRUPT_REASONS))]
         with Vertical(id="box"):
             yield Static("\n".join(lines))
 
@@ -276,7 +277,7 @@ class PromptScreen(ModalScreen[str | None]):
             yield Static(f"[b]{t(self.title_key, lang)}[/b]")
             # No character filter: a typed '-' must be seen and refused, not silently dropped.
             yield Input(placeholder=t(self.field_key, lang), max_length=self.max_length, id="qty")
-            yield Static(f"[dim]{t('unload.measure_hint', lang)}[/]")
+            yield Static(modal_keys(lang))
 
     def on_mount(self) -> None:
         apply_bindings(self, [Key("escape", "cancel", "key.back")], app_of(self).language)
@@ -384,7 +385,7 @@ class UnloadingScreen(Screen[None]):
                     yield Input(id=f"in-{name}", max_length=8)
                 yield Static("", id="prompt")
                 yield Static("", id="msg")
-        yield Footer()
+        yield StationFooter()
 
     async def on_mount(self) -> None:
         self.relabel()
@@ -853,7 +854,7 @@ class UnloadingListScreen(Screen[None]):
         yield Static(t("unload.list_title", lang), id="list-head")
         yield Input(placeholder=t("unload.search", lang), id="query", max_length=32)
         yield Static("", id="results")
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         apply_bindings(

@@ -117,3 +117,15 @@ def test_desk_note_counts_are_read_exactly() -> None:
         with pytest.raises(InputError) as info:
             parse_count(typed)
         assert info.value.code == code
+
+
+def test_staff_number_reads_full_width_and_refuses_anything_else() -> None:
+    assert entry.staff_number(" １００１ ") == "1001"
+    assert entry.staff_number("ａ12") == "a12"
+    assert refused(entry.staff_number, "") == "entry_empty"
+    assert refused(entry.staff_number, "10-01") == "staff_number_format"  # never 1001 by dropping the dash
+    assert refused(entry.staff_number, "10 01") == "staff_number_format"
+    assert refused(entry.staff_number, "1" * 17) == "staff_number_format"
+    with pytest.raises(EntryRefused) as info:
+        entry.staff_number("9-1", "manager_number")
+    assert info.value.field == "manager_number"

@@ -75,7 +75,7 @@ async def test_leak_mid_fill_at_80x24(forecourt: SimulatedForecourt) -> None:
         await until(lambda: isinstance(app.screen, LeakLockClearScreen))
         await pilot.pause()
         modal = on_screen(app)
-        assert "回车" in modal and "Esc" in modal
+        assert "⏎" in modal and "Esc" in modal
         await focused(app, "#lock-number")
         await type_and_enter(pilot, "9001")
         await type_and_enter(pilot, "9999")

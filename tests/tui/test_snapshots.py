@@ -188,3 +188,40 @@ def test_sequence(snap_compare: Callable[..., bool], tmp_path: Path, step: str, 
         await pilot.pause()
 
     assert shoot(snap_compare, core, lang, before)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_quit_confirm(snap_compare: Callable[..., bool], tmp_path: Path, lang: str) -> None:
+    """Ctrl+Q during a fill with an unpaid fill at the next nozzle: the box names both, ⏎ and Esc inside."""
+    core, clock = make_core(tmp_path)
+
+    async def before(pilot: Any) -> None:
+        await walk(core, clock, "filling")
+        record(core, 7, 2000, nozzle=2)
+        await core._reload_unpaid(core.lane((1, 2)))
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+
+    assert shoot(snap_compare, core, lang, before)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_manager_box_refusal(snap_compare: Callable[..., bool], tmp_path: Path, lang: str) -> None:
+    """The manager's box after a PIN that is not a PIN: the field named, the keys shown."""
+    core, _clock = make_core(tmp_path)
+
+    async def before(pilot: Any) -> None:
+        from textual.widgets import Input
+
+        from station.tui.app import ManagerAuthScreen
+
+        await pilot.pause()
+        box = ManagerAuthScreen("鲁E99999: 气瓶检验过期")
+        await pilot.app.push_screen(box)
+        for widget in box.query(Input):
+            widget.cursor_blink = False
+        await pilot.press(*"９００１", "enter", *"99x9", "enter", *"ok", "enter")
+        await pilot.pause()
+
+    assert shoot(snap_compare, core, lang, before)
