@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from station.gas import COMPONENTS
 from station.money import MoneyFormatError, parse_decimal_units, parse_yuan
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "station.toml"
@@ -164,32 +165,6 @@ class Unloading(_Strict):
     product: str = "CNG"
 
 
-# The 21 components of AGA8 DETAIL / GERG-2008 (pyaga8.Composition attribute names).
-GAS_COMPONENTS: tuple[str, ...] = (
-    "methane",
-    "nitrogen",
-    "carbon_dioxide",
-    "ethane",
-    "propane",
-    "isobutane",
-    "n_butane",
-    "isopentane",
-    "n_pentane",
-    "hexane",
-    "heptane",
-    "octane",
-    "nonane",
-    "decane",
-    "hydrogen",
-    "oxygen",
-    "carbon_monoxide",
-    "water",
-    "hydrogen_sulfide",
-    "helium",
-    "argon",
-)
-
-
 def _default_composition() -> dict[str, str]:
     # ISO 12213-2 Annex C test gas 1: a typical pipeline natural gas
     return {
@@ -215,7 +190,7 @@ class Gas(_Strict):
     def _fractions(self) -> Gas:
         total = Decimal(0)
         for name, text in self.composition.items():
-            if name not in GAS_COMPONENTS:
+            if name not in COMPONENTS:
                 raise ValueError(f"composition: unknown component {name!r}")
             try:
                 value = Decimal(text)

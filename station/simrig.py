@@ -2,6 +2,7 @@
 
 Used by the demo and by the end-to-end tests. The simulators speak their real byte protocols over TCP
 (or a pty); the drivers talk to them through pyserial exactly as they would to hardware.
+:func:`open_first_shift` opens the sample station's first shift on it, as the demo does.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from station.core.desk import ManagerDesk
 from station.core.station import StationCore
 from station.devices.dispenser_bus import DispenserBus
 from station.devices.dispenser_sim import DispenserSimulator
@@ -18,6 +20,7 @@ from station.devices.pn532_reader import PN532Reader
 from station.devices.pn532_sim import PN532Simulator
 from station.devices.printer import PrinterConfig, PrintQueue, printer_from_config
 from station.runtime import StationRuntime
+from station.seed import ATTENDANT, MANAGER
 
 
 @dataclass
@@ -86,3 +89,14 @@ async def start_forecourt(
     core = StationCore(runtime.ledger, runtime.settings, bus=bus, reader=reader, print_queue=queue)
     await core.start()
     return SimulatedForecourt(runtime, dispensers, reader_sim, bus, reader, queue, receipts, core)
+
+
+async def open_first_shift(core: StationCore) -> int | None:
+    """A working station from the first key: money is taken only in a shift, so a fresh demo opens its first
+    one (attendant 1001, float 0.00, totalizers read from the simulated dispensers). Later runs keep theirs."""
+    desk = ManagerDesk(core)
+    if await desk.current_shift() is not None or desk.shifts.latest_shift_id() is not None:
+        return None
+    manager = core.ledger.authenticate(MANAGER[0], MANAGER[2])
+    readings = ManagerDesk.totalizers(await desk.read_totalizers())
+    return await desk.open_shift(manager, [ATTENDANT[0]], 0, readings)

@@ -121,7 +121,7 @@ async def forecourt(
 
     A working station: its first shift is open, as the demo opens it (tests marked ``no_shift`` start without).
     """
-    from station.tui.demo import open_first_shift
+    from station.simrig import open_first_shift
 
     monkeypatch.setenv("STATION_PIN_KEY", str(tmp_path / "pin.key"))
     runtime = open_station(f"sqlite:///{tmp_path / 'station.db'}")

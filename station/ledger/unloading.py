@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from station.core.gas import GasError, delivered_centi
+from station.gas import GasError, delivered_centi
 from station.ledger.errors import InvalidInput, NotFound, Refused
 from station.ledger.models import Attendant, Product, Shift, StockMovement
 from station.ledger.models_unloading import StockCount, Unloading, UnloadingAmendment, UnloadingEvent

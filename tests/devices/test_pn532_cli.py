@@ -10,10 +10,10 @@ import pytest
 
 from station.devices.pn532_reader import PN532Reader
 
-# Until station.devices.simcli wires these in, drive them through a parser of their own.
+# Driven through a parser of their own (station.cli.sim registers them), as the tests always did.
 RUNNER = """
 import argparse, sys
-from station.devices.simcli_reader import register_printer, register_reader
+from station.cli.sim import register_printer, register_reader
 parser = argparse.ArgumentParser()
 sub = parser.add_subparsers(dest="sim_command", required=True)
 register_reader(sub)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from station.cli import _add_common
+from station.cli import report as report_cli
 from station.devices.receipt import render
-from station.ledger import report_cli
 from station.ledger.errors import Refused
 from station.ledger.reports import (
     as_report_lines,

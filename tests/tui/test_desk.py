@@ -597,7 +597,7 @@ async def test_between_shift_fill_and_carried_drawer_at_the_desk(forecourt: Simu
 
 
 async def test_the_demo_opens_its_first_shift_once(forecourt: SimulatedForecourt) -> None:
-    from station.tui.demo import open_first_shift
+    from station.simrig import open_first_shift
 
     ledger = forecourt.core.ledger
     shift = await open_first_shift(forecourt.core)

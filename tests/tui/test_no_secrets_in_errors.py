@@ -13,13 +13,13 @@ import pytest
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from station.cli.run import log_to_file
 from station.core.station import StationCore
 from station.i18n import t
 from station.ledger.services import FillRecord
 from station.runtime import StationRuntime, open_station
 from station.seed import seed_demo
 from station.tui.app import LoginScreen, OverviewScreen, StationApp
-from station.tui.run import log_to_file
 from tests.conftest import until
 
 SECRET_PIN = "58263917"  # typed at login; no other number on the screen or in the log looks like it

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from station.cli.run import build_core
 from station.devices import dispenser_protocol as proto
-from station.tui.run import build_core
 from tests.conftest import until
 
 ROOT = Path(__file__).resolve().parents[2]

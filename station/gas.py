@@ -9,6 +9,9 @@ of the Rust port of NIST's AGA8 reference code). Nothing here hand-rolls the equ
 Floats live only inside the equation-of-state calculation; the result leaves this module as integer
 0.01 kg, rounded half up through Decimal. Pressures come in as integer 0.01 MPa (gauge by default: trailer
 gauges read gauge pressure), temperatures as integer 0.1 °C. No I/O, no Textual.
+
+A leaf: it imports nothing of ``station``. The configuration checks a composition against :data:`COMPONENTS`
+and the unloading log (``station.ledger.unloading``) computes what a trailer delivered with it.
 """
 
 from __future__ import annotations
@@ -18,10 +21,30 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pyaga8
 
-from station.config import GAS_COMPONENTS
-
 # The 21 components of AGA8 DETAIL / GERG-2008, by their pyaga8.Composition attribute names.
-COMPONENTS: tuple[str, ...] = GAS_COMPONENTS
+COMPONENTS: tuple[str, ...] = (
+    "methane",
+    "nitrogen",
+    "carbon_dioxide",
+    "ethane",
+    "propane",
+    "isobutane",
+    "n_butane",
+    "isopentane",
+    "n_pentane",
+    "hexane",
+    "heptane",
+    "octane",
+    "nonane",
+    "decane",
+    "hydrogen",
+    "oxygen",
+    "carbon_monoxide",
+    "water",
+    "hydrogen_sulfide",
+    "helium",
+    "argon",
+)
 
 ATMOSPHERE_KPA = 101.325  # standard atmosphere, added to gauge readings
 KELVIN_OFFSET = 273.15

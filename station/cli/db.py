@@ -1,4 +1,7 @@
-"""``station db …`` and ``station audit …``."""
+"""``station db …`` and ``station audit …``: the schema, an online backup, the ledger check, the audit chain.
+
+Also :func:`read_pin_key`, the PIN key read (never created) by these commands and by ``station report``.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session
-
-from station.config import ConfigError
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
 
@@ -39,17 +40,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
         help="the chain head printed on a shift report: it must be in the chain",
     )
     p.set_defaults(handler=_audit_verify)
-
-    run = sub.add_parser("run", help="the attendant terminal with the devices named in the configuration")
-    add_common(run)
-    run.add_argument("--spool", type=Path, default=None, help="print queue directory (default: beside the database)")
-    run.set_defaults(handler=_run)
-
-    demo = sub.add_parser("demo", help="the demo: the terminal UI on simulated devices and sample data")
-    add_common(demo)
-    demo.add_argument("--walkthrough", action="store_true", help="print a ledger walkthrough instead of the UI")
-    demo.add_argument("--dir", type=Path, default=Path("var/demo"), help="where the demo keeps its files")
-    demo.set_defaults(handler=_demo)
 
 
 def _url(args: argparse.Namespace) -> str:
@@ -153,38 +143,3 @@ def _audit_verify(args: argparse.Namespace) -> int:
     where = f"event {report.first_broken_id}" if report.first_broken_id else "the end of the chain"
     print(f"audit chain BROKEN at {where}: {report.problem}")
     return 1
-
-
-def _run(args: argparse.Namespace) -> int:
-    import importlib
-
-    import platformdirs
-
-    from station.ledger.db import open_existing
-
-    open_existing(_url(args)).dispose()  # the terminal runs on a database made by station db upgrade, never a new one
-    spool = args.spool or Path(platformdirs.user_data_dir("cng-station", appauthor=False)) / "spool"
-    try:
-        runner = importlib.import_module("station.tui.run")
-        result: int = runner.main(args.db, args.config, spool)
-        return result
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-
-
-def _demo(args: argparse.Namespace) -> int:
-    try:
-        if args.walkthrough:
-            from station.demo import run_walkthrough
-
-            return run_walkthrough(args.dir, config=args.config)
-        # The UI lives in station.tui; imported only here so the ledger never depends on it.
-        import importlib
-
-        demo = importlib.import_module("station.tui.demo")
-        result: int = demo.main(args.dir, config=args.config)
-        return result
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2

@@ -1,4 +1,14 @@
-"""The ``station`` command: database, simulators, audit, demo."""
+"""The ``station`` command: its parser, the dispatch to a handler, and any failure as one line on stderr.
+
+The top floor: nothing in ``station`` imports this package. Each subcommand lives in a module of its own and
+adds itself to the parser through ``register``:
+
+- ``db``: ``station db …`` and ``station audit …`` (schema, backup, ledger check, audit chain);
+- ``run``: ``station run``, the terminal with the devices named in the configuration;
+- ``demo``: ``station demo``, the terminal on simulated devices, or the printed ledger walkthrough;
+- ``report``: ``station report …``;
+- ``sim``: ``station sim …``, the dispenser, card reader and printer simulators on their own.
+"""
 
 from __future__ import annotations
 
@@ -35,17 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(parser)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from station.ledger import cli as ledger_cli
+    from station.cli import db, demo, report, run, sim
 
-    ledger_cli.register(sub, _add_common)
-
-    from station.ledger import report_cli
-
-    report_cli.register(sub, _add_common)
-
-    from station.devices import simcli
-
-    simcli.register(sub)
+    db.register(sub, _add_common)
+    run.register(sub, _add_common)
+    demo.register(sub, _add_common)
+    report.register(sub, _add_common)
+    sim.register(sub)
     return parser
 
 
@@ -88,7 +94,3 @@ def _explain(exc: Exception) -> tuple[int, str]:
     first = str(exc).strip().splitlines()
     detail = f": {first[0]}" if first else ""
     return 1, f"unexpected {type(exc).__name__}{detail} (STATION_DEBUG=1 shows the traceback)"
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

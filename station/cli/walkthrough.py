@@ -1,4 +1,4 @@
-"""The walkthrough demo: a real ledger on a real SQLite file, step by step, printed."""
+"""``station demo --walkthrough``: a real ledger on a real SQLite file, step by step, printed. No UI."""
 
 from __future__ import annotations
 

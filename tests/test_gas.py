@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import pytest
 
-from station.core import gas
+from station import gas
 
 # [ISO] test gas 1, mole fractions.
 ISO_GAS_1 = {

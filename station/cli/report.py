@@ -77,8 +77,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
 
 def _run(args: argparse.Namespace, build: Callable[[Ledger], Report]) -> int:
     """Open the existing database (never create or migrate it) and read the report; nothing is written."""
+    from station.cli.db import read_pin_key
     from station.config import config_path, load_settings
-    from station.ledger.cli import read_pin_key
     from station.ledger.db import open_existing, resolve_db_url
     from station.ledger.reports import render_text, to_csv
 

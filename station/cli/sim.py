@@ -1,0 +1,184 @@
+"""``station sim …``: the device simulators on their own, each in the foreground until SIGINT or SIGTERM.
+
+``station sim dispensers`` (the dispenser bus), ``station sim reader`` (the PN532 card reader) and
+``station sim printer`` (an ESC/POS network printer). Each prints the port to connect to on its first output
+line and the control port (dispensers, reader) or the printer's host:port (printer) on the second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from station.devices.pn532_protocol import parse_uid_hex
+from station.devices.pn532_sim import PN532Simulator
+from station.devices.printer_sim import PrinterSimulator
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sim = sub.add_parser("sim", help="run a device simulator")
+    sim_sub = sim.add_subparsers(dest="sim_command", required=True)
+
+    disp = sim_sub.add_parser(
+        "dispensers",
+        help="dispenser bus simulator (protocol docs/protocols/dispenser.md)",
+        description="Prints the port to connect to on the first line and the control port on the second; "
+        "runs until SIGINT or SIGTERM.",
+    )
+    where = disp.add_mutually_exclusive_group()
+    where.add_argument("--tcp", type=int, metavar="PORT", default=None, help="listen on TCP PORT (0: any free)")
+    where.add_argument("--pty", action="store_true", help="open a pty and print its /dev/pts/N path")
+    disp.add_argument("--control", type=int, metavar="PORT", default=0, help="control channel port (0: free)")
+    disp.add_argument("--state", metavar="FILE", default=None, help="JSON state file (totalizers, transactions)")
+    disp.add_argument("--dispensers", default="1,2", help="bus addresses of the dispensers, comma separated")
+    disp.add_argument("--nozzles", type=int, default=2, help="nozzles per dispenser")
+    disp.add_argument("--unloading-post", type=int, metavar="ADDR", default=None, help="add an unloading post")
+    disp.add_argument("--unit", choices=("kg", "Nm3"), default="kg", help="sale unit")
+    disp.add_argument("--speed", type=float, default=1.0, help="physics speed multiplier")
+    disp.add_argument("--flow-rate", type=float, default=12.0, help="full flow, units per minute")
+    disp.add_argument("--crc-error-rate", type=float, default=0.0, help="share of replies with a broken CRC")
+    disp.add_argument("--drop-rate", type=float, default=0.0, help="share of replies never sent")
+    disp.add_argument("--delay-ms", type=int, default=0, help="delay before every reply")
+    disp.add_argument("--garbage-rate", type=float, default=0.0, help="share of replies with garbage before")
+    disp.add_argument("--leak-rate", type=float, default=0.0, help="share of fills that hit a leak alarm")
+    disp.add_argument("--seed", type=int, default=None, help="random seed for fault injection")
+    disp.set_defaults(handler=_run_dispensers)
+    register_reader(sim_sub)
+    register_printer(sim_sub)
+
+
+def _run_dispensers(args: argparse.Namespace) -> int:
+    from station.devices.dispenser_protocol import SaleUnit
+    from station.devices.dispenser_sim import DispenserSimulator, SimulatorError
+
+    try:
+        addresses = [int(a) for a in args.dispensers.split(",") if a.strip()]
+        sim = DispenserSimulator(
+            dispensers={a: args.nozzles for a in addresses},
+            unloading_post=args.unloading_post,
+            transport="pty" if args.pty else "tcp",
+            tcp_port=args.tcp or 0,
+            control_port=args.control,
+            state_path=args.state,
+            unit=SaleUnit.NM3 if args.unit == "Nm3" else SaleUnit.KG,
+            speed=args.speed,
+            flow_rate=args.flow_rate,
+            crc_error_rate=args.crc_error_rate,
+            drop_rate=args.drop_rate,
+            delay_ms=args.delay_ms,
+            garbage_rate=args.garbage_rate,
+            leak_rate=args.leak_rate,
+            seed=args.seed,
+        )
+    except (SimulatorError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    async def main() -> None:
+        done = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, done.set)
+        await sim.start()
+        try:
+            print(sim.url, flush=True)
+            print(sim.control_port, flush=True)
+            await done.wait()
+        finally:
+            await sim.stop()
+
+    asyncio.run(main())
+    return 0
+
+
+def _stop_on_signal() -> asyncio.Event:
+    # Installed before the ports are printed: whoever reads them may signal us straight away.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def _say(*lines: str) -> None:
+    for line in lines:
+        print(line)
+    sys.stdout.flush()
+
+
+async def _run_reader(args: argparse.Namespace) -> int:
+    sim = PN532Simulator(
+        mode="tcp" if args.tcp is not None else "pty",
+        port=args.tcp or 0,
+        control_port=args.control,
+    )
+    for uid in args.card or []:
+        sim.present(uid)  # the last one given is on the reader
+    await sim.start()
+    stop = _stop_on_signal()
+    try:
+        _say(sim.url, str(sim.control_port))
+        await stop.wait()
+    finally:
+        await sim.stop()
+    return 0
+
+
+async def _run_printer(args: argparse.Namespace) -> int:
+    sim = PrinterSimulator(port=args.tcp, out_file=args.out)
+    await sim.start()
+    stop = _stop_on_signal()
+    try:
+        _say(f"socket://{sim.target}", sim.target)
+        await stop.wait()
+    finally:
+        await sim.stop()
+    return 0
+
+
+def _uid(text: str) -> str:
+    try:
+        return parse_uid_hex(text).hex().upper()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from exc
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range: {value}")
+    return value
+
+
+def register_reader(sim_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sim_sub.add_parser(
+        "reader",
+        help="PN532 card reader simulator (HSU frames on a pty or TCP)",
+        description="Line 1: the port to open (/dev/pts/N or socket://127.0.0.1:PORT); line 2: the control "
+        "port. Control commands, one per line: present UIDHEX | remove | status | fault checksum|drop|garbage N"
+        " | fault clear.",
+    )
+    link = parser.add_mutually_exclusive_group()
+    link.add_argument("--tcp", type=_port, metavar="PORT", default=None, help="listen on TCP (0: any free port)")
+    link.add_argument("--pty", action="store_true", help="use a pseudo-terminal (the default)")
+    parser.add_argument("--control", type=_port, default=0, metavar="PORT", help="control port (default: free)")
+    parser.add_argument("--card", type=_uid, action="append", metavar="UIDHEX", help="card on the reader at start")
+    parser.set_defaults(handler=lambda args: asyncio.run(_run_reader(args)))
+
+
+def register_printer(sim_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sim_sub.add_parser(
+        "printer",
+        help="ESC/POS network printer simulator",
+        description="Line 1: socket://127.0.0.1:PORT; line 2: HOST:PORT for [devices] printer_target.",
+    )
+    parser.add_argument("--tcp", type=_port, default=0, metavar="PORT", help="listen port (default: free)")
+    parser.add_argument("--out", default=None, metavar="FILE", help="append the received bytes to FILE")
+    parser.set_defaults(handler=lambda args: asyncio.run(_run_printer(args)))
