@@ -1,0 +1,63 @@
+"""Catalogue section of the app's frame: title, keys, login and the forecourt overview: key -> (zh, en)."""
+
+from __future__ import annotations
+
+APP: dict[str, tuple[str, str]] = {
+    # --- the app
+    "app.title": ("{station}加气站 · 加气终端", "{station} CNG station · attendant terminal"),
+    "lang.switched": ("已切换为中文", "Switched to English"),
+    "key.quit": ("退出", "Quit"),
+    "key.lang": ("中/EN", "中/EN"),
+    "key.confirm": ("确认", "Confirm"),
+    "key.back": ("返回", "Back"),
+    "key.abort": ("中止", "Abort"),
+    "key.estop": ("紧急停止", "E-STOP"),
+    "key.sim": ("模拟器", "Simulator"),
+    "key.logout": ("注销", "Log out"),
+    "key.start": ("开始加气", "Start"),
+    "key.settle": ("结算", "Settle"),
+    "key.cash": ("现金", "Cash"),
+    "key.card": ("加气卡", "Card"),
+    "key.override": ("站长放行", "Override"),
+    "key.amount": ("定金额", "By amount"),
+    "key.quantity": ("定气量", "By quantity"),
+    "key.fillup": ("加满", "Fill up"),
+    "key.reprint": ("重打小票", "Reprint"),
+    "key.lane": ("选枪", "Nozzle"),
+    "key.to_cash": ("改用现金", "Pay cash"),
+    "key.read_gauge": ("读加气机", "Read dispenser"),
+    "key.unloading": ("卸气", "Unload"),
+    "key.cards": ("卡务", "Cards"),
+    "key.desk": ("站长", "Desk"),
+    # --- login
+    "login.title": ("加气员登录", "Attendant login"),
+    "login.number": ("工号", "Staff number"),
+    "login.pin": ("密码", "PIN"),
+    "login.hint": (
+        "输入工号和密码后按回车,或在读卡器上刷员工卡",
+        "Type your staff number and PIN, then Enter; or present your staff card",
+    ),
+    "login.welcome": ("{name},您好", "Hello, {name}"),
+    # --- overview
+    "overview.title": ("加气区总览", "Forecourt"),
+    "overview.hint": (
+        "←→↑↓ 选枪 · ⏎ 开始或继续流程 · Ctrl+L 注销 · Ctrl+Q 退出",
+        "←→↑↓ nozzle · ⏎ start or continue · Ctrl+L log out · Ctrl+Q quit",
+    ),
+    "lane.name": ("{d}号机 {n}号枪", "Disp. {d} nozzle {n}"),
+    "lane.unpaid": ("未付 {count} 笔 ¥{amount}", "Unpaid {count}: ¥{amount}"),
+    "lane.link_down": ("通讯中断", "LINK DOWN"),
+    "lane.in_sequence": ("加气流程中: {step}", "In sequence: {step}"),
+    "lane.qty": ("气量", "Qty"),
+    "lane.amount": ("金额", "Amount"),
+    "lane.pressure": ("压力", "Pressure"),
+    "nozzle.idle": ("空闲", "idle"),
+    "nozzle.lifted": ("已提枪", "nozzle lifted"),
+    "nozzle.authorized": ("已授权", "authorized"),
+    "nozzle.filling": ("加气中", "FILLING"),
+    "nozzle.finished": ("加气结束", "finished"),
+    "nozzle.stopped": ("已停止", "stopped"),
+    "nozzle.fault": ("故障", "FAULT"),
+    "nozzle.offline": ("离线", "offline"),
+    "nozzle.unknown": ("未知", "unknown"),
+}
