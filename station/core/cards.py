@@ -29,10 +29,12 @@ from station.devices.receipt import (
     mask_card_number,
     render,
 )
+from station.ledger.cards import CardView, ReplaceCause
 from station.ledger.models import CardStatus, CardType
 from station.ledger.reports import Report, card_statement, render_text
-from station.ledger.services import Actor, CardView, Ledger, ReplaceCause
-from station.ledger.shifts import STATION_TZ
+from station.ledger.services import Ledger
+from station.ledger.shifts.values import STATION_TZ
+from station.ledger.staff import Actor
 from station.money import MAX_FEN, format_yuan
 
 log = logging.getLogger(__name__)

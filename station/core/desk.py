@@ -22,16 +22,16 @@ from station.core.station import CoreRefused, StationCore
 from station.devices.dispenser_bus import BusError, DeviceRejected
 from station.devices.printer import PrintOutcome
 from station.ledger import reports
-from station.ledger.services import Actor
-from station.ledger.shifts import (
+from station.ledger.shifts.desk import ShiftDesk
+from station.ledger.shifts.values import (
     STATION_TZ,
     DaySummary,
     DrawerStatus,
     NozzleKey,
     Reconciliation,
-    ShiftDesk,
     TotalizerReading,
 )
+from station.ledger.staff import Actor
 
 log = logging.getLogger(__name__)
 

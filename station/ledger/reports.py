@@ -24,16 +24,17 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy import select
 
 from station.ledger.errors import NotFound
+from station.ledger.journal import card_account, hold_account
 from station.ledger.models import Account, AuditEvent, Fill, FillStatus, JournalEntry, Posting, Shift, ShiftStatus
-from station.ledger.services import Ledger, card_account, hold_account
-from station.ledger.shifts import (
+from station.ledger.services import Ledger
+from station.ledger.shifts.desk import ShiftDesk
+from station.ledger.shifts.reconcile import _fill_line
+from station.ledger.shifts.values import (
     STATION_TZ,
     AttendantTimers,
     BetweenShifts,
     FillLine,
     Reconciliation,
-    ShiftDesk,
-    _fill_line,
     business_day_bounds,
 )
 from station.money import format_centi, format_yuan, round_half_up_div

@@ -26,8 +26,8 @@ from station.core.desk import REPORT_KINDS, DispenserPush, ManagerDesk, NozzleRe
 from station.core.station import CoreRefused
 from station.i18n import Language, t
 from station.ledger import reports
-from station.ledger.services import Actor
-from station.ledger.shifts import DENOMINATIONS_FEN, STATION_TZ, DrawerStatus, Reconciliation
+from station.ledger.shifts.values import DENOMINATIONS_FEN, STATION_TZ, DrawerStatus, Reconciliation
+from station.ledger.staff import Actor
 from station.money import MoneyFormatError, format_centi, format_yuan, parse_decimal_units, parse_yuan
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
 

@@ -28,7 +28,7 @@ from station.ledger.reports import (
     unpaid_report,
 )
 from station.ledger.services import Ledger
-from station.ledger.shifts import ShiftDesk
+from station.ledger.shifts.desk import ShiftDesk
 from tests.conftest import FakeClock
 from tests.ledger.helpers import card, record, staff
 

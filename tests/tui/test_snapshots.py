@@ -18,7 +18,8 @@ from station.core.sequence import PaymentKind, PresetChoice, PresetKind
 from station.core.station import StationCore
 from station.devices import dispenser_protocol as proto
 from station.ledger.db import make_engine, upgrade
-from station.ledger.services import FillRecord, Ledger
+from station.ledger.fills import FillRecord
+from station.ledger.services import Ledger
 from station.money import amount_for
 from station.seed import seed_demo
 from station.tui.app import StationApp
