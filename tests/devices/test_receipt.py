@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from station.devices.receipt import (
+from station.printouts.receipt import (
     FAREWELL,
     REPRINT_MARK,
     WIDTH,

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from station.cli import _add_common
-from station.devices.receipt import render
 from station.ledger import report_cli
 from station.ledger.errors import Refused
 from station.ledger.reports import (
@@ -29,6 +28,7 @@ from station.ledger.reports import (
 )
 from station.ledger.services import Ledger
 from station.ledger.shifts.desk import ShiftDesk
+from station.printouts.receipt import render
 from tests.conftest import FakeClock
 from tests.ledger.helpers import card, record, staff
 

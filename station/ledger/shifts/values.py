@@ -10,11 +10,11 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from station.config import STATION_TZ
 from station.money import round_half_up_div
 
 # 100 元 … 1 角, and the 5, 2 and 1 分 coins (still legal tender): a drawer with sales to the fen can balance.
 DENOMINATIONS_FEN: tuple[int, ...] = (10000, 5000, 2000, 1000, 500, 100, 50, 10, 5, 2, 1)
-STATION_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 CASH_OVER_SHORT = "expense:cash_over_short"
 MAX_TOTALIZER = 10**14
 MAX_COUNT = 1_000_000
