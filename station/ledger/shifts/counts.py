@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from station.ledger.errors import InvalidInput
+from station.ledger.models import ShiftTotalizer
 from station.ledger.shifts.values import (
     DENOMINATIONS_FEN,
     MAX_COUNT,
@@ -45,6 +46,19 @@ def _match_nozzles(readings: Mapping[NozzleKey, object], expected: Sequence[Nozz
     for key in sorted(readings):
         if key not in expected:
             raise InvalidInput("nozzle_unknown", dispenser=key[0], nozzle=key[1])
+
+
+def _check_closing_readings(
+    readings: Mapping[NozzleKey, TotalizerReading], opened: Mapping[NozzleKey, ShiftTotalizer]
+) -> None:
+    """Closing totalizers, for every nozzle opened and no other, none below its opening reading."""
+    _match_nozzles(readings, sorted(opened))
+    for key, (quantity, amount, _typed) in sorted(readings.items()):
+        row = opened[key]
+        if quantity < row.opening_quantity_centi:
+            raise InvalidInput("totalizer_backwards", dispenser=key[0], nozzle=key[1], which="quantity")
+        if amount < row.opening_amount_fen:
+            raise InvalidInput("totalizer_backwards", dispenser=key[0], nozzle=key[1], which="amount")
 
 
 def _check_cash_count(cash_count: Mapping[int, int]) -> dict[int, int]:

@@ -32,7 +32,7 @@ from station.ledger.models import (
     ShiftStatus,
     ShiftTotalizer,
 )
-from station.ledger.shifts.counts import _check_cash_count, _check_totalizers, _match_nozzles
+from station.ledger.shifts.counts import _check_cash_count, _check_closing_readings, _check_totalizers, _match_nozzles
 from station.ledger.shifts.queries import ShiftQueries
 from station.ledger.shifts.values import (
     CASH_OVER_SHORT,
@@ -190,13 +190,7 @@ class ShiftDesk(ShiftQueries):
                 (t.dispenser, t.nozzle): t
                 for t in session.scalars(select(ShiftTotalizer).where(ShiftTotalizer.shift_id == shift_id))
             }
-            _match_nozzles(readings, sorted(rows))
-            for key, (quantity, amount, _typed) in sorted(readings.items()):
-                row = rows[key]
-                if quantity < row.opening_quantity_centi:
-                    raise InvalidInput("totalizer_backwards", dispenser=key[0], nozzle=key[1], which="quantity")
-                if amount < row.opening_amount_fen:
-                    raise InvalidInput("totalizer_backwards", dispenser=key[0], nozzle=key[1], which="amount")
+            _check_closing_readings(readings, rows)
             counted = sum(d * c for d, c in counts.items())
             end = ledger.now()
             preview = self._reconcile(session, shift, closing=readings, counts=counts, end=end)
@@ -270,13 +264,7 @@ class ShiftDesk(ShiftQueries):
                 (t.dispenser, t.nozzle): t
                 for t in session.scalars(select(ShiftTotalizer).where(ShiftTotalizer.shift_id == shift_id))
             }
-            _match_nozzles(readings, sorted(opened))
-            for key, (quantity, amount, _typed) in sorted(readings.items()):
-                row = opened[key]
-                if quantity < row.opening_quantity_centi:
-                    raise InvalidInput("totalizer_backwards", dispenser=key[0], nozzle=key[1], which="quantity")
-                if amount < row.opening_amount_fen:
-                    raise InvalidInput("totalizer_backwards", dispenser=key[0], nozzle=key[1], which="amount")
+            _check_closing_readings(readings, opened)
             return self._reconcile(session, shift, closing=readings, counts=counts, end=ledger.now())
 
     def sign_off(self, manager: Actor, shift_id: int) -> Reconciliation:
