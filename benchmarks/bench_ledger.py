@@ -13,8 +13,9 @@ from pathlib import Path
 
 from station.config import load_settings
 from station.ledger.db import make_engine, upgrade
+from station.ledger.fills import FillRecord
 from station.ledger.models import Role
-from station.ledger.services import FillRecord, Ledger
+from station.ledger.services import Ledger
 from station.money import amount_for
 
 ROOT = Path(__file__).resolve().parent.parent

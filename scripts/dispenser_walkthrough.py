@@ -20,8 +20,8 @@ from station.devices.dispenser_bus import DispenserBus, TransactionCompleted
 from station.devices.dispenser_protocol import NozzleState, Preset
 from station.devices.printer import PrinterConfig, PrintQueue, printer_from_config
 from station.devices.printer_sim import decode_escpos_text
-from station.devices.receipt import CashPayment, FillReceipt
 from station.money import format_centi, format_yuan
+from station.printouts.receipt import CashPayment, FillReceipt
 
 
 def control(port: int, line: str) -> str:

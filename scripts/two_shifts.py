@@ -14,9 +14,10 @@ from pathlib import Path
 from station.config import load_settings
 from station.ledger.checks import check_ledger
 from station.ledger.db import make_engine, upgrade
+from station.ledger.fills import FillRecord
 from station.ledger.reports import reconciliation_report, render_text
-from station.ledger.services import FillRecord, Ledger
-from station.ledger.shifts import ShiftDesk
+from station.ledger.services import Ledger
+from station.ledger.shifts.desk import ShiftDesk
 from station.money import amount_for
 from station.seed import ATTENDANT, seed_demo
 

@@ -7,6 +7,7 @@ and the file.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from decimal import Decimal, InvalidOperation
@@ -20,6 +21,9 @@ from station.gas import COMPONENTS
 from station.money import MoneyFormatError, parse_decimal_units, parse_yuan
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "station.toml"
+
+# China Standard Time (UTC+8, no daylight saving): business days and every time on paper are in it.
+STATION_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 class ConfigError(Exception):

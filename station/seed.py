@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from station.ledger.models import CardType, Role
-from station.ledger.services import Actor, Ledger
+from station.ledger.services import Ledger
+from station.ledger.staff import Actor
 
 MANAGER = ("9001", "王站长", "9999")  # number, name, PIN
 ATTENDANT = ("1001", "李加气", "1234")

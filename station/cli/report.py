@@ -132,7 +132,7 @@ def _attendants(args: argparse.Namespace) -> int:
 
 def _card(args: argparse.Namespace) -> int:
     from station.ledger.reports import card_statement
-    from station.ledger.shifts import business_day_bounds
+    from station.ledger.shifts.values import business_day_bounds
 
     start = business_day_bounds(args.start)[0] if args.start else None
     end = business_day_bounds(args.end)[1] if args.end else None

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from station.ledger.checks import check_ledger
-from station.ledger.services import FillRecord
-from station.ledger.shifts import ShiftDesk
+from station.ledger.fills import FillRecord
+from station.ledger.shifts.desk import ShiftDesk
 from station.money import amount_for, format_centi, format_yuan
 from station.runtime import open_station
 from station.seed import ATTENDANT, seed_demo

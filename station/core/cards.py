@@ -19,9 +19,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from station.config import STATION_TZ
 from station.core.station import CoreRefused, StationCore
 from station.devices.printer import PrintOutcome
-from station.devices.receipt import (
+from station.ledger.cards import CardView, ReplaceCause
+from station.ledger.models import CardStatus, CardType
+from station.ledger.reports import Report, card_statement, render_text
+from station.ledger.services import Ledger
+from station.ledger.staff import Actor
+from station.money import MAX_FEN, format_yuan
+from station.printouts.receipt import (
     Receipt,
     RechargeReceipt,
     ReportLine,
@@ -29,11 +36,6 @@ from station.devices.receipt import (
     mask_card_number,
     render,
 )
-from station.ledger.models import CardStatus, CardType
-from station.ledger.reports import Report, card_statement, render_text
-from station.ledger.services import Actor, CardView, Ledger, ReplaceCause
-from station.ledger.shifts import STATION_TZ
-from station.money import MAX_FEN, format_yuan
 
 log = logging.getLogger(__name__)
 

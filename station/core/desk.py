@@ -18,20 +18,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from station.config import STATION_TZ
 from station.core.station import CoreRefused, StationCore
 from station.devices.dispenser_bus import BusError, DeviceRejected
 from station.devices.printer import PrintOutcome
 from station.ledger import reports
-from station.ledger.services import Actor
-from station.ledger.shifts import (
-    STATION_TZ,
-    DaySummary,
-    DrawerStatus,
-    NozzleKey,
-    Reconciliation,
-    ShiftDesk,
-    TotalizerReading,
-)
+from station.ledger.shifts.desk import ShiftDesk
+from station.ledger.shifts.values import DaySummary, DrawerStatus, NozzleKey, Reconciliation, TotalizerReading
+from station.ledger.staff import Actor
 
 log = logging.getLogger(__name__)
 

@@ -46,13 +46,17 @@ from station.devices.dispenser_bus import (
 )
 from station.devices.pn532_reader import CardPresented, PN532Reader, ReaderDown, ReaderUp
 from station.devices.printer import PrintOutcome, PrintQueue
-from station.devices.receipt import CardPayment, CashPayment, FillReceipt, render
 from station.i18n import Language, error_text
+from station.ledger.cards import CardView
 from station.ledger.errors import LedgerError
+from station.ledger.fills import FillRecord, FillView
+from station.ledger.lanes import ResumableAuthorization
 from station.ledger.locks import LockView, NozzleLocks
 from station.ledger.models import CardType, FillStatus
-from station.ledger.services import Actor, CardView, FillRecord, FillView, Ledger, ResumableAuthorization
+from station.ledger.services import Ledger
+from station.ledger.staff import Actor
 from station.money import amount_for, format_centi, format_yuan, quantity_for_amount
+from station.printouts.receipt import CardPayment, CashPayment, FillReceipt, render
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -26,7 +26,7 @@ from typing import Any, Literal, Protocol
 
 from escpos.printer import Dummy, File, Network, Serial, Usb
 
-from station.devices.receipt import (
+from station.printouts.receipt import (
     Language,
     Receipt,
     ReceiptError,

@@ -1,4 +1,13 @@
-"""The station's books. Feature table modules are imported here so Alembic and the tests see them."""
+"""The station's books: one module per noun, over the shared core in :mod:`.journal`.
+
+Where things happen: a recharge in ``recharges.py``; a card issued, locked, replaced or closed in ``cards.py``;
+a hold (灰锁) in ``holds.py``; a fill recorded in ``fills.py`` and paid in ``settlement.py``; cash drops in
+``drawer.py``; a shift opened and closed in ``shifts/desk.py``, its cash counted in ``shifts/counts.py`` and
+reconciled in ``shifts/reconcile.py``; reports queried in ``reports.py`` and laid out in
+:mod:`station.printouts`. ``services.py`` assembles the nouns into :class:`~station.ledger.services.Ledger`.
+
+Feature table modules are imported here so Alembic and the tests see them.
+"""
 
 from station.ledger import models_locks as models_locks
 from station.ledger import models_unloading as models_unloading

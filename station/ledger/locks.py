@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from station.ledger.errors import InvalidInput, Refused
 from station.ledger.models_locks import NozzleLock
-from station.ledger.services import Actor, Ledger
+from station.ledger.services import Ledger
+from station.ledger.staff import Actor
 
 LEAK = "leak"
 # Audit actions; ``station db check`` matches every lock to them.

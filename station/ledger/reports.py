@@ -1,97 +1,42 @@
 """Reports built from the database (SPEC §6, issue 5): shift, day, per attendant, card statement, unpaid and
 cleared fills, overrides and voids.
 
-A :class:`Report` is plain data: titled sections of rows whose cells are text already formatted (money in
-yuan with two decimals, quantities with two decimals) or a :class:`Text` with a Chinese and an English form.
-It renders as text lines (:func:`render_text`), as CSV (:func:`to_csv`), and as label/value pairs for the
-receipt printer (:func:`as_report_lines`, :func:`to_printable`). Builders only read.
-
-CSV layout: the first row is ``report, <kind>, <title>, <subject>, <generated at>``; then, per section, a
-header row ``<section key>, <column labels…>`` followed by data rows ``<section key>, <cells…>``. So
-``[r for r in rows if r[0] == "cash"]`` is the cash section with its header first.
+The builders here only read the books and fill a :class:`~station.printouts.report.Report`, plain values. Its
+layout — text lines, CSV, the receipt printer's shift report — is in :mod:`station.printouts.report`, shared with
+the printer; this module names those in ``__all__`` too, because the desk and the screens call them as
+``reports.render_text``, ``reports.to_csv``….
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
 
+from station.config import STATION_TZ
 from station.ledger.errors import NotFound
+from station.ledger.journal import card_account, hold_account
 from station.ledger.models import Account, AuditEvent, Fill, FillStatus, JournalEntry, Posting, Shift, ShiftStatus
-from station.ledger.services import Ledger, card_account, hold_account
-from station.ledger.shifts import (
-    STATION_TZ,
-    AttendantTimers,
-    BetweenShifts,
-    FillLine,
-    Reconciliation,
-    ShiftDesk,
-    _fill_line,
-    business_day_bounds,
-)
+from station.ledger.services import Ledger
+from station.ledger.shifts.desk import ShiftDesk
+from station.ledger.shifts.reconcile import _fill_line
+from station.ledger.shifts.values import AttendantTimers, BetweenShifts, FillLine, Reconciliation, business_day_bounds
 from station.money import format_centi, format_yuan, round_half_up_div
-
-if TYPE_CHECKING:
-    from station.devices.receipt import ShiftReport
-
-Lang = Literal["zh", "en", "both"]
-
-
-@dataclass(frozen=True)
-class Text:
-    zh: str
-    en: str
-
-    def render(self, lang: Lang = "both") -> str:
-        if lang == "zh":
-            return self.zh
-        if lang == "en":
-            return self.en
-        return self.zh if self.zh == self.en else f"{self.zh} {self.en}"
-
-
-Cell = str | Text
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: Text
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: Text
-    columns: tuple[Column, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-
-    @property
-    def is_pairs(self) -> bool:
-        return tuple(c.key for c in self.columns) == ("item", "value")
-
-
-@dataclass(frozen=True)
-class Report:
-    kind: str  # shift, day, attendants, card, unpaid, overrides
-    title: Text
-    subject: str  # "#3", "2026-11-21", a card number…
-    generated_at: dt.datetime
-    sections: tuple[Section, ...]
-
-    def section(self, key: str) -> Section:
-        for s in self.sections:
-            if s.key == key:
-                return s
-        raise KeyError(key)
-
+from station.printouts.report import (
+    Cell,
+    Column,
+    Lang,
+    Report,
+    Section,
+    Text,
+    as_report_lines,
+    local_time,
+    render_text,
+    to_csv,
+    to_printable,
+)
 
 # ---------------------------------------------------------------------------------------------- formatting
 
@@ -117,10 +62,6 @@ def qty(centi: int | None) -> str:
     return "" if centi is None else format_centi(centi)
 
 
-def local_time(moment: dt.datetime | None) -> str:
-    return "" if moment is None else moment.astimezone(STATION_TZ).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def permille(value: int) -> str:
     return f"{value // 10}.{value % 10}%"
 
@@ -136,70 +77,7 @@ def _yes_no(flag: bool) -> Text:
     return YES if flag else NO
 
 
-def _cell(cell: Cell, lang: Lang) -> str:
-    return cell.render(lang) if isinstance(cell, Text) else cell
-
-
 # ---------------------------------------------------------------------------------------------- renderers
-
-
-def render_text(report: Report, lang: Lang = "both") -> list[str]:
-    """Plain text lines for a screen or a terminal."""
-    lines = [
-        f"{report.title.render(lang)} {report.subject}".rstrip(),
-        f"{Text('生成时间', 'Generated').render(lang)}: {local_time(report.generated_at)}",
-    ]
-    for section in report.sections:
-        lines.append("")
-        lines.append(f"== {section.title.render(lang)} ==")
-        if section.is_pairs:
-            for label, value in section.rows:
-                lines.append(f"{_cell(label, lang)}: {_cell(value, lang)}")
-        elif not section.rows:
-            lines.append(Text("(无)", "(none)").render(lang))
-        else:
-            lines.append(" | ".join(c.label.render(lang) for c in section.columns))
-            lines.extend(" | ".join(_cell(c, lang) for c in row) for row in section.rows)
-    return lines
-
-
-def to_csv(report: Report, lang: Lang = "both") -> str:
-    """CSV text (see the module docstring for the layout)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["report", report.kind, report.title.render(lang), report.subject, report.generated_at.isoformat()])
-    for section in report.sections:
-        writer.writerow([section.key, *(c.label.render(lang) for c in section.columns)])
-        for row in section.rows:
-            writer.writerow([section.key, *(_cell(c, lang) for c in row)])
-    return buffer.getvalue()
-
-
-def as_report_lines(report: Report, lang: Lang = "both") -> list[tuple[str, str]]:
-    """(label, value) pairs for the receipt printer's shift report."""
-    out: list[tuple[str, str]] = []
-    for section in report.sections:
-        out.append((f"[{section.title.render(lang)}]", ""))
-        if section.is_pairs:
-            out.extend((_cell(label, lang), _cell(value, lang)) for label, value in section.rows)
-        else:
-            for row in section.rows:
-                cells = [_cell(c, lang) for c in row]
-                out.append((cells[0], " ".join(c for c in cells[1:] if c)))
-    return out
-
-
-def to_printable(report: Report, station_name: str, station_code: str, lang: Lang = "both") -> ShiftReport:
-    """The report as the receipt printer's :class:`station.devices.receipt.ShiftReport`."""
-    from station.devices.receipt import ReportLine, ShiftReport
-
-    return ShiftReport(
-        station_name=station_name,
-        station_code=station_code,
-        title=f"{report.title.render(lang)} {report.subject}".strip(),
-        time=report.generated_at,
-        lines=tuple(ReportLine(label, value) for label, value in as_report_lines(report, lang)),
-    )
 
 
 # ---------------------------------------------------------------------------------------------- sections

@@ -26,7 +26,9 @@ from station.gas import GasError, delivered_centi
 from station.ledger.errors import InvalidInput, NotFound, Refused
 from station.ledger.models import Attendant, Product, Shift, StockMovement
 from station.ledger.models_unloading import StockCount, Unloading, UnloadingAmendment, UnloadingEvent
-from station.ledger.services import Actor, Ledger, normalise_plate
+from station.ledger.services import Ledger
+from station.ledger.staff import Actor
+from station.ledger.vehicles import normalise_plate
 
 # The checklist, in its safe order. ``started`` and ``ended`` carry readings; the rest are confirmations.
 STEPS: tuple[str, ...] = (

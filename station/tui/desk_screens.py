@@ -21,13 +21,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from station.config import STATION_TZ
 from station.core import entry
 from station.core.desk import REPORT_KINDS, DispenserPush, ManagerDesk, NozzleReading, PriceChange
 from station.core.station import CoreRefused
 from station.i18n import Language, t
 from station.ledger import reports
-from station.ledger.services import Actor
-from station.ledger.shifts import DENOMINATIONS_FEN, STATION_TZ, DrawerStatus, Reconciliation
+from station.ledger.shifts.values import DENOMINATIONS_FEN, DrawerStatus, Reconciliation
+from station.ledger.staff import Actor
 from station.money import MoneyFormatError, format_centi, format_yuan, parse_decimal_units, parse_yuan
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
 from station.tui.day_close import DayCloseConfirmScreen

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
 
-from station.ledger import reports
-from station.ledger.reports import Cell, Report, Section, local_time
+from station.printouts.report import Cell, Lang, Report, Section, Text, local_time
 
 GAP = "  "
 
 
-def cell_text(cell: Cell, lang: reports.Lang) -> str:
-    return cell.render(lang) if isinstance(cell, reports.Text) else cell
+def cell_text(cell: Cell, lang: Lang) -> str:
+    return cell.render(lang) if isinstance(cell, Text) else cell
 
 
 def packed(parts: list[str], width: int, first: str = "• ", more: str = "  ") -> list[str]:
@@ -35,7 +34,7 @@ def packed(parts: list[str], width: int, first: str = "• ", more: str = "  ") 
     return lines
 
 
-def table_lines(section: Section, lang: reports.Lang, width: int) -> list[str]:
+def table_lines(section: Section, lang: Lang, width: int) -> list[str]:
     head = [column.label.render(lang) for column in section.columns]
     rows = [[cell_text(cell, lang) for cell in row] for row in section.rows]
     widths = [max(cell_len(text) for text in column) for column in zip(head, *rows, strict=False)]
@@ -51,18 +50,18 @@ def table_lines(section: Section, lang: reports.Lang, width: int) -> list[str]:
     return out
 
 
-def report_lines(report: Report, lang: reports.Lang, width: int) -> list[str]:
+def report_lines(report: Report, lang: Lang, width: int) -> list[str]:
     """The report as lines of at most ``width`` cells (a single label/value too long for it still wraps)."""
     lines = [
         f"{report.title.render(lang)} {report.subject}".rstrip(),
-        f"{reports.Text('生成时间', 'Generated').render(lang)}: {local_time(report.generated_at)}",
+        f"{Text('生成时间', 'Generated').render(lang)}: {local_time(report.generated_at)}",
     ]
     for section in report.sections:
         lines += ["", f"== {section.title.render(lang)} =="]
         if section.is_pairs:
             lines += [f"{cell_text(label, lang)}: {cell_text(value, lang)}" for label, value in section.rows]
         elif not section.rows:
-            lines.append(reports.Text("(无)", "(none)").render(lang))
+            lines.append(Text("(无)", "(none)").render(lang))
         else:
             lines += table_lines(section, lang, width)
     return lines

@@ -24,7 +24,6 @@ from textual.widgets import Input, Static
 
 from station.core.station import CoreRefused
 from station.devices.dispenser_bus import BusEvent, UnloadingProgress
-from station.devices.receipt import ReportLine, ShiftReport
 from station.i18n import Language, error_text, t
 from station.ledger.errors import LedgerError
 from station.ledger.unloading import (
@@ -37,6 +36,7 @@ from station.ledger.unloading import (
     checklist_position,
 )
 from station.money import format_centi
+from station.printouts.receipt import ReportLine, ShiftReport
 from station.tui.app import ManagerAuthScreen
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, modal_keys, refusal_text
 from station.tui.footer import StationFooter

@@ -15,8 +15,9 @@ from station.core.sequence import AbortReason, PaymentKind, PresetChoice, Preset
 from station.core.station import CoreRefused, StationCore
 from station.devices.dispenser_protocol import Command, Frame, NozzleState
 from station.i18n import error_text
+from station.ledger.fills import FillRecord
 from station.ledger.models import Fill
-from station.ledger.services import FillRecord, Ledger
+from station.ledger.services import Ledger
 from station.simrig import SimulatedForecourt
 from tests.conftest import until
 from tests.core.test_core_fill import LANE, walk_to_authorize

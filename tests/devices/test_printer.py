@@ -21,7 +21,7 @@ from station.devices.printer import (
     printer_from_config,
 )
 from station.devices.printer_sim import PrinterSimulator, decode_escpos_text
-from station.devices.receipt import CardPayment, FillReceipt, ReportLine, ShiftReport, render
+from station.printouts.receipt import CardPayment, FillReceipt, ReportLine, ShiftReport, render
 
 WHEN = datetime(2024, 5, 1, 12, 34, 56)
 

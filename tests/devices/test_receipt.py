@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from station.devices.receipt import (
+from station.printouts.paper import WIDTH, display_width, wrap
+from station.printouts.receipt import (
     FAREWELL,
     REPRINT_MARK,
-    WIDTH,
     CardPayment,
     CashPayment,
     FillReceipt,
@@ -20,12 +20,10 @@ from station.devices.receipt import (
     RechargeReceipt,
     ReportLine,
     ShiftReport,
-    display_width,
     mask_card_number,
     receipt_from_dict,
     receipt_to_dict,
     render,
-    wrap,
 )
 
 WHEN = datetime(2024, 5, 1, 12, 34, 56)

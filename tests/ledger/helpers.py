@@ -4,8 +4,10 @@ import datetime as dt
 
 from sqlalchemy import Engine, select
 
+from station.ledger.fills import FillRecord
 from station.ledger.models import Base, CardType, Role
-from station.ledger.services import Actor, FillRecord, Ledger
+from station.ledger.services import Ledger
+from station.ledger.staff import Actor
 from station.money import amount_for
 
 
@@ -30,7 +32,7 @@ def staff(ledger: Ledger, *, shift: bool = False) -> tuple[Actor, Actor]:
 
 def open_shift(ledger: Ledger, manager: Actor, attendant: Actor, float_fen: int = 0, note: str = "") -> int:
     """Open a shift through the desk with every configured nozzle read at its last closing (0 at first)."""
-    from station.ledger.shifts import ShiftDesk
+    from station.ledger.shifts.desk import ShiftDesk
 
     desk = ShiftDesk(ledger)
     last = desk.latest_shift_id()

@@ -13,8 +13,9 @@ from station.cli import main
 from station.ledger import audit
 from station.ledger.checks import check_ledger
 from station.ledger.models import AuditEvent, StationState
-from station.ledger.services import Actor, Ledger
-from station.ledger.shifts import ShiftDesk
+from station.ledger.services import Ledger
+from station.ledger.shifts.desk import ShiftDesk
+from station.ledger.staff import Actor
 from station.runtime import open_station
 from station.seed import seed_demo
 from tests.conftest import FakeClock

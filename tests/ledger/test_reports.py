@@ -13,7 +13,6 @@ import pytest
 
 from station.cli import _add_common
 from station.cli import report as report_cli
-from station.devices.receipt import render
 from station.ledger.errors import Refused
 from station.ledger.reports import (
     as_report_lines,
@@ -28,7 +27,8 @@ from station.ledger.reports import (
     unpaid_report,
 )
 from station.ledger.services import Ledger
-from station.ledger.shifts import ShiftDesk
+from station.ledger.shifts.desk import ShiftDesk
+from station.printouts.receipt import render
 from tests.conftest import FakeClock
 from tests.ledger.helpers import card, record, staff
 

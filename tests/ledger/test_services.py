@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from station.ledger.cards import ReplaceCause
 from station.ledger.checks import check_ledger
 from station.ledger.errors import InvalidInput, LedgerError, NotFound, PermissionDenied, Refused
+from station.ledger.journal import CASH_DRAWER, GAS_REVENUE
 from station.ledger.models import CardStatus, CardType, FillStatus, Role
-from station.ledger.services import CASH_DRAWER, GAS_REVENUE, Ledger, ReplaceCause
-from station.ledger.shifts import ShiftDesk
+from station.ledger.services import Ledger
+from station.ledger.shifts.desk import ShiftDesk
 from tests.ledger.helpers import card, fingerprint, record, staff
 
 

@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from station.ledger.cards import ReplaceCause
 from station.ledger.checks import check_ledger
 from station.ledger.errors import Refused
 from station.ledger.models import AuditEvent, Fill, JournalEntry
 from station.ledger.reports import shift_report, to_csv
-from station.ledger.services import Ledger, ReplaceCause
-from station.ledger.shifts import ShiftDesk
+from station.ledger.services import Ledger
+from station.ledger.shifts.desk import ShiftDesk
 from tests.conftest import FakeClock
 from tests.ledger.helpers import card, fingerprint, record, staff
 from tests.ledger.test_shifts import OPENING, closing, count_for

@@ -10,11 +10,14 @@ import pytest
 from sqlalchemy.orm import Session
 
 from station.ledger import audit
+from station.ledger.cards import ReplaceCause
 from station.ledger.checks import check_ledger
 from station.ledger.errors import InvalidInput, LedgerError, NotFound, PermissionDenied, Refused
 from station.ledger.models import Role
-from station.ledger.services import Actor, Ledger, ReplaceCause
-from station.ledger.shifts import DENOMINATIONS_FEN, ShiftDesk, Totalizers
+from station.ledger.services import Ledger
+from station.ledger.shifts.desk import ShiftDesk
+from station.ledger.shifts.values import DENOMINATIONS_FEN, Totalizers
+from station.ledger.staff import Actor
 from tests.conftest import FakeClock
 from tests.ledger.helpers import card, fingerprint, record, staff
 

@@ -12,12 +12,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from station.config import load_settings
+from station.ledger.cards import ReplaceCause
 from station.ledger.checks import check_ledger
 from station.ledger.db import make_engine, upgrade
 from station.ledger.errors import LedgerError
 from station.ledger.models import CardType, Role
-from station.ledger.services import Ledger, ReplaceCause
-from station.ledger.shifts import ShiftDesk, business_date_of
+from station.ledger.services import Ledger
+from station.ledger.shifts.desk import ShiftDesk
+from station.ledger.shifts.values import business_date_of
 from tests.conftest import FakeClock
 from tests.ledger.helpers import record
 

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from station.ledger.errors import InvalidInput, PermissionDenied, Refused
-from station.ledger.services import Actor, Ledger
+from station.ledger.services import Ledger
+from station.ledger.staff import Actor
 from station.ledger.unloading import STEPS, Arrival, Readings, UnloadingLog, checklist_position
 from tests.conftest import FakeClock
 from tests.ledger.helpers import fingerprint, record, staff
@@ -242,7 +243,7 @@ def test_stock_variance_flagged_for_a_planted_loss(
     with pytest.raises(PermissionDenied):
         log.record_stock_count(attendant, 1)
     # a shift's report covers its window
-    from station.ledger.shifts import ShiftDesk
+    from station.ledger.shifts.desk import ShiftDesk
 
     zero = {(n.dispenser, n.nozzle): (0, 0, False) for n in ledger.settings.nozzles}
     shift = ShiftDesk(ledger).open_shift(manager, [attendant], ledger.drawer_cash(), zero)

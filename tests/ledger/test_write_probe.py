@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from station.ledger.fills import FillRecord
 from station.ledger.models import StationState
-from station.ledger.services import FillRecord, Ledger
+from station.ledger.services import Ledger
 
 
 def test_probe_write_commits_and_leaves_nothing(ledger: Ledger) -> None:

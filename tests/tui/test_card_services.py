@@ -20,8 +20,8 @@ from station.devices.printer_sim import decode_escpos_text
 from station.i18n import Language
 from station.ledger.checks import check_ledger
 from station.ledger.errors import NotFound, Refused
+from station.ledger.fills import FillRecord
 from station.ledger.models import CardStatus, FillStatus, Role
-from station.ledger.services import FillRecord
 from station.runtime import open_station
 from station.seed import seed_demo
 from station.simrig import SimulatedForecourt

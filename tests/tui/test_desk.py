@@ -24,8 +24,10 @@ from station.core.station import CoreRefused, StationCore
 from station.devices.printer_sim import decode_escpos_text
 from station.ledger.checks import check_ledger
 from station.ledger.db import make_engine, upgrade
-from station.ledger.services import FillRecord, Ledger
-from station.ledger.shifts import DENOMINATIONS_FEN, Reconciliation, ShiftDesk
+from station.ledger.fills import FillRecord
+from station.ledger.services import Ledger
+from station.ledger.shifts.desk import ShiftDesk
+from station.ledger.shifts.values import DENOMINATIONS_FEN, Reconciliation
 from station.money import amount_for, format_yuan
 from station.seed import seed_demo
 from station.simrig import SimulatedForecourt

@@ -16,7 +16,7 @@ from textual.widgets import Input, Static
 from station.cli.run import log_to_file
 from station.core.station import StationCore
 from station.i18n import t
-from station.ledger.services import FillRecord
+from station.ledger.fills import FillRecord
 from station.runtime import StationRuntime, open_station
 from station.seed import seed_demo
 from station.tui.app import LoginScreen, OverviewScreen, StationApp

@@ -8,8 +8,8 @@ from textual.widgets import Input, Static
 
 from station.core.sequence import PaymentKind, Step
 from station.core.station import StationCore
+from station.ledger.fills import FillRecord
 from station.ledger.models import FillStatus
-from station.ledger.services import FillRecord
 from station.runtime import StationRuntime
 from station.simrig import SimulatedForecourt
 from station.tui.app import OverviewScreen, StationApp

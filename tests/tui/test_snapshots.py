@@ -18,7 +18,8 @@ from station.core.sequence import PaymentKind, PresetChoice, PresetKind
 from station.core.station import StationCore
 from station.devices import dispenser_protocol as proto
 from station.ledger.db import make_engine, upgrade
-from station.ledger.services import FillRecord, Ledger
+from station.ledger.fills import FillRecord
+from station.ledger.services import Ledger
 from station.money import amount_for
 from station.seed import seed_demo
 from station.tui.app import StationApp
@@ -178,10 +179,10 @@ def test_sequence(snap_compare: Callable[..., bool], tmp_path: Path, step: str, 
             from station.core.station import SettleResult
 
             fill = core.ledger.fill(core.lane(LANE).sequence.fill_id)  # type: ignore[union-attr, arg-type]
-            from station.devices.receipt import CashPayment
+            from station.printouts.receipt import CashPayment
 
             receipt = core._receipt(fill, 1, CashPayment(10000, 5000))
-            from station.devices.receipt import render
+            from station.printouts.receipt import render
 
             screen.settle_result = SettleResult(fill, render(receipt, "zh"), None, change_fen=5000, tendered_fen=10000)
             screen.render_state()

@@ -1,4 +1,4 @@
-"""Receipts as data, and their layout as text lines for 58 mm paper (32 columns; a Chinese character is 2).
+"""Receipts as data (fill, recharge, shift report), and their layout as text lines on the paper of :mod:`.paper`.
 
 Pure: no I/O. Money is integer fen rendered with :func:`station.money.format_yuan`; quantities are 0.01 of the
 sale unit. A card number is always masked on paper, whatever the caller passes in.
@@ -6,15 +6,14 @@ sale unit. A card number is always masked on paper, whatever the caller passes i
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from station.money import format_centi, format_yuan
+from station.printouts.paper import WIDTH, center, pair, wrap
 
-WIDTH = 32
 Language = Literal["zh", "en"]
 SaleUnit = Literal["kg", "Nm3"]
 
@@ -115,72 +114,6 @@ class ShiftReport:
 
 
 Receipt = FillReceipt | RechargeReceipt | ShiftReport
-
-
-# --- columns -----------------------------------------------------------------------------------------------
-
-
-def char_width(ch: str) -> int:
-    if unicodedata.combining(ch):
-        return 0
-    # Ambiguous-width characters (³, ·, ×) print wide in Chinese printer fonts, so they count as 2.
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 1
-
-
-def display_width(text: str) -> int:
-    return sum(char_width(ch) for ch in text)
-
-
-def _wrap_chars(text: str, width: int) -> list[str]:
-    lines: list[str] = []
-    current, used = "", 0
-    for ch in text:
-        w = char_width(ch)
-        if used + w > width:
-            lines.append(current)
-            current, used = "", 0
-        current += ch
-        used += w
-    lines.append(current)
-    return lines
-
-
-def wrap(text: str, width: int = WIDTH) -> list[str]:
-    """Cut ``text`` into lines of at most ``width`` columns: at spaces where it can, never inside a wide
-    character."""
-    lines: list[str] = []
-    current = ""
-    for word in text.split(" "):
-        candidate = f"{current} {word}" if current else word
-        if display_width(candidate) <= width:
-            current = candidate
-            continue
-        if current:
-            lines.append(current)
-        pieces = _wrap_chars(word, width)
-        lines.extend(pieces[:-1])
-        current = pieces[-1]
-    lines.append(current)
-    return [line.rstrip() for line in lines]
-
-
-def center(text: str, width: int = WIDTH) -> list[str]:
-    out = []
-    for line in wrap(text, width):
-        pad = (width - display_width(line)) // 2
-        out.append(" " * pad + line)
-    return out
-
-
-def pair(label: str, value: str, width: int = WIDTH) -> list[str]:
-    """``label        value`` on one line, or the value right-aligned on the next line when it does not fit."""
-    gap = width - display_width(label) - display_width(value)
-    if gap >= 1:
-        return [label + " " * gap + value]
-    lines = wrap(label, width)
-    for part in wrap(value, width):
-        lines.append(" " * (width - display_width(part)) + part)
-    return lines
 
 
 # --- rendering ---------------------------------------------------------------------------------------------

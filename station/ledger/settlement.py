@@ -1,0 +1,185 @@
+"""Settlement: an unpaid fill paid in cash or by card (from its hold), or written off by a manager."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from station.ledger.cards import CardView
+from station.ledger.errors import InvalidInput, NotFound, Refused
+from station.ledger.fills import FillView
+from station.ledger.journal import (
+    CASH_DRAWER,
+    GAS_REVENUE,
+    INTERNAL_USE,
+    OWNER_EQUITY,
+    _check_amount,
+    _EntryDraft,
+    _merge,
+    card_account,
+    hold_account,
+)
+from station.ledger.models import CardStatus, CardType, Fill, FillStatus, Hold, HoldStatus, PaymentMode
+from station.ledger.receipts import Receipts
+from station.ledger.staff import Actor
+
+
+@dataclass(frozen=True)
+class CashSettlement:
+    fill: FillView
+    due_fen: int
+    tendered_fen: int
+    change_fen: int
+    receipt_no: int = 0  # its receipt job was written with the sale
+
+
+@dataclass(frozen=True)
+class CardSettlement:
+    fill: FillView
+    card: CardView
+    low_balance: bool
+    receipt_no: int = 0  # its receipt job was written with the sale
+
+
+class Settlement(Receipts):
+    """Paying for a fill: the sale's entry, its hold resolved and its receipt job, in one transaction."""
+
+    def _unpaid_fill(self, session: Session, fill_id: int) -> Fill:
+        fill = session.get(Fill, fill_id, with_for_update=True)
+        if fill is None:
+            raise NotFound("fill_unknown", fill=fill_id)
+        if fill.status is not FillStatus.UNPAID:
+            raise Refused("fill_already_settled", fill=fill_id)
+        return fill
+
+    def _release_fill_hold(self, session: Session, fill: Fill, actor_id: int | None) -> None:
+        """The fill is paid another way (cash, written off): its card hold goes back in the same transaction."""
+        hold = session.get(Hold, fill.hold_id, with_for_update=True) if fill.hold_id else None
+        if hold is not None and hold.status is HoldStatus.OPEN:
+            entry = self._resolve_hold(session, hold, 0, actor_id)
+            hold.resolved_entry_id = entry.id if entry else None
+
+    def settle_cash(
+        self, actor: Actor, fill_id: int, tendered_fen: int, *, fill_end_to_commit_ms: int | None = None
+    ) -> CashSettlement:
+        _check_amount(tendered_fen, name="tendered")
+        with self._tx() as session:
+            row = self._actor(session, actor)
+            fill = self._unpaid_fill(session, fill_id)
+            if tendered_fen < fill.amount_fen:
+                raise InvalidInput("tendered_too_little", due_fen=fill.amount_fen)
+            draft = _EntryDraft("fill_sale", memo=f"cash sale {fill.dispenser}/{fill.nozzle}/{fill.transaction_number}")
+            draft.add(CASH_DRAWER, fill.amount_fen)
+            draft.add(GAS_REVENUE, -fill.amount_fen)
+            entry = self._post(session, draft, row.id)
+            self._release_fill_hold(session, fill, row.id)
+            fill.status = FillStatus.PAID
+            fill.payment_mode = PaymentMode.CASH
+            fill.tendered_fen = tendered_fen
+            fill.change_fen = tendered_fen - fill.amount_fen
+            fill.sale_entry_id = entry.id
+            fill.settled_at = self.now()
+            fill.fill_end_to_commit_ms = fill_end_to_commit_ms
+            fill.attendant_id = fill.attendant_id or row.id
+            session.flush()
+            receipt_no = self._receipt_job(session, fill, "cash", tendered_fen=tendered_fen, change_fen=fill.change_fen)
+            return CashSettlement(
+                self._fill_view(session, fill), fill.amount_fen, tendered_fen, fill.change_fen, receipt_no
+            )
+
+    def settle_card(
+        self,
+        actor: Actor,
+        fill_id: int,
+        card_number: str,
+        *,
+        hold_id: int | None = None,
+        fill_end_to_commit_ms: int | None = None,
+    ) -> CardSettlement:
+        """Complete the hold with the actual amount (releasing the rest), or debit the card directly."""
+        with self._tx() as session:
+            row = self._actor(session, actor)
+            fill = self._unpaid_fill(session, fill_id)
+            card = self._card(session, number=card_number, lock=True)
+            hold = None
+            if hold_id is None and fill.hold_id is not None:
+                # A fill recovered after a restart is settled against the hold placed for it, never debited twice.
+                own = session.get(Hold, fill.hold_id)
+                if own is not None and own.status is HoldStatus.OPEN and own.card_id == card.id:
+                    hold_id = own.id
+                else:
+                    self._release_fill_hold(session, fill, row.id)
+            if hold_id is not None:
+                hold = session.get(Hold, hold_id, with_for_update=True)
+                if hold is None or hold.card_id != card.id:
+                    raise NotFound("hold_unknown", hold=hold_id)
+                if hold.status is not HoldStatus.OPEN:
+                    raise Refused("hold_already_resolved", hold=hold_id)
+            elif card.status is not CardStatus.ACTIVE:
+                raise Refused(f"card_{card.status.value}", number=card.number)
+            amount = fill.amount_fen
+            from_hold = min(amount, hold.amount_fen) if hold else 0
+            from_card = amount - from_hold
+            balance = self._balance(session, card_account(card.number))
+            internal = card.card_type is CardType.INTERNAL
+            if from_card and not internal and balance - from_card < -card.credit_limit_fen:
+                raise Refused("balance_insufficient", balance_fen=balance)
+            draft = _EntryDraft(
+                "fill_sale", memo=f"card sale {card.number} {fill.dispenser}/{fill.nozzle}/{fill.transaction_number}"
+            )
+            if internal:
+                # Internal cards: no revenue; the gas is booked as the station's own use.
+                draft.add(hold_account(card.number), from_hold)  # undo the hold's marker
+                draft.add(INTERNAL_USE, amount)
+                draft.add(OWNER_EQUITY, -(from_hold + amount))
+            else:
+                draft.add(hold_account(card.number), from_hold)
+                draft.add(card_account(card.number), from_card)
+                draft.add(GAS_REVENUE, -amount)
+            entry = self._post(session, _merge(draft), row.id)
+            if hold is not None:
+                release_entry = self._resolve_hold(session, hold, amount, row.id)
+                hold.resolved_entry_id = (release_entry or entry).id
+            if fill.hold_id is not None and fill.hold_id != (hold.id if hold else None):
+                self._release_fill_hold(session, fill, row.id)  # paid from another hold or card: its own goes back
+            fill.status = FillStatus.PAID
+            fill.payment_mode = PaymentMode.CARD
+            fill.card_id = card.id
+            fill.hold_id = hold.id if hold else None
+            fill.sale_entry_id = entry.id
+            fill.settled_at = self.now()
+            fill.fill_end_to_commit_ms = fill_end_to_commit_ms
+            fill.attendant_id = fill.attendant_id or row.id
+            session.flush()
+            view = self._card_view(session, card)
+            low = (
+                card.card_type is CardType.STORED_VALUE
+                and view.balance_fen < self.settings.thresholds.low_balance_reminder
+            )
+            receipt_no = self._receipt_job(
+                session, fill, "card", card_number=card.number, balance_fen=view.balance_fen, low_balance=low
+            )
+            return CardSettlement(self._fill_view(session, fill), view, low, receipt_no)
+
+    def clear_unpaid_fill(self, manager: Actor, fill_id: int, reason: str) -> FillView:
+        """Manager: write off an unpaid fill (drive-off…) so the nozzle can be used again."""
+        if not reason.strip():
+            raise InvalidInput("reason_required")
+        with self._tx() as session:
+            self._actor(session, manager, manager=True)
+            fill = self._unpaid_fill(session, fill_id)
+            self._release_fill_hold(session, fill, manager.id)
+            fill.status = FillStatus.CLEARED
+            fill.clear_reason = reason.strip()[:200]
+            fill.settled_at = self.now()
+            self._audit(
+                session,
+                manager.id,
+                "unpaid_fill_cleared",
+                fill=fill.id,
+                amount_fen=fill.amount_fen,
+                reason=reason,
+                key=f"{fill.dispenser}/{fill.nozzle}/{fill.transaction_number}",
+            )
+            return self._fill_view(session, fill)

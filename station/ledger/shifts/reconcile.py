@@ -1,0 +1,510 @@
+"""The shift's reconciliation computed from the books: nozzles against totalizers, the drawer's expected cash against
+the count, card debits against card fills, holds, unpaid fills, timers and events. Reads only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from station.ledger import audit
+from station.ledger.errors import NotFound
+from station.ledger.journal import CASH_DRAWER
+from station.ledger.models import (
+    Account,
+    Attendant,
+    AuditEvent,
+    Card,
+    CardType,
+    CashDrop,
+    Fill,
+    FillStatus,
+    Hold,
+    JournalEntry,
+    PaymentMode,
+    Posting,
+    Price,
+    Shift,
+    ShiftAttendant,
+    ShiftCashCount,
+    ShiftClosing,
+    ShiftStatus,
+    ShiftTotalizer,
+    StationState,
+)
+from station.ledger.services import Ledger
+from station.ledger.shifts.values import (
+    _CASH_KINDS,
+    DENOMINATIONS_FEN,
+    AttendantTimers,
+    BetweenShifts,
+    CardReconciliation,
+    CashDropLine,
+    CashReconciliation,
+    EventLine,
+    FillLine,
+    HoldLine,
+    NozzleKey,
+    NozzleReconciliation,
+    PriceChangeLine,
+    PriceLine,
+    Reconciliation,
+    TotalizerReading,
+    business_date_of,
+)
+from station.money import amount_for
+
+
+class Reconciler:
+    """Computes a shift's :class:`~station.ledger.shifts.values.Reconciliation` from the ledger's books."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    @property
+    def _settings_nozzles(self) -> list[NozzleKey]:
+        return [(n.dispenser, n.nozzle) for n in self.ledger.settings.nozzles]
+
+    def _product_of(self, key: NozzleKey) -> str:
+        for n in self.ledger.settings.nozzles:
+            if (n.dispenser, n.nozzle) == key:
+                return n.product
+        return self.ledger.settings.products[0].code
+
+    @staticmethod
+    def _names(session: Session) -> dict[int, str]:
+        return {a.id: f"{a.number} {a.name}" for a in session.scalars(select(Attendant))}
+
+    @staticmethod
+    def _shift(session: Session, shift_id: int, *, lock: bool = False) -> Shift:
+        shift = session.get(Shift, shift_id, with_for_update=lock)
+        if shift is None:
+            raise NotFound("shift_unknown", shift=shift_id)
+        return shift
+
+    @staticmethod
+    def _price_at(session: Session, product: str, level: int, at: dt.datetime) -> int | None:
+        price = session.scalar(
+            select(Price.unit_price_fen)
+            .where(Price.product_code == product, Price.level == level, Price.effective_from <= at)
+            .order_by(Price.effective_from.desc(), Price.id.desc())
+            .limit(1)
+        )
+        return None if price is None else int(price)
+
+    @staticmethod
+    def _open_event_id(session: Session, shift_id: int) -> int:
+        for event in session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "shift_opened").order_by(AuditEvent.id.desc())
+        ):
+            if json.loads(event.detail).get("shift") == shift_id:
+                return event.id
+        return 0
+
+    def _reconcile(
+        self,
+        session: Session,
+        shift: Shift,
+        *,
+        closing: Mapping[NozzleKey, TotalizerReading] | None = None,
+        counts: Mapping[int, int] | None = None,
+        end: dt.datetime | None = None,
+    ) -> Reconciliation:
+        ledger = self.ledger
+        settings = ledger.settings
+        names = self._names(session)
+        sid = shift.id
+        record = session.get(ShiftClosing, sid)
+        end = end or shift.closed_at or ledger.now()
+        tolerance = settings.thresholds.totalizer_tolerance
+
+        def who(attendant_id: int | None) -> str:
+            return names.get(attendant_id, "—") if attendant_id is not None else "—"
+
+        # ---- fills of the shift
+        fills = session.scalars(select(Fill).where(Fill.shift_id == sid).order_by(Fill.id)).all()
+
+        # ---- nozzles
+        totalizers = {
+            (t.dispenser, t.nozzle): t
+            for t in session.scalars(select(ShiftTotalizer).where(ShiftTotalizer.shift_id == sid))
+        }
+        keys = sorted(set(totalizers) | {(f.dispenser, f.nozzle) for f in fills})
+        previous_shift = session.scalar(select(func.max(ShiftTotalizer.shift_id)).where(ShiftTotalizer.shift_id < sid))
+        previous = {
+            (t.dispenser, t.nozzle): t.closing_quantity_centi
+            for t in session.scalars(select(ShiftTotalizer).where(ShiftTotalizer.shift_id == previous_shift))
+        }
+        nozzles: list[NozzleReconciliation] = []
+        for key in keys:
+            row = totalizers.get(key)
+            # Between-shift fills happened before this opening reading: they explain the gap, not the delta.
+            mine = [f for f in fills if (f.dispenser, f.nozzle) == key and not f.between_shifts]
+            between = sum(f.quantity_centi for f in fills if (f.dispenser, f.nozzle) == key and f.between_shifts)
+            product = mine[0].product_code if mine else self._product_of(key)
+            list_price = self._price_at(session, product, 0, end) or 0
+            amount_tolerance = amount_for(list_price, tolerance)
+            fq = sum(f.quantity_centi for f in mine)
+            fa = sum(f.amount_fen for f in mine)
+            fda = sum(f.dispenser_amount_fen for f in mine)
+            oq = row.opening_quantity_centi if row else None
+            oa = row.opening_amount_fen if row else None
+            cq: int | None
+            ca: int | None
+            if closing is not None and key in closing:
+                cq, ca, ctyped = closing[key]
+            elif row is not None:
+                cq, ca, ctyped = row.closing_quantity_centi, row.closing_amount_fen, row.closing_typed
+            else:
+                cq, ca, ctyped = None, None, False
+            dq = cq - oq if cq is not None and oq is not None else None
+            da = ca - oa if ca is not None and oa is not None else None
+            vq = dq - fq if dq is not None else None
+            va = da - fda if da is not None else None
+            prev = previous.get(key)
+            gap = oq - prev if oq is not None and prev is not None else None
+            flagged = (
+                row is None
+                or (vq is not None and abs(vq) > tolerance)
+                or (va is not None and abs(va) > amount_tolerance)
+                or (gap is not None and abs(gap - between) > tolerance)
+            )
+            nozzles.append(
+                NozzleReconciliation(
+                    dispenser=key[0],
+                    nozzle=key[1],
+                    product_code=product,
+                    opening_quantity_centi=oq,
+                    opening_amount_fen=oa,
+                    opening_typed=row.opening_typed if row else False,
+                    closing_quantity_centi=cq,
+                    closing_amount_fen=ca,
+                    closing_typed=ctyped,
+                    delta_quantity_centi=dq,
+                    delta_amount_fen=da,
+                    fill_count=len(mine),
+                    fills_quantity_centi=fq,
+                    fills_amount_fen=fa,
+                    fills_dispenser_amount_fen=fda,
+                    variance_quantity_centi=vq,
+                    variance_amount_fen=va,
+                    gap_from_previous_centi=gap,
+                    tolerance_centi=tolerance,
+                    amount_tolerance_fen=amount_tolerance,
+                    flagged=flagged,
+                    between_shifts_quantity_centi=between,
+                )
+            )
+
+        # ---- cash
+        drawer_id = session.scalar(select(Account.id).where(Account.code == CASH_DRAWER))
+        by_kind: dict[str, tuple[int, int]] = {}
+        for kind, total, entries in session.execute(
+            select(JournalEntry.kind, func.sum(Posting.amount_fen), func.count(func.distinct(JournalEntry.id)))
+            .join(Posting, Posting.entry_id == JournalEntry.id)
+            .where(JournalEntry.shift_id == sid, Posting.account_id == drawer_id)
+            .group_by(JournalEntry.kind)
+        ):
+            by_kind[str(kind)] = (int(total or 0), int(entries))
+        # The float entry is already the opening float; over/short is posted by the close itself.
+        other = sum(
+            t for k, (t, _n) in by_kind.items() if k not in _CASH_KINDS and k not in ("cash_over_short", "float")
+        )
+        sales, sale_count = by_kind.get("fill_sale", (0, 0))
+        recharges, recharge_count = by_kind.get("recharge", (0, 0))
+        fees = by_kind.get("fee", (0, 0))[0]
+        refunds = -by_kind.get("refund", (0, 0))[0]
+        drops_total = -by_kind.get("cash_drop", (0, 0))[0]
+        expected = shift.opening_float_fen + sales + recharges + fees - refunds - drops_total + other
+        drops = tuple(
+            CashDropLine(d.created_at, d.amount_fen, who(d.attendant_id))
+            for d in session.scalars(select(CashDrop).where(CashDrop.shift_id == sid).order_by(CashDrop.id))
+        )
+        if counts is None and record is not None:
+            counts = {
+                c.denomination_fen: c.count
+                for c in session.scalars(select(ShiftCashCount).where(ShiftCashCount.shift_id == sid))
+            }
+        counted = sum(d * c for d, c in counts.items()) if counts is not None else None
+        cash = CashReconciliation(
+            opening_float_fen=shift.opening_float_fen,
+            cash_sales_fen=sales,
+            cash_sale_count=sale_count,
+            recharges_fen=recharges,
+            recharge_count=recharge_count,
+            fees_fen=fees,
+            refunds_fen=refunds,
+            drops_fen=drops_total,
+            drops=drops,
+            other_fen=other,
+            expected_fen=expected,
+            counted_fen=counted,
+            over_short_fen=counted - expected if counted is not None else None,
+            count=tuple((d, (counts or {}).get(d, 0)) for d in DENOMINATIONS_FEN),
+        )
+
+        # ---- cards
+        cards = {c.id: c for c in session.scalars(select(Card))}
+        card_accounts = {
+            acct: c
+            for c in cards.values()
+            if c.card_type is not CardType.INTERNAL
+            for acct in (c.account_id, c.hold_account_id)
+        }
+        sale_entries = {
+            e.id: e
+            for e in session.scalars(
+                select(JournalEntry).where(JournalEntry.shift_id == sid, JournalEntry.kind == "fill_sale")
+            )
+        }
+        card_fills = [
+            f
+            for f in session.scalars(
+                select(Fill).where(Fill.payment_mode == PaymentMode.CARD, Fill.sale_entry_id.in_(list(sale_entries)))
+            )
+        ]
+        paying = [
+            f for f in card_fills if f.card_id is not None and cards[f.card_id].card_type is not CardType.INTERNAL
+        ]
+        internal = [f for f in card_fills if f.card_id is not None and cards[f.card_id].card_type is CardType.INTERNAL]
+        debits = 0
+        if sale_entries:
+            for account_id, posted in session.execute(
+                select(Posting.account_id, Posting.amount_fen).where(Posting.entry_id.in_(list(sale_entries)))
+            ):
+                if account_id in card_accounts:
+                    debits += int(posted)
+        card_fills_fen = sum(f.amount_fen for f in paying)
+        holds = tuple(
+            HoldLine(h.id, cards[h.card_id].number, h.amount_fen, h.dispenser, h.nozzle, h.created_at)
+            for h in session.scalars(select(Hold).where(Hold.created_at <= end).order_by(Hold.id))
+            if h.resolved_at is None or h.resolved_at > end
+        )
+        card_rec = CardReconciliation(
+            card_fill_count=len(paying),
+            card_fills_fen=card_fills_fen,
+            card_debits_fen=debits,
+            debit_variance_fen=debits - card_fills_fen,
+            internal_fill_count=len(internal),
+            internal_fills_fen=sum(f.amount_fen for f in internal),
+            recharge_count=recharge_count,
+            recharges_fen=recharges,
+            open_holds=holds,
+            open_holds_fen=sum(h.amount_fen for h in holds),
+        )
+
+        # ---- timers per attendant
+        flow_limit = settings.timers.engine_off_to_flow_seconds * 1000
+        commit_limit = settings.timers.fill_end_to_commit_seconds * 1000
+        timers = _timers(fills, who, flow_limit, commit_limit)
+
+        # ---- audited manager actions in the shift
+        start_id = self._open_event_id(session, sid)
+        stmt = select(AuditEvent).where(AuditEvent.id > start_id).order_by(AuditEvent.id)
+        if record is not None and record.close_audit_id is not None:
+            stmt = stmt.where(AuditEvent.id <= record.close_audit_id)
+        reversals: list[EventLine] = []
+        overrides: list[EventLine] = []
+        adjustments: list[EventLine] = []
+        cleared: list[FillLine] = []
+        for event in session.scalars(
+            stmt.where(AuditEvent.action.in_(("entry_reversed", "override", "card_adjusted", "unpaid_fill_cleared")))
+        ):
+            detail: dict[str, Any] = json.loads(event.detail)
+            reason = str(detail.get("reason", ""))
+            if event.action == "entry_reversed":
+                original = session.get(JournalEntry, int(detail.get("entry", 0)))
+                amount: int | None = (
+                    sum(p.amount_fen for p in original.postings if p.amount_fen > 0) if original else None
+                )
+                kind = original.kind if original else "?"
+                summary = f"#{detail.get('entry')} {kind} → #{detail.get('reversal')}"
+                reversals.append(
+                    EventLine(event.id, event.at, event.action, who(event.actor_id), "", summary, reason, amount)
+                )
+            elif event.action == "override":
+                extra = {k: v for k, v in detail.items() if k not in ("what", "reason")}
+                summary = str(detail.get("what", "")) + (
+                    " " + " ".join(f"{k}={v}" for k, v in sorted(extra.items())) if extra else ""
+                )
+                overrides.append(EventLine(event.id, event.at, event.action, who(event.actor_id), "", summary, reason))
+            elif event.action == "card_adjusted":
+                amount_value = detail.get("amount_fen")
+                adjustments.append(
+                    EventLine(
+                        event.id,
+                        event.at,
+                        event.action,
+                        who(event.actor_id),
+                        who(event.approver_id),
+                        str(detail.get("number", "")),
+                        reason,
+                        int(amount_value) if amount_value is not None else None,
+                    )
+                )
+            else:
+                fill = session.get(Fill, int(detail.get("fill", 0)))
+                if fill is not None:
+                    cleared.append(_fill_line(fill, who, reason=reason, cleared_by=who(event.actor_id)))
+
+        # ---- unpaid at the end of the shift
+        unpaid = tuple(
+            _fill_line(f, who)
+            for f in fills
+            if f.status is FillStatus.UNPAID or (f.settled_at is not None and f.settled_at > end and f.amount_fen)
+        )
+
+        # ---- prices
+        level_keys = sorted({(str(p), int(lv)) for p, lv in session.execute(select(Price.product_code, Price.level))})
+        at_open: list[PriceLine] = []
+        for product, level in level_keys:
+            price = self._price_at(session, product, level, shift.opened_at)
+            if price is not None:
+                at_open.append(PriceLine(product, level, price))
+        changes: list[PriceChangeLine] = []
+        for price_row in session.scalars(
+            select(Price)
+            .where(Price.effective_from > shift.opened_at, Price.effective_from <= end)
+            .order_by(Price.effective_from, Price.id)
+        ):
+            old = session.scalar(
+                select(Price.unit_price_fen)
+                .where(
+                    Price.product_code == price_row.product_code,
+                    Price.level == price_row.level,
+                    (Price.effective_from < price_row.effective_from)
+                    | ((Price.effective_from == price_row.effective_from) & (Price.id < price_row.id)),
+                )
+                .order_by(Price.effective_from.desc(), Price.id.desc())
+                .limit(1)
+            )
+            changes.append(
+                PriceChangeLine(
+                    price_row.product_code,
+                    price_row.level,
+                    None if old is None else int(old),
+                    price_row.unit_price_fen,
+                    price_row.effective_from,
+                    who(price_row.set_by_id) if price_row.set_by_id is not None else "config",
+                    price_row.reason,
+                )
+            )
+
+        staff_ids = session.scalars(
+            select(ShiftAttendant.attendant_id)
+            .where(ShiftAttendant.shift_id == sid)
+            .order_by(ShiftAttendant.attendant_id)
+        ).all()
+        adopted = [f for f in fills if f.between_shifts]
+        adopted_entries = session.scalars(
+            select(JournalEntry.id).where(JournalEntry.shift_id == sid, JournalEntry.between_shifts.is_(True))
+        ).all()
+        adopted_cash = 0
+        if adopted_entries and drawer_id is not None:
+            adopted_cash = int(
+                session.scalar(
+                    select(func.coalesce(func.sum(Posting.amount_fen), 0)).where(
+                        Posting.entry_id.in_(list(adopted_entries)), Posting.account_id == drawer_id
+                    )
+                )
+                or 0
+            )
+        between_shifts = BetweenShifts(
+            fills=tuple(_fill_line(f, who) for f in adopted),
+            quantity_centi=sum(f.quantity_centi for f in adopted),
+            amount_fen=sum(f.amount_fen for f in adopted),
+            entry_count=len(adopted_entries),
+            cash_fen=adopted_cash,
+        )
+        head = record.audit_head if record is not None else _chain_head(session)
+        closed = shift.status is ShiftStatus.CLOSED
+        return Reconciliation(
+            shift_id=sid,
+            status=shift.status.value,
+            opened_at=shift.opened_at,
+            opened_by=who(shift.opened_by_id),
+            closed_at=shift.closed_at,
+            closed_by=who(shift.closed_by_id) if shift.closed_by_id else "",
+            attendants=tuple(who(a) for a in staff_ids),
+            signed_off_at=record.signed_off_at if record else None,
+            signed_off_by=who(record.signed_off_by_id) if record and record.signed_off_by_id else "",
+            note=shift.note,
+            business_date=business_date_of(shift.closed_at) if closed and shift.closed_at else None,
+            tolerance_centi=tolerance,
+            flow_limit_ms=flow_limit,
+            commit_limit_ms=commit_limit,
+            fill_count=len(fills),
+            quantity_centi=sum(f.quantity_centi for f in fills),
+            sales_fen=sum(f.amount_fen for f in fills),
+            amount_mismatch_count=sum(1 for f in fills if f.amount_mismatch),
+            nozzles=tuple(nozzles),
+            cash=cash,
+            cards=card_rec,
+            timers=timers,
+            unpaid_fills=unpaid,
+            cleared_fills=tuple(cleared),
+            reversals=tuple(reversals),
+            overrides=tuple(overrides),
+            adjustments=tuple(adjustments),
+            prices_at_open=tuple(at_open),
+            price_changes=tuple(changes),
+            audit_head=head,
+            carried_cash_fen=shift.carried_cash_fen,
+            opening_note=shift.opening_note,
+            between_shifts=between_shifts,
+        )
+
+
+def _chain_head(session: Session) -> str:
+    head = session.get(StationState, audit.HEAD_KEY)
+    return head.value if head is not None else audit.GENESIS
+
+
+def _fill_line(fill: Fill, who: Callable[[int | None], str], *, reason: str = "", cleared_by: str = "") -> FillLine:
+    return FillLine(
+        fill_id=fill.id,
+        dispenser=fill.dispenser,
+        nozzle=fill.nozzle,
+        transaction_number=fill.transaction_number,
+        quantity_centi=fill.quantity_centi,
+        unit_price_fen=fill.unit_price_fen,
+        amount_fen=fill.amount_fen,
+        ended_at=fill.ended_at,
+        attendant=who(fill.attendant_id),
+        status=fill.status.value,
+        reason=reason or fill.clear_reason,
+        cleared_by=cleared_by,
+    )
+
+
+def _timers(
+    fills: Sequence[Fill], who: Callable[[int | None], str], flow_limit: int, commit_limit: int
+) -> tuple[AttendantTimers, ...]:
+    groups: dict[int | None, list[Fill]] = {}
+    for fill in fills:
+        groups.setdefault(fill.attendant_id, []).append(fill)
+    out: list[AttendantTimers] = []
+    for attendant_id, mine in groups.items():
+        flows = [f.engine_off_to_flow_ms for f in mine if f.engine_off_to_flow_ms is not None]
+        commits = [f.fill_end_to_commit_ms for f in mine if f.fill_end_to_commit_ms is not None]
+        out.append(
+            AttendantTimers(
+                attendant_id=attendant_id,
+                attendant=str(who(attendant_id)),
+                fill_count=len(mine),
+                quantity_centi=sum(f.quantity_centi for f in mine),
+                amount_fen=sum(f.amount_fen for f in mine),
+                flow_timed=len(flows),
+                flow_over=sum(1 for ms in flows if ms > flow_limit),
+                flow_total_ms=sum(flows),
+                commit_timed=len(commits),
+                commit_over=sum(1 for ms in commits if ms > commit_limit),
+                commit_total_ms=sum(commits),
+            )
+        )
+    return tuple(sorted(out, key=lambda t: t.attendant))
