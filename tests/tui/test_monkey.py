@@ -56,8 +56,28 @@ FULL_WIDTH = [chr(ord("０") + i) for i in range(10)]
 LETTERS = ["a", "c", "k", "q", "u", "s", "l", "h", "r", "x", "e", "z"]
 OTHER = [".", "-", "escape", "tab", "shift+tab", "enter", "backspace"]
 PLAIN_KEYS = sorted({*DIGITS, *FULL_WIDTH, *LETTERS, *OTHER})
+# A third of the keys from what the screen offers, a third ⏎ (it moves every flow on, so the walk gets past
+# the first steps into real fills), then plain keys and phrases; shrinking goes toward "offered".
+KINDS = ["offered", "offered", "enter", "enter", "plain", "phrase"]
 # What a person types into the fields: plates, card numbers, PINs, staff numbers, amounts.
 PHRASES = ["鲁E22222", "鲁E12345", "鲁E99999", "88000001", "123456", "1001", "1234", "9001", "9999", "50", "20.5"]
+# A focused field whose id holds one of these gets a phrase of its kind (the first that matches wins).
+FIELD_PHRASES = [
+    ("plate", ["鲁E22222", "鲁E12345", "鲁E00001", "鲁E99999"]),
+    ("pin", ["123456", "654321", "222222", "9999", "1234", "000000"]),
+    ("card", ["88000001", "88000002", "88000003", "88000004"]),
+    ("number", ["9001", "1001"]),
+    ("pressure", ["3", "2.5", "25"]),
+    ("", ["50", "20.5", "100", "0", "5000", "0.01", "-5"]),  # amounts, quantities, notes: the rest
+]
+
+
+def phrases_for(app: StationApp) -> list[str]:
+    focused = app.screen.focused
+    if not isinstance(focused, Input):
+        return PHRASES
+    name = focused.id or ""
+    return next(phrases for part, phrases in FIELD_PHRASES if part in name)
 
 
 class ErrorLog(logging.Handler):
@@ -107,6 +127,10 @@ def stack_of(app: StationApp) -> str:
     names = [type(screen).__name__ for screen in app.screen_stack]
     focused = app.screen.focused
     where = f" focus=#{focused.id}" if focused is not None and focused.id else ""
+    lane = getattr(app.screen, "lane_key", None)
+    if lane is not None:
+        seq = app.core.lane(lane).sequence
+        where += f" lane={lane[0]}/{lane[1]} step={seq.step.value if seq is not None else None}"
     return " > ".join(names) + where
 
 
@@ -209,16 +233,19 @@ async def assert_healthy(app: StationApp, rig: SimulatedForecourt, errors: Error
 
 
 async def draw_and_press(data: st.DataObject, pilot: Pilot[None], app: StationApp) -> str:
-    kind = data.draw(st.sampled_from(["offered", "plain", "phrase"]), label="kind")
+    kind = data.draw(st.sampled_from(KINDS), label="kind")
     if kind == "offered":
         key = data.draw(st.sampled_from(offered_keys(app) or ["escape"]), label="key")
         await press(pilot, key)
         return key
+    if kind == "enter":
+        await press(pilot, "enter")
+        return "enter"
     if kind == "plain":
         key = data.draw(st.sampled_from(PLAIN_KEYS), label="key")
         await press(pilot, key)
         return key
-    phrase = data.draw(st.sampled_from(PHRASES), label="phrase")
+    phrase = data.draw(st.sampled_from(phrases_for(app)), label="phrase")
     await press(pilot, *phrase)
     return repr(phrase)
 
