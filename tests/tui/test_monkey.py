@@ -28,12 +28,16 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from textual import events
+from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input
 
 from station.ledger.checks import check_ledger
@@ -142,7 +146,7 @@ def offered_keys(app: StationApp) -> list[str]:
     return sorted(keys)
 
 
-def offers_a_way_on(app: StationApp) -> bool:
+def offers_a_way_on(app: App[Any]) -> bool:
     """A binding of the screen's own (not only the app's F2/F9) shown in the footer, or an input to type into."""
     screen = app.screen
     if isinstance(screen.focused, Input):
@@ -298,3 +302,49 @@ def test_monkey_keeps_the_terminal_usable_and_the_books_right(data: st.DataObjec
         directory = Path(tmp)
         with pin_key_env(directory / "pin.key"):
             asyncio.run(monkey(data, directory))
+
+
+# ------------------------------------------------------------------ the monkey's own checks, on a toy app
+
+
+class _Bare(Screen[None]):
+    """Only the app's keys in the footer: nothing of its own to press, nothing to type into."""
+
+
+class _WithInput(Screen[None]):
+    def compose(self) -> ComposeResult:
+        yield Input(id="field")
+
+
+class _WithKey(Screen[None]):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]  # noqa: RUF012 (Textual's class attribute)
+
+
+class _Toy(App[None]):
+    BINDINGS = [Binding("f2", "bell", "Language", priority=True)]  # noqa: RUF012
+
+
+async def test_the_dead_screen_check_ignores_the_apps_own_keys() -> None:
+    app = _Toy()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(_Bare())
+        await pilot.pause()
+        assert not offers_a_way_on(app)  # F2 alone is no way on
+        await app.push_screen(_WithKey())
+        await pilot.pause()
+        assert offers_a_way_on(app)
+        await app.push_screen(_WithInput())
+        await pilot.pause()
+        assert isinstance(app.screen.focused, Input) and offers_a_way_on(app)
+
+
+def test_the_error_log_sees_what_the_station_logs_at_error() -> None:
+    with captured_errors() as errors:
+        logging.getLogger("station.tui.app").warning("not this")
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logging.getLogger("station.tui.app").exception("unexpected error in the terminal")
+    logging.getLogger("station.tui.app").error("nor this: the monkey is not listening any more")
+    assert len(errors.records) == 1
+    assert errors.text() == "station.tui.app: unexpected error in the terminal\n  ValueError: boom"
