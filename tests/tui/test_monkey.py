@@ -295,7 +295,7 @@ async def monkey(data: st.DataObject, directory: Path) -> None:
         rig.runtime.close()
 
 
-@settings(max_examples=EXAMPLES)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(data=st.data())
 def test_monkey_keeps_the_terminal_usable_and_the_books_right(data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory(prefix="monkey-") as tmp:
