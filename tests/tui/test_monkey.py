@@ -72,7 +72,8 @@ FIELD_PHRASES = [
     ("card", ["88000001", "88000002", "88000003", "88000004"]),
     ("number", ["9001", "1001"]),
     ("pressure", ["3", "2.5", "25"]),
-    ("", ["50", "20.5", "100", "0", "5000", "0.01", "-5"]),  # amounts, quantities, notes: the rest
+    # amounts, quantities, notes: the rest, odd ones among them (too big, exponent, full-width, a currency sign)
+    ("", ["50", "20.5", "100", "0", "5000", "0.01", "-5", "99999999", "1e3", "５０．５", "¥50", " 50 "]),
 ]
 
 
