@@ -4,15 +4,16 @@ The real app at 80×24 on the simulated forecourt (dispensers, unloading post, c
 their byte protocols over TCP), a seeded SQLite ledger, the demo attendant logged in. Then, step by step,
 Hypothesis draws a key from the current screen's active bindings (focused widget chain, screen, app), digits,
 a few letters, full-width digits, '.', '-', Esc, Tab, Shift+Tab, ⏎ — or now and then a whole phrase a person
-would type (a plate, a card number, a PIN), so the monkey gets past the fields into real fills. After every key:
+would type into the focused field (a plate, a card number, a PIN, an amount), so the monkey gets past the fields
+into real fills (the simulator panel, F12, lifts nozzles and presents cards). After every key:
 
 - nothing was logged at ERROR on the ``station`` logger (the app's own error path logs there before it
   resets a screen) and Textual has not stopped the app;
 - the screen offers the attendant a way on: a binding of its own shown in the footer, or a focused input;
 - every ``station db check`` invariant holds (the same ``check_ledger`` the command runs, with the audit key);
 
-and every ``MONKEY_ESC_EVERY`` keys and at the end, Esc (at most eight times) leads back to the forecourt
-(``OverviewScreen``). Ctrl+Q and Ctrl+C are never pressed; Ctrl+L is, and the monkey logs back in after it.
+and every ``STATION_MONKEY_ESC_EVERY`` keys (50) and at the end, Esc (at most eight times) leads back to the
+forecourt (``OverviewScreen``). Ctrl+Q and Ctrl+C are never pressed; Ctrl+L is, and the monkey logs back in after it.
 
 Defaults keep the CI run short (2 examples × 150 keys). ``HYPOTHESIS_PROFILE=long`` (``make fuzz``) runs
 more and longer walks; ``STATION_MONKEY_EXAMPLES`` and ``STATION_MONKEY_STEPS`` override both.
@@ -50,7 +51,7 @@ from station.tui.demo import open_first_shift
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 EXAMPLES = int(os.environ.get("STATION_MONKEY_EXAMPLES", "40" if LONG else "2"))
 STEPS = int(os.environ.get("STATION_MONKEY_STEPS", "400" if LONG else "150"))
-ESC_EVERY = int(os.environ.get("MONKEY_ESC_EVERY", "50"))
+ESC_EVERY = int(os.environ.get("STATION_MONKEY_ESC_EVERY", "50"))
 LOGIN_KEYS = 5  # keys the monkey types at the login screen before the attendant logs in again
 STEP_TIMEOUT = 30.0  # one key (or phrase) and its settling: a hang fails with the keys that led to it
 
