@@ -149,9 +149,11 @@ def offered_keys(app: StationApp) -> list[str]:
 
 
 def offers_a_way_on(app: App[Any]) -> bool:
-    """A binding of the screen's own (not only the app's F2/F9) shown in the footer, or an input to type into."""
+    """A binding of the screen's own (not only the app's F2/F9) shown in the footer, or an input to type into
+    that the attendant can see (a focused field hidden or off the screen is no way on)."""
     screen = app.screen
-    if isinstance(screen.focused, Input):
+    focused = screen.focused
+    if isinstance(focused, Input) and not focused.disabled and focused.region.area > 0:
         return True
     return any(
         active.binding.show and active.enabled and active.node is not app for active in screen.active_bindings.values()
@@ -338,6 +340,9 @@ async def test_the_dead_screen_check_ignores_the_apps_own_keys() -> None:
         await app.push_screen(_WithInput())
         await pilot.pause()
         assert isinstance(app.screen.focused, Input) and offers_a_way_on(app)
+        app.screen.focused.display = False  # a hidden field, though focused, is nowhere to type
+        await pilot.pause()
+        assert not offers_a_way_on(app)
 
 
 def test_the_error_log_sees_what_the_station_logs_at_error() -> None:
