@@ -64,10 +64,13 @@ PLAIN_KEYS = sorted({*DIGITS, *FULL_WIDTH, *LETTERS, *OTHER})
 # A third of the keys from what the screen offers, a third ⏎ (it moves every flow on, so the walk gets past
 # the first steps into real fills), then plain keys and phrases; shrinking goes toward "offered".
 KINDS = ["offered", "offered", "enter", "enter", "plain", "phrase"]
+KINDS_IN_A_FIELD = ["offered", "enter", "enter", "plain", "phrase", "phrase"]  # a field waits for its phrase
 # What a person types into the fields: plates, card numbers, PINs, staff numbers, amounts.
 PHRASES = ["鲁E22222", "鲁E12345", "鲁E99999", "88000001", "123456", "1001", "1234", "9001", "9999", "50", "20.5"]
 # A focused field whose id holds one of these gets a phrase of its kind (the first that matches wins).
 FIELD_PHRASES = [
+    ("mgr-number", ["9001", "1001"]),  # a manager's sign-off: mostly the manager, sometimes the attendant
+    ("mgr-pin", ["9999", "1234"]),
     ("plate", ["鲁E22222", "鲁E12345", "鲁E00001", "鲁E99999"]),
     ("pin", ["123456", "654321", "222222", "9999", "1234", "000000"]),
     ("card", ["88000001", "88000002", "88000003", "88000004"]),
@@ -241,7 +244,8 @@ async def assert_healthy(app: StationApp, rig: SimulatedForecourt, errors: Error
 
 
 async def draw_and_press(data: st.DataObject, pilot: Pilot[None], app: StationApp) -> str:
-    kind = data.draw(st.sampled_from(KINDS), label="kind")
+    kinds = KINDS_IN_A_FIELD if isinstance(app.screen.focused, Input) else KINDS
+    kind = data.draw(st.sampled_from(kinds), label="kind")
     if kind == "offered":
         key = data.draw(st.sampled_from(offered_keys(app) or ["escape"]), label="key")
         await press(pilot, key)
