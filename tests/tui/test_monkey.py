@@ -13,7 +13,7 @@ into real fills (the simulator panel, F12, lifts nozzles and presents cards). Af
 - every ``station db check`` invariant holds (the same ``check_ledger`` the command runs, with the audit key);
 
 and every ``STATION_MONKEY_ESC_EVERY`` keys (50) and at the end, Esc (at most eight times) leads back to the
-forecourt (``OverviewScreen``). Ctrl+Q and Ctrl+C are never pressed; Ctrl+L is, and the monkey logs back in after it.
+forecourt (``OverviewScreen``). Ctrl+Q and Ctrl+C are never pressed; Ctrl+L is: after a few keys at the login screen the monkey logs back in, as the attendant or the manager (drawn), so the desk is reached too.
 
 Defaults keep the CI run short (2 examples × 150 keys). ``HYPOTHESIS_PROFILE=long`` (``make fuzz``) runs
 more and longer walks; ``STATION_MONKEY_EXAMPLES`` and ``STATION_MONKEY_STEPS`` override both.
@@ -43,7 +43,7 @@ from textual.widgets import Input
 
 from station.ledger.checks import check_ledger
 from station.runtime import open_station
-from station.seed import seed_demo
+from station.seed import ATTENDANT, MANAGER, seed_demo
 from station.simrig import SimulatedForecourt, start_forecourt
 from station.tui.app import LoginScreen, OverviewScreen, StationApp
 from station.tui.demo import open_first_shift
@@ -192,8 +192,8 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause(0)
 
 
-async def login(pilot: Pilot[None], app: StationApp) -> None:
-    """The demo attendant logs in (again): whatever the monkey left in the fields is cleared first."""
+async def login(pilot: Pilot[None], app: StationApp, who: tuple[str, str, str] = ATTENDANT) -> None:
+    """The demo attendant (or manager) logs in (again): whatever the monkey left in the fields is cleared first."""
     screen = app.screen
     assert isinstance(screen, LoginScreen)
     for selector in ("#pin", "#number"):
@@ -201,14 +201,14 @@ async def login(pilot: Pilot[None], app: StationApp) -> None:
         field.value = ""
     screen.query_one("#number", Input).focus()
     await pilot.pause(0)
-    await press(pilot, *"1001", "enter", *"1234", "enter")
+    await press(pilot, *who[0], "enter", *who[2], "enter")
     for _ in range(100):
         if isinstance(app.screen, OverviewScreen):
             return
         await asyncio.sleep(0.02)
     number, pin = (screen.query_one(selector, Input).value for selector in ("#number", "#pin"))
     error = screen.query_one("#login-error").render()
-    raise AssertionError(f"the demo attendant could not log in ({number!r}, {pin!r}: {error}): {stack_of(app)}")
+    raise AssertionError(f"{who[1]} could not log in ({number!r}, {pin!r}: {error}): {stack_of(app)}")
 
 
 async def back_to_forecourt(pilot: Pilot[None], app: StationApp) -> None:
@@ -293,7 +293,9 @@ async def monkey(data: st.DataObject, directory: Path) -> None:
                     await assert_healthy(app, rig, errors, f"key {index} ({key})")
                     on_login = on_login + 1 if isinstance(app.screen, LoginScreen) else 0
                     if on_login >= LOGIN_KEYS:  # after Ctrl+L the monkey types at the login screen, then logs in
-                        await asyncio.wait_for(login(pilot, app), STEP_TIMEOUT)
+                        who = data.draw(st.sampled_from([ATTENDANT, MANAGER]), label="who")  # the desk needs one
+                        note(f"     log in as {who[1]}")
+                        await asyncio.wait_for(login(pilot, app, who), STEP_TIMEOUT)
                         on_login = 0
                     if index % ESC_EVERY == 0 or index == STEPS:
                         await asyncio.wait_for(back_to_forecourt(pilot, app), STEP_TIMEOUT)
