@@ -13,7 +13,8 @@ into real fills (the simulator panel, F12, lifts nozzles and presents cards). Af
 - every ``station db check`` invariant holds (the same ``check_ledger`` the command runs, with the audit key);
 
 and every ``STATION_MONKEY_ESC_EVERY`` keys (50) and at the end, Esc (at most eight times) leads back to the
-forecourt (``OverviewScreen``). Ctrl+Q and Ctrl+C are never pressed; Ctrl+L is: after a few keys at the login screen the monkey logs back in, as the attendant or the manager (drawn), so the desk is reached too.
+forecourt (``OverviewScreen``). Ctrl+Q and Ctrl+C are never pressed; Ctrl+L is: after a few keys at the login
+screen the monkey logs back in, as the attendant or the manager (drawn), so the desk is reached too.
 
 Defaults keep the CI run short (2 examples × 150 keys). ``HYPOTHESIS_PROFILE=long`` (``make fuzz``) runs
 more and longer walks; ``STATION_MONKEY_EXAMPLES`` and ``STATION_MONKEY_STEPS`` override both.
