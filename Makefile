@@ -25,6 +25,7 @@ test: lint
 
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/pytest -q -p no:xdist --hypothesis-show-statistics tests/devices/test_dispenser_protocol.py tests/devices/test_pn532_protocol.py tests/devices/test_receipt.py tests/test_money.py tests/ledger/test_stateful.py
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest -q -p no:xdist --timeout=7200 --hypothesis-show-statistics tests/tui/test_monkey.py
 	STATION_KILLS=$${STATION_KILLS:-300} $(BIN)/pytest -q -p no:xdist --timeout=7200 -s tests/recovery/test_kills.py
 
 bench: $(STAMP)
