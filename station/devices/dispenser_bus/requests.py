@@ -1,0 +1,136 @@
+"""The typed requests: one method per protocol command, payloads encoded and replies parsed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from station.devices.dispenser_bus.errors import (
+    InvalidRequest,
+    ProtocolMismatch,
+)
+from station.devices.dispenser_bus.exchange import Exchange
+from station.devices.dispenser_protocol import (
+    AlarmKind,
+    AlarmTable,
+    AuthorizeReply,
+    AuthorizeRequest,
+    Command,
+    DeviceIdentity,
+    DispenserStatus,
+    NozzleRef,
+    NozzleState,
+    PayloadError,
+    Preset,
+    PriceTable,
+    Progress,
+    Totalizers,
+    TotalizerTable,
+    Transaction,
+    TransactionNumber,
+    UnackedList,
+    UnloadRecord,
+    UnloadStatus,
+    expect_empty,
+)
+
+_T = TypeVar("_T")
+
+
+class Requests(Exchange):
+    """The protocol's commands as methods of the bus."""
+
+    async def identify(self, address: int) -> DeviceIdentity:
+        return await self._call(address, Command.IDENTIFY, b"", DeviceIdentity.decode)
+
+    async def read_status(self, address: int) -> DispenserStatus:
+        return await self._call(address, Command.READ_STATUS, b"", DispenserStatus.decode)
+
+    async def set_prices(self, address: int, prices: Mapping[int, int]) -> None:
+        """Unit prices in fen per whole unit, by nozzle. Refused (BAD_STATE) while a listed nozzle fills."""
+        table = PriceTable.of(prices)
+        if any(p <= 0 for _, p in table.prices):
+            raise InvalidRequest("unit prices must be above zero")
+        await self._call(address, Command.SET_PRICES, _encode(table.encode), _empty("set prices"))
+
+    async def read_prices(self, address: int) -> dict[int, int]:
+        table = await self._call(address, Command.READ_PRICES, b"", PriceTable.decode)
+        return table.as_dict()
+
+    async def authorize(self, address: int, nozzle: int, preset: Preset, unit_price_fen: int) -> NozzleState:
+        """Preset and authorize a lifted nozzle; the fill is priced at ``unit_price_fen`` per unit.
+
+        Idempotent across retries (same sequence number). Raises DeviceRejected with NOT_LIFTED,
+        UNACKED_PENDING (the nozzle's last fill is not acknowledged), ALARM_ACTIVE, BAD_STATE, BAD_VALUE.
+        """
+        request = AuthorizeRequest(nozzle, preset, unit_price_fen)
+        reply = await self._call(address, Command.AUTHORIZE, _encode(request.encode), AuthorizeReply.decode)
+        self._remember_state(address, nozzle, reply.state)
+        return reply.state
+
+    async def stop(self, address: int, nozzle: int = 0, *, retries: int | None = None) -> None:
+        """Emergency stop of one nozzle (0: every nozzle of the dispenser). Always accepted.
+
+        It goes before every request waiting for the bus and cuts short the one on the wire (``stop_grace``)."""
+        payload = _encode(NozzleRef(nozzle).encode)
+        reply = await self._request(address, Command.STOP, payload, retries=retries, urgent=True)
+        parse_reply(NozzleRef.decode, reply.payload)
+
+    async def read_progress(self, address: int, nozzle: int) -> Progress:
+        return await self._call(address, Command.READ_PROGRESS, _encode(NozzleRef(nozzle).encode), Progress.decode)
+
+    async def read_totalizers(self, address: int) -> dict[int, Totalizers]:
+        table = await self._call(address, Command.READ_TOTALIZERS, b"", TotalizerTable.decode)
+        return {t.nozzle: t for t in table.totalizers}
+
+    async def read_unacknowledged(self, address: int) -> UnackedList:
+        return await self._call(address, Command.READ_UNACKED, b"", UnackedList.decode)
+
+    async def read_transaction(self, address: int, number: int) -> Transaction:
+        payload = _encode(TransactionNumber(number).encode)
+        return await self._call(address, Command.READ_TRANSACTION, payload, Transaction.decode)
+
+    async def acknowledge(self, address: int, number: int) -> None:
+        """Acknowledge a transaction (or an unloading record) after the app has recorded it. Idempotent."""
+        payload = _encode(TransactionNumber(number).encode)
+        await self._call(address, Command.ACK_TRANSACTION, payload, TransactionNumber.decode)
+
+    async def read_alarms(self, address: int) -> dict[int, AlarmKind]:
+        table = await self._call(address, Command.READ_ALARMS, b"", AlarmTable.decode)
+        return dict(table.alarms)
+
+    async def read_unloading_status(self, address: int) -> UnloadStatus:
+        return await self._call(address, Command.UNLOAD_STATUS, b"", UnloadStatus.decode)
+
+    async def start_unloading(self, address: int) -> int:
+        reply = await self._call(address, Command.UNLOAD_START, b"", TransactionNumber.decode)
+        return reply.number
+
+    async def stop_unloading(self, address: int) -> int:
+        reply = await self._call(address, Command.UNLOAD_STOP, b"", TransactionNumber.decode)
+        return reply.number
+
+    async def read_unload_record(self, address: int, number: int) -> UnloadRecord:
+        payload = _encode(TransactionNumber(number).encode)
+        return await self._call(address, Command.READ_UNLOAD_RECORD, payload, UnloadRecord.decode)
+
+
+def _encode(encoder: Callable[[], bytes]) -> bytes:
+    try:
+        return encoder()
+    except PayloadError as exc:
+        raise InvalidRequest(str(exc)) from exc
+
+
+def parse_reply(parse: Callable[[bytes], _T], payload: bytes) -> _T:
+    try:
+        return parse(payload)
+    except PayloadError as exc:
+        raise ProtocolMismatch(str(exc)) from exc
+
+
+def _empty(what: str) -> Callable[[bytes], None]:
+    def parse(payload: bytes) -> None:
+        expect_empty(payload, what)
+
+    return parse
