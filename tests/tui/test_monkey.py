@@ -34,6 +34,7 @@ from typing import Any
 
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
+from station.tui.demo import open_first_shift
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -47,7 +48,6 @@ from station.runtime import open_station
 from station.seed import ATTENDANT, MANAGER, seed_demo
 from station.simrig import SimulatedForecourt, start_forecourt
 from station.tui.app import LoginScreen, OverviewScreen, StationApp
-from station.tui.demo import open_first_shift
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 EXAMPLES = int(os.environ.get("STATION_MONKEY_EXAMPLES", "40" if LONG else "2"))
