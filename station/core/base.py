@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from station.config import Settings
-from station.core.lanes import CoreEvent, CoreRefused, Lane, LaneChanged, Notice
+from station.core.lanes import CoreEvent, CoreRefused, Lane, LaneChanged, Notice, NozzleState
 from station.core.sequence import FuelingSequence, SequenceRefused, StepEvent
 from station.core.steplog import StepLog
-from station.devices import dispenser_protocol as proto
 from station.devices.dispenser_bus import BusError, DeviceRejected, DispenserBus, TransactionCompleted
 from station.devices.pn532_reader import PN532Reader
 from station.devices.printer import PrintQueue
@@ -210,7 +209,7 @@ class CoreBase:
     @staticmethod
     def _in_use(lane: Lane) -> bool:
         """A sequence under way, or the nozzle out of its holder, authorized or delivering."""
-        active = (proto.NozzleState.NOZZLE_LIFTED, proto.NozzleState.AUTHORIZED, proto.NozzleState.FILLING)
+        active = (NozzleState.NOZZLE_LIFTED, NozzleState.AUTHORIZED, NozzleState.FILLING)
         return (lane.sequence is not None and not lane.sequence.finished) or lane.state in active
 
     def _new_sequence(self, lane: Lane, attendant_id: int, **known: Any) -> FuelingSequence:

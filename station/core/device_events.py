@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 
 from station.core.base import CoreBase
-from station.core.lanes import CardRead, CoreRefused, LaneChanged, StaffCardLogin
+from station.core.lanes import CardRead, CoreRefused, LaneChanged, NozzleState, StaffCardLogin
 from station.devices import dispenser_protocol as proto
 from station.devices.dispenser_bus import (
     AlarmRaised,
@@ -20,6 +20,18 @@ from station.devices.dispenser_bus import (
     TransactionCompleted,
 )
 from station.devices.pn532_reader import CardPresented, ReaderDown, ReaderUp
+
+# The driver's nozzle states in the core's words: mapped here, where the bus's events come in.
+NOZZLE_STATES: dict[proto.NozzleState, NozzleState] = {
+    proto.NozzleState.IDLE: NozzleState.IDLE,
+    proto.NozzleState.NOZZLE_LIFTED: NozzleState.NOZZLE_LIFTED,
+    proto.NozzleState.AUTHORIZED: NozzleState.AUTHORIZED,
+    proto.NozzleState.FILLING: NozzleState.FILLING,
+    proto.NozzleState.FINISHED: NozzleState.FINISHED,
+    proto.NozzleState.STOPPED: NozzleState.STOPPED,
+    proto.NozzleState.FAULT: NozzleState.FAULT,
+    proto.NozzleState.OFFLINE: NozzleState.OFFLINE,
+}
 
 
 class DeviceEvents(CoreBase):
@@ -35,7 +47,7 @@ class DeviceEvents(CoreBase):
             lane = self.lanes.get((event.address, event.nozzle))
             if lane is None:
                 return
-            lane.state = event.new
+            lane.state = NOZZLE_STATES[event.new]
             lane.link_up = True
             if event.pressure:
                 lane.pressure = event.pressure

@@ -1,17 +1,32 @@
-"""A nozzle on the forecourt as the core shows it (:class:`Lane`), the events the core sends its screens,
-and :class:`CoreRefused`, the one refusal every core call raises."""
+"""A nozzle on the forecourt as the core shows it (:class:`Lane`) and its state in the core's words
+(:class:`NozzleState`), the events the core sends its screens, and :class:`CoreRefused`, the one refusal every
+core call raises."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
 from station.core.sequence import FuelingSequence
-from station.devices import dispenser_protocol as proto
 from station.ledger.fills import FillView
 from station.ledger.locks import LockView
 from station.ledger.staff import Actor
+
+
+class NozzleState(enum.Enum):
+    """A nozzle's state as the core tells it: the dispenser driver's states are mapped onto these where its
+    events arrive (:mod:`station.core.device_events`), so a screen reads the core, never a driver's protocol."""
+
+    IDLE = "idle"
+    NOZZLE_LIFTED = "nozzle_lifted"
+    AUTHORIZED = "authorized"
+    FILLING = "filling"
+    FINISHED = "finished"  # fill ended normally, its transaction not acknowledged yet
+    STOPPED = "stopped"  # fill ended abnormally (stop, leak, fault, hang-up), not acknowledged yet
+    FAULT = "fault"  # an alarm is latched at the dispenser; cleared only there
+    OFFLINE = "offline"  # the dispenser does not answer
 
 
 class CoreRefused(Exception):
@@ -62,7 +77,7 @@ class Lane:
     dispenser: int
     nozzle: int
     product: str
-    state: proto.NozzleState | None = None
+    state: NozzleState | None = None
     quantity: int = 0
     amount: int = 0
     pressure: int = 0
