@@ -18,10 +18,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from station.core.lanes import NozzleState
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
 from station.core.station import StationCore
 from station.devices.dispenser_bus import DispenserBus
-from station.devices.dispenser_protocol import NozzleState
 from station.devices.printer import PrinterConfig, PrintQueue, printer_from_config
 from station.runtime import open_station
 

@@ -18,10 +18,8 @@ from textual.widgets import Input, Static
 from station.core import entry
 from station.core.cards import MANAGER_CARD_TYPES, CardDesk, Printed
 from station.core.station import CoreRefused
+from station.core.views import Actor, CardStatus, CardType, CardView, ReplaceCause
 from station.i18n import Language, t
-from station.ledger.cards import CardView, ReplaceCause
-from station.ledger.models import CardStatus, CardType
-from station.ledger.staff import Actor
 from station.money import MAX_FEN, format_yuan
 from station.tui.app import ManagerAuthScreen
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text

@@ -7,14 +7,14 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from station.core.lanes import NozzleState
 from station.core.station import StationCore
-from station.devices import dispenser_protocol as proto
 from station.i18n import Language, t
 from station.money import format_yuan
 from station.tui.common import Key, app_of, apply_bindings, esc, modal_keys
 
 # A nozzle in one of these states may be delivering gas whatever the sequence says.
-DELIVERING = (proto.NozzleState.AUTHORIZED, proto.NozzleState.FILLING)
+DELIVERING = (NozzleState.AUTHORIZED, NozzleState.FILLING)
 
 
 def open_work(core: StationCore, lang: Language) -> list[str]:

@@ -13,22 +13,22 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from station.core.lanes import NozzleState
 from station.core.sequence import ServiceTimer, TimerLevel
 from station.core.station import Lane
-from station.devices import dispenser_protocol as proto
 from station.i18n import CATALOGUE, Language, t
 from station.money import format_centi, format_yuan
 from station.tui.common import app_of, esc
 
 NOZZLE_KEYS = {
-    proto.NozzleState.IDLE: "nozzle.idle",
-    proto.NozzleState.NOZZLE_LIFTED: "nozzle.lifted",
-    proto.NozzleState.AUTHORIZED: "nozzle.authorized",
-    proto.NozzleState.FILLING: "nozzle.filling",
-    proto.NozzleState.FINISHED: "nozzle.finished",
-    proto.NozzleState.STOPPED: "nozzle.stopped",
-    proto.NozzleState.FAULT: "nozzle.fault",
-    proto.NozzleState.OFFLINE: "nozzle.offline",
+    NozzleState.IDLE: "nozzle.idle",
+    NozzleState.NOZZLE_LIFTED: "nozzle.lifted",
+    NozzleState.AUTHORIZED: "nozzle.authorized",
+    NozzleState.FILLING: "nozzle.filling",
+    NozzleState.FINISHED: "nozzle.finished",
+    NozzleState.STOPPED: "nozzle.stopped",
+    NozzleState.FAULT: "nozzle.fault",
+    NozzleState.OFFLINE: "nozzle.offline",
 }
 
 TIMER_STYLE = {
@@ -135,7 +135,7 @@ class LaneTile(Static):
             # The sequence's own step: a hung-up nozzle at step 10 is settling, not idle.
             step = t("step." + seq.step.value, lang)
             shown = f"[b]{t('lane.in_sequence', lang, step=step)}[/b]"
-            if lane.state not in (None, proto.NozzleState.IDLE):
+            if lane.state not in (None, NozzleState.IDLE):
                 shown += f" · {state}"
             out.append(TileLine(shown, 0))
         else:

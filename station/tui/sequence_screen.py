@@ -459,7 +459,7 @@ class SequenceScreen(Screen[None]):
         # In the demo, "connect the nozzle" is the attendant lifting it: the simulated forecourt follows.
         sim = app_of(self).sim
         lane = self.core.lane(self.lane_key)
-        from station.devices.dispenser_protocol import NozzleState
+        from station.core.lanes import NozzleState
 
         if sim is not None and lane.state is NozzleState.IDLE:
             try:

@@ -23,18 +23,19 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
 from station.core.station import CoreRefused
-from station.devices.dispenser_bus import BusEvent, UnloadingProgress
-from station.i18n import Language, error_text, t
-from station.ledger.errors import LedgerError
-from station.ledger.unloading import (
+from station.core.views import (
     INTERRUPT_REASONS,
     Arrival,
+    BusEvent,
+    LedgerError,
     Readings,
     StockReport,
     UnloadingLog,
+    UnloadingProgress,
     UnloadingView,
     checklist_position,
 )
+from station.i18n import Language, error_text, t
 from station.money import format_centi
 from station.printouts.receipt import ReportLine, ShiftReport
 from station.tui.app import ManagerAuthScreen
@@ -660,7 +661,7 @@ class UnloadingScreen(Screen[None]):
         else:
             storage = self._typed_readings((0, 0))  # checks the typed storage readings before the post stops
             status = await asyncio.wait_for(bus.read_unloading_status(address), 5)
-            from station.devices.dispenser_protocol import UnloadState
+            from station.core.views import UnloadState
 
             number = status.record_number
             if status.state is UnloadState.UNLOADING:

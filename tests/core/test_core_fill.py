@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from station.core.lanes import NozzleState as LaneState
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
 from station.core.station import CoreRefused
 from station.devices.dispenser_protocol import NozzleState
@@ -29,7 +30,7 @@ async def walk_to_authorize(rig: SimulatedForecourt, payment: PaymentKind) -> No
     else:
         assert await core.check_vehicle(LANE, "鲁E22222") == []
     rig.lift(*LANE, residual_mpa=3.0, capacity_kg=16.0)
-    await until(lambda: core.lane(LANE).state is NozzleState.NOZZLE_LIFTED)
+    await until(lambda: core.lane(LANE).state is LaneState.NOZZLE_LIFTED)
     await core.confirm_connect_item(LANE)
     await core.confirm_connect_item(LANE)
     await core.residual_from_dispenser(LANE)
@@ -123,7 +124,7 @@ async def test_card_preset_over_the_balance_is_refused_before_the_dispenser(fore
     await core.check_card(LANE, number="88000002", uid=None, plate="鲁E67890", pin="654321")  # 80.00 yuan
     await core.check_vehicle(LANE, "")
     rig.lift(*LANE)
-    await until(lambda: core.lane(LANE).state is NozzleState.NOZZLE_LIFTED)
+    await until(lambda: core.lane(LANE).state is LaneState.NOZZLE_LIFTED)
     await core.confirm_connect_item(LANE)
     await core.confirm_connect_item(LANE)
     await core.residual_from_dispenser(LANE)

@@ -6,9 +6,10 @@ from typing import Any
 
 from textual.widgets import Static
 
+from station.core.lanes import NozzleState as LaneState
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
 from station.core.station import StationCore
-from station.devices.dispenser_protocol import NozzleState, StopReason
+from station.devices.dispenser_protocol import StopReason
 from station.ledger.models import FillStatus
 from station.simrig import SimulatedForecourt
 from station.tui.app import OverviewScreen, StationApp
@@ -59,7 +60,7 @@ async def test_emergency_stop_and_leak(forecourt: SimulatedForecourt) -> None:
     await core.choose_payment(other, PaymentKind.CASH)
     await core.check_vehicle(other, "鲁E22222")
     rig.lift(*other)
-    await until(lambda: core.lane(other).state is NozzleState.NOZZLE_LIFTED)
+    await until(lambda: core.lane(other).state is LaneState.NOZZLE_LIFTED)
     await core.confirm_connect_item(other)
     await core.confirm_connect_item(other)
     await core.residual_from_dispenser(other)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from station.cli.run import build_core
-from station.devices import dispenser_protocol as proto
+from station.core.lanes import NozzleState as LaneState
 from tests.conftest import until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ async def test_configured_ports_reach_the_simulators(tmp_path: Path, monkeypatch
         core.subscribe(lambda e: reads.append(e.uid) if isinstance(e, CardRead) else None)
         await core.start()
         try:
-            await until(lambda: all(lane.state is proto.NozzleState.IDLE for lane in core.lanes.values()))
+            await until(lambda: all(lane.state is LaneState.IDLE for lane in core.lanes.values()))
             assert all(lane.link_up for lane in core.lanes.values())
             await until(lambda: "04A1B2C3" in reads)
         finally:

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from station.config import load_settings
+from station.core.lanes import NozzleState as LaneState
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind
 from station.core.station import StationCore
-from station.devices import dispenser_protocol as proto
 from station.ledger.db import make_engine, upgrade
 from station.ledger.fills import FillRecord
 from station.ledger.services import Ledger
@@ -50,7 +50,7 @@ def make_core(tmp_path: Path) -> tuple[StationCore, Clock]:
     core.actor = ledger.authenticate("1001", "1234")
     for key, lane in core.lanes.items():
         lane.link_up = True
-        lane.state = proto.NozzleState.IDLE
+        lane.state = LaneState.IDLE
         lane.pressure = 0
         del key
     return core, clock
@@ -104,12 +104,12 @@ async def walk(core: StationCore, clock: Clock, until_step: str) -> None:
     clock.value += 9
     seq.gas_flowing()
     lane = core.lane(LANE)
-    lane.state, lane.quantity, lane.amount, lane.pressure = proto.NozzleState.FILLING, 734, 3303, 1420
+    lane.state, lane.quantity, lane.amount, lane.pressure = LaneState.FILLING, 734, 3303, 1420
     if until_step == "filling":
         clock.value += 20
         return
     fill_id = record(core, 1, 1111)
-    lane.state, lane.quantity, lane.amount, lane.pressure = proto.NozzleState.FINISHED, 1111, 5000, 1980
+    lane.state, lane.quantity, lane.amount, lane.pressure = LaneState.FINISHED, 1111, 5000, 1980
     await core._reload_unpaid(lane)
     seq.fill_ended(fill_id, "preset_reached")
     clock.value += 25
@@ -134,7 +134,7 @@ def test_overview(snap_compare: Callable[..., bool], tmp_path: Path, lang: str) 
         record(core, 7, 2000, nozzle=2)
         await core._reload_unpaid(core.lane((1, 2)))
         core.lane((2, 2)).link_up = False
-        core.lane((2, 2)).state = proto.NozzleState.OFFLINE
+        core.lane((2, 2)).state = LaneState.OFFLINE
         await pilot.pause()
 
     assert shoot(snap_compare, core, lang, before)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from station.core.lanes import NozzleState as LaneState
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind
-from station.devices import dispenser_protocol as proto
 from station.devices.dispenser_protocol import NozzleState
 from station.simrig import SimulatedForecourt
 from station.tui.app import OverviewScreen, StationApp
@@ -38,7 +38,7 @@ async def test_a_full_tile_keeps_its_unpaid_and_alarm_lines_before_the_figures(
     lane = core.lane(LANE)
     await core._reload_unpaid(lane)
     lane.alarm = "OVERPRESSURE"
-    lane.state, lane.quantity, lane.amount, lane.pressure = proto.NozzleState.AUTHORIZED, 0, 0, 300
+    lane.state, lane.quantity, lane.amount, lane.pressure = LaneState.AUTHORIZED, 0, 0, 300
     app = StationApp(core, language=lang)  # type: ignore[arg-type]
     async with app.run_test(size=(80, 24)) as pilot:
         await until(lambda: isinstance(app.screen, OverviewScreen))
@@ -58,7 +58,7 @@ async def test_a_tile_at_step_10_says_settle_with_its_timer_not_idle(
 ) -> None:
     core, clock = make_core(tmp_path)
     await walk(core, clock, "settle")  # nozzle hung up, the 1-minute settle timer running
-    core.lane(LANE).state = proto.NozzleState.IDLE
+    core.lane(LANE).state = LaneState.IDLE
     app = StationApp(core, language=lang)  # type: ignore[arg-type]
     async with app.run_test(size=(80, 24)) as pilot:
         await until(lambda: isinstance(app.screen, OverviewScreen))

@@ -1,0 +1,128 @@
+"""Device events into the core: the dispenser bus's events onto the lanes, prices pushed when the link comes up,
+and the card reader's cards (a staff card logs in when nobody is)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from station.core.base import CoreBase
+from station.core.lanes import CardRead, CoreRefused, LaneChanged, NozzleState, StaffCardLogin
+from station.devices import dispenser_protocol as proto
+from station.devices.dispenser_bus import (
+    AlarmRaised,
+    BusError,
+    BusEvent,
+    FillProgress,
+    LinkDown,
+    LinkUp,
+    NozzleStateChanged,
+    TransactionCompleted,
+)
+from station.devices.pn532_reader import CardPresented, ReaderDown, ReaderUp
+
+# The driver's nozzle states in the core's words: mapped here, where the bus's events come in.
+NOZZLE_STATES: dict[proto.NozzleState, NozzleState] = {
+    proto.NozzleState.IDLE: NozzleState.IDLE,
+    proto.NozzleState.NOZZLE_LIFTED: NozzleState.NOZZLE_LIFTED,
+    proto.NozzleState.AUTHORIZED: NozzleState.AUTHORIZED,
+    proto.NozzleState.FILLING: NozzleState.FILLING,
+    proto.NozzleState.FINISHED: NozzleState.FINISHED,
+    proto.NozzleState.STOPPED: NozzleState.STOPPED,
+    proto.NozzleState.FAULT: NozzleState.FAULT,
+    proto.NozzleState.OFFLINE: NozzleState.OFFLINE,
+}
+
+
+class DeviceEvents(CoreBase):
+    # ------------------------------------------------------------------ device events
+
+    def _on_bus_event(self, event: BusEvent) -> None:
+        if self._stopping:
+            return
+        if isinstance(event, TransactionCompleted):
+            self._record_once(event)
+            return
+        if isinstance(event, NozzleStateChanged):
+            lane = self.lanes.get((event.address, event.nozzle))
+            if lane is None:
+                return
+            lane.state = NOZZLE_STATES[event.new]
+            lane.link_up = True
+            if event.pressure:
+                lane.pressure = event.pressure
+            if event.new is proto.NozzleState.FILLING and lane.sequence is not None:
+                lane.sequence.gas_flowing()
+            if event.new is proto.NozzleState.NOZZLE_LIFTED and event.old in (None, proto.NozzleState.IDLE):
+                # A new lift starts from zero; after a fill the last figures stay on show until the next one.
+                lane.quantity = lane.amount = lane.flow = 0
+            if event.new is proto.NozzleState.IDLE:
+                lane.alarm = ""
+            self.emit(LaneChanged(lane.key))
+        elif isinstance(event, FillProgress):
+            lane = self.lanes.get((event.address, event.nozzle))
+            if lane is None:
+                return
+            lane.quantity, lane.amount, lane.pressure, lane.flow = (
+                event.quantity,
+                event.amount,
+                event.pressure,
+                event.flow,
+            )
+            if event.quantity > 0 and lane.sequence is not None:
+                lane.sequence.gas_flowing()
+            self.emit(LaneChanged(lane.key))
+        elif isinstance(event, AlarmRaised):
+            lane = self.lanes.get((event.address, event.nozzle))
+            label = f"{event.address}/{event.nozzle}"
+            if event.kind & proto.AlarmKind.LEAK and lane is not None:
+                self._leak_alarm(lane)
+                return
+            if event.kind & proto.AlarmKind.LEAK:
+                self.notice("leak.alarm", "error", lane=label)
+            else:
+                self.notice("alarm", "error", lane=label, kind=event.kind.name or str(int(event.kind)))
+            if lane is not None:
+                lane.alarm = event.kind.name or "alarm"
+                self.emit(LaneChanged(lane.key))
+            self._tasks.append(asyncio.create_task(self._incident(label, event.kind.name or "alarm")))
+        elif isinstance(event, LinkUp | LinkDown):
+            up = isinstance(event, LinkUp)
+            for lane in self.lanes.values():
+                lane.link_up = up
+                self.emit(LaneChanged(lane.key))
+            if isinstance(event, LinkDown):
+                # the port and what is wrong with it: the attendant can tell a technician something useful
+                self.notice(f"err.link_{event.cause}", "error", port=event.url, detail=event.reason)
+            else:
+                self.notice("device.link_up")
+
+    async def _push_prices_when_up(self) -> None:
+        assert self.bus is not None
+        if not await self.bus.wait_connected(timeout=None):
+            return
+        dispensers = sorted({lane.dispenser for lane in self.lanes.values()})
+        for address in dispensers:
+            prices = {}
+            for lane in self.lanes.values():
+                if lane.dispenser == address:
+                    prices[lane.nozzle] = await self._db(self.ledger.unit_price, lane.product, 0)
+            with contextlib.suppress(BusError):
+                await self.bus.set_prices(address, prices)
+
+    async def _reader_loop(self) -> None:
+        assert self.reader is not None
+        async for event in self.reader.events():
+            if isinstance(event, CardPresented):
+                if self.actor is None:
+                    try:
+                        self.actor = await self._db(self.ledger.authenticate_staff_card, event.uid_hex)
+                        self.emit(StaffCardLogin(self.actor))
+                        continue
+                    except CoreRefused:
+                        pass
+                self.emit(CardRead(event.uid_hex))
+            elif isinstance(event, ReaderDown):
+                self.notice("device.reader_down", "warning")
+            elif isinstance(event, ReaderUp):
+                self.notice("device.reader_up")

@@ -1,0 +1,193 @@
+"""Steps 9–11: disconnect, settle cash or card, the receipt and its printing (and the receipts committed before
+a kill), farewell; clearing an unpaid fill."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from station.core.base import CoreBase
+from station.core.lanes import CoreRefused, LaneChanged
+from station.core.sequence import Step
+from station.devices.printer import PrintOutcome
+from station.ledger.fills import FillView
+from station.printouts.receipt import CardPayment, CashPayment, FillReceipt, render
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SettleResult:
+    fill: FillView
+    receipt_lines: list[str]
+    print_outcome: PrintOutcome | None
+    change_fen: int | None = None
+    tendered_fen: int | None = None
+    balance_fen: int | None = None
+    low_balance: bool = False
+
+
+class Settle(CoreBase):
+    # ------------------------------------------------------------------ step 9–11
+
+    async def confirm_disconnect_item(self, key: tuple[int, int]) -> str:
+        return self._step(key, lambda s: s.confirm_disconnect_item())
+
+    def _fill_for(self, key: tuple[int, int]) -> FillView | None:
+        seq = self.lanes[key].sequence
+        lane = self.lanes[key]
+        if seq is not None and seq.fill_id is not None:
+            for fill in lane.unpaid:
+                if fill.id == seq.fill_id:
+                    return fill
+        return lane.unpaid[0] if lane.unpaid else None
+
+    def _receipt(self, fill: FillView, receipt_no: int, payment: CashPayment | CardPayment) -> FillReceipt:
+        product = next((p for p in self.settings.products if p.code == fill.product_code), None)
+        return FillReceipt(
+            station_name=self.settings.station.name,
+            station_code=self.settings.station.code,
+            receipt_no=f"{receipt_no:08d}",
+            time=(fill.settled_at or self.ledger.now()).astimezone(self.settings.station.zone),
+            attendant=self.actor.name if self.actor else "",
+            dispenser=fill.dispenser,
+            nozzle=fill.nozzle,
+            transaction_no=fill.transaction_number,
+            product=product.name if product else fill.product_code,
+            product_en=product.name_en if product else fill.product_code,
+            unit_price_fen=fill.unit_price_fen,
+            quantity_centi=fill.quantity_centi,
+            unit="Nm3" if fill.unit == "Nm3" else "kg",
+            amount_fen=fill.amount_fen,
+            payment=payment,
+            plate=fill.plate,
+            language=self.settings.station.receipt_language,
+        )
+
+    async def _print(self, receipt: FillReceipt) -> tuple[list[str], PrintOutcome | None]:
+        lines = render(receipt, self.language)
+        if self.print_queue is None:
+            return lines, None
+        try:
+            outcome = await self.print_queue.submit_async(receipt, self.language)
+        except Exception as exc:  # the sale is committed whatever the printer does
+            log.exception("print failed")
+            outcome = PrintOutcome("", False, str(exc))
+        else:
+            # The spool has it now (printed or queued for paper): the ledger's job is handed over.
+            with contextlib.suppress(Exception):
+                await self._db(self.ledger.mark_receipt_spooled, int(receipt.receipt_no))
+        if not outcome.printed:
+            self.notice("settle.print_queued", "warning", error=outcome.error or "")
+        return lines, outcome
+
+    def _settle_ms(self, key: tuple[int, int]) -> int | None:
+        seq = self.lanes[key].sequence
+        if seq is None or seq.settle_timer.started is None:
+            return None
+        return seq.settle_timer.elapsed_ms(self.monotonic())
+
+    def _finish_settle(self, key: tuple[int, int], detail: str) -> None:
+        seq = self.lanes[key].sequence
+        if seq is not None and seq.step is Step.SETTLE:
+            seq.settled(detail)
+
+    async def settle_cash(self, key: tuple[int, int], tendered_fen: int) -> SettleResult:
+        actor = self._need_actor()
+        lane = self.lanes[key]
+        await self._reload_unpaid(lane)
+        fill = self._fill_for(key)
+        seq = lane.sequence
+        if seq is not None and not seq.finished and seq.step is not Step.SETTLE:
+            raise CoreRefused("step_out_of_order")
+        if fill is None:
+            raise CoreRefused("fill_already_settled")
+        if seq is not None and seq.hold_id is not None and not seq.finished:
+            # Card was chosen but the driver pays cash after all: give the hold back first.
+            with contextlib.suppress(CoreRefused):
+                await self._db(self.ledger.release_hold, actor, seq.hold_id)
+            seq.hold_id = None
+        sale = await self._db(
+            self.ledger.settle_cash, actor, fill.id, tendered_fen, fill_end_to_commit_ms=self._settle_ms(key)
+        )
+        self._finish_settle(key, f"cash {sale.due_fen}/{sale.tendered_fen}/{sale.change_fen}")
+        lines, outcome = await self._print(
+            self._receipt(sale.fill, sale.receipt_no, CashPayment(sale.tendered_fen, sale.change_fen))
+        )
+        await self._reload_unpaid(lane)
+        return SettleResult(sale.fill, lines, outcome, change_fen=sale.change_fen, tendered_fen=sale.tendered_fen)
+
+    async def settle_card(
+        self, key: tuple[int, int], card_number: str | None = None, pin: str | None = None
+    ) -> SettleResult:
+        """Complete the hold with the actual amount; a card named here (unpaid fill after a restart) needs its PIN."""
+        actor = self._need_actor()
+        lane = self.lanes[key]
+        await self._reload_unpaid(lane)
+        fill = self._fill_for(key)
+        seq = lane.sequence
+        if seq is not None and not seq.finished and seq.step is not Step.SETTLE:
+            raise CoreRefused("step_out_of_order")
+        if fill is None:
+            raise CoreRefused("fill_already_settled")
+        hold_id = seq.hold_id if seq is not None and not seq.finished else None
+        number = seq.card_number if seq is not None and not seq.finished and seq.card_number else card_number
+        if hold_id is None and fill.hold_id is not None and fill.card_number and number in (None, fill.card_number):
+            # Recovered after a restart: the card's PIN was checked when its hold was placed for this fill.
+            number, hold_id = fill.card_number, fill.hold_id
+        if not number:
+            raise CoreRefused("card_number_invalid")
+        if hold_id is None:
+            if pin is None:
+                raise CoreRefused("pin_format")
+            await self._db(self.ledger.verify_card_pin, number, pin)
+        sale = await self._db(
+            self.ledger.settle_card, actor, fill.id, number, hold_id=hold_id, fill_end_to_commit_ms=self._settle_ms(key)
+        )
+        self._finish_settle(key, f"card {sale.fill.amount_fen}")
+        lines, outcome = await self._print(
+            self._receipt(
+                sale.fill, sale.receipt_no, CardPayment(sale.card.number, sale.card.balance_fen, sale.low_balance)
+            )
+        )
+        await self._reload_unpaid(lane)
+        return SettleResult(sale.fill, lines, outcome, balance_fen=sale.card.balance_fen, low_balance=sale.low_balance)
+
+    async def farewell(self, key: tuple[int, int]) -> None:
+        self._step(key, lambda s: s.farewell())
+        await self._steps.flushed()  # the sequence is over only once its steps are in the ledger
+        self.lanes[key].sequence = None
+        self._card_levels.pop(key, None)
+        self.emit(LaneChanged(key))
+
+    async def clear_unpaid(self, key: tuple[int, int], manager_number: str, manager_pin: str, reason: str) -> None:
+        manager = await self.manager(manager_number, manager_pin)
+        lane = self.lanes[key]
+        for fill in list(lane.unpaid):
+            await self._db(self.ledger.clear_unpaid_fill, manager, fill.id, reason)
+        await self._reload_unpaid(lane)
+
+    async def _spool_committed_receipts(self) -> None:
+        """Receipts of sales committed before a kill, that never reached the spool: spool them now."""
+        for job in await self._db(self.ledger.unspooled_receipts):
+            d = job.detail
+            payment: CashPayment | CardPayment
+            if job.payment == "card":
+                payment = CardPayment(str(d["card_number"]), int(d["balance_fen"]), bool(d["low_balance"]))
+            else:
+                payment = CashPayment(int(d["tendered_fen"]), int(d["change_fen"]))
+            _lines, outcome = await self._print(self._receipt(job.fill, job.receipt_no, payment))
+            if outcome is not None and not outcome.job_id:
+                return  # the spool itself failed; try again on the next start
+
+    async def _drain_print_queue(self) -> None:
+        assert self.print_queue is not None
+        with contextlib.suppress(Exception):
+            await self._spool_committed_receipts()
+        while True:
+            await asyncio.sleep(5)
+            if self.print_queue.pending():
+                with contextlib.suppress(Exception):
+                    await self.print_queue.drain_async()
