@@ -23,9 +23,9 @@ from station.ledger.cards import CardView, ReplaceCause
 from station.ledger.models import CardStatus, CardType
 from station.ledger.staff import Actor
 from station.money import MAX_FEN, format_yuan
-from station.tui.app import ManagerAuthScreen
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
-from station.tui.footer import StationFooter
+from station.tui.modals.manager_auth import ManagerAuthScreen
+from station.tui.widgets.footer import StationFooter
 
 # field id -> catalogue key of its label
 FIELDS: dict[str, str] = {
