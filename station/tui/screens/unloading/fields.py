@@ -4,12 +4,9 @@ temperatures (full-width digits are digits)."""
 from __future__ import annotations
 
 import re
-from typing import TypeVar
 
 from station.money import format_centi
 from station.tui.common import InputError
-
-T = TypeVar("T")
 
 ARRIVAL_INPUTS = ("trailer_plate", "tractor_plate", "driver", "supplier", "note_number", "declared", "water_volume")
 READING_INPUTS = ("trailer_p", "trailer_t", "storage_p", "storage_t")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,7 +31,6 @@ from station.tui.screens.unloading.fields import (
     ARRIVAL_INPUTS,
     FIELD_LABELS,
     READING_INPUTS,
-    T,
     fmt_centi,
     fmt_temp,
     parse_number,
@@ -42,6 +41,8 @@ from station.tui.screens.unloading.prompts import MeasuredStockScreen, PromptScr
 from station.tui.screens.unloading.record import export_dir, stock_text, unloading_report, write_csv
 from station.tui.screens.unloading.search import UnloadingListScreen
 from station.tui.widgets.footer import StationFooter
+
+T = TypeVar("T")
 
 
 class UnloadingScreen(Screen[None]):
