@@ -44,7 +44,7 @@ async def run_demo(directory: Path, config: str | None = None, speed: float = 4.
     from station.runtime import open_station
     from station.seed import seed_demo
     from station.simrig import open_first_shift, start_forecourt
-    from station.tui.app import StationApp  # the UI only here: the walkthrough runs without Textual
+    from station.tui.app import StationApp
 
     directory.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("STATION_PIN_KEY", str(directory / "pin.key"))

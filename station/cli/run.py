@@ -88,7 +88,7 @@ def log_to_file() -> Path:
 
 async def run_station(db: str | None, config: str | None, spool: Path) -> int:
     """Build the core with its devices, start it, and run the terminal UI on it until the attendant quits."""
-    from station.tui.app import StationApp  # the UI only here: every other command runs without Textual
+    from station.tui.app import StationApp
 
     log_to_file()
     runtime, core = build_core(db, config, spool)

@@ -1,4 +1,6 @@
-"""The attendant's terminal: a Textual client of the station core."""
+"""The attendant's terminal: a Textual client of the station core. Only the app lives here: its keys (F2, F9,
+Ctrl+Q, F12), the routing of core events to the screen showing, and which screen comes next; the screens are in
+screens/, the shared boxes in modals/, their pieces in widgets/, and what a screen may ask of the app in common.py."""
 
 from __future__ import annotations
 
@@ -8,38 +10,27 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual._context import active_message_pump
-from textual.app import App, ComposeResult
-from textual.containers import Grid, Vertical
+from textual.app import App
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Input, Static
 from textual.worker import WorkerFailed
 
-from station.core import entry
 from station.core.station import CardRead, CoreEvent, CoreRefused, LaneChanged, Notice, StaffCardLogin, StationCore
 from station.i18n import Language, t
-from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
-from station.tui.footer import StationFooter
-from station.tui.lane_tile import LaneTile, timer_text
-from station.tui.leak import LeakLockClearScreen
-from station.tui.modals import SAMPLE_CARD_UIDS, AbortScreen, ManagerAuthScreen, SimPanelScreen
-
-__all__ = [
-    "SAMPLE_CARD_UIDS",
-    "AbortScreen",
-    "LaneTile",
-    "LoginScreen",
-    "ManagerAuthScreen",
-    "OverviewScreen",
-    "SimPanelScreen",
-    "StationApp",
-    "timer_text",
-]
-
+from station.tui.common import Key, apply_bindings, refusal_text
+from station.tui.modals.leave import LeaveConfirmScreen, open_work
+from station.tui.modals.sim_panel import SimPanelScreen
+from station.tui.screens.cards import CardServicesScreen
+from station.tui.screens.desk.base import DeskScreen
+from station.tui.screens.desk.menu import ManagerDeskScreen
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.screens.login import LoginScreen
+from station.tui.screens.sequence import SequenceScreen
+from station.tui.screens.unloading.visit import UnloadingScreen
 
 log = logging.getLogger(__name__)
 
@@ -48,210 +39,6 @@ class CoreMessage(Message):
     def __init__(self, event: CoreEvent) -> None:
         super().__init__()
         self.event = event
-
-
-# ------------------------------------------------------------------------------------------- login
-
-
-class LoginScreen(Screen[None]):
-    """Staff number and PIN, read by the strict parser (full-width digits are digits; nothing dropped)."""
-
-    DEFAULT_CSS = """
-    LoginScreen { align: center middle; }
-    #login { width: 60; max-width: 100%; height: auto; border: heavy $accent; padding: 1 2; }
-    #login Input { margin-bottom: 1; }
-    #login-title { text-style: bold; margin-bottom: 1; }
-    #login-error { color: $text-error; }
-    """
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="login"):
-            yield Static("", id="login-title")
-            # No restrict= pattern: a dropped character would change the number; the parser refuses instead.
-            yield Input(id="number", max_length=16)
-            yield Input(id="pin", password=True, max_length=16)
-            yield Static("", id="login-hint")
-            yield Static("", id="login-error")
-        yield StationFooter()
-
-    def on_mount(self) -> None:
-        self.relabel()
-        self.query_one("#number", Input).focus()
-
-    def relabel(self) -> None:
-        app = app_of(self)
-        lang = app.language
-        self.query_one("#login-title", Static).update(
-            f"{esc(t('app.title', lang, station=app.core.settings.station.name))}\n{t('login.title', lang)}"
-        )
-        self.query_one("#number", Input).placeholder = t("login.number", lang)
-        self.query_one("#pin", Input).placeholder = t("login.pin", lang)
-        self.query_one("#login-hint", Static).update(t("login.hint", lang))
-        apply_bindings(self, [Key("escape", "clear", "login.clear")], lang)
-        self.refresh_bindings()
-
-    def action_clear(self) -> None:
-        """Esc: start again from the staff number."""
-        for input_id in ("number", "pin"):
-            self.query_one(f"#{input_id}", Input).value = ""
-        self.query_one("#login-error", Static).update("")
-        self.query_one("#number", Input).focus()
-
-    def _refuse(self, exc: Exception, input_id: str) -> None:
-        self.query_one("#login-error", Static).update(f"✗ {esc(refusal_text(exc, app_of(self).language))}")
-        self.query_one(f"#{input_id}", Input).focus()
-
-    @on(Input.Submitted, "#number")
-    def _to_pin(self) -> None:
-        self.query_one("#pin", Input).focus()
-
-    @on(Input.Submitted, "#pin")
-    async def _submit(self) -> None:
-        app = app_of(self)
-        pin_input = self.query_one("#pin", Input)
-        typed_pin, pin_input.value = pin_input.value, ""  # never left in the field, even masked
-        try:
-            number = read_entry(entry.staff_number, self.query_one("#number", Input).value)
-        except InputError as exc:
-            self._refuse(exc, "number")
-            return
-        try:
-            pin = read_entry(entry.pin, typed_pin)
-        except InputError as exc:
-            self._refuse(exc, "pin")
-            return
-        try:
-            await app.core.login(number, pin)
-        except CoreRefused as exc:
-            self._refuse(exc, "pin")
-            return
-        app.logged_in()
-
-
-# ------------------------------------------------------------------------------------------- overview
-
-
-class OverviewScreen(Screen[None]):
-    DEFAULT_CSS = """
-    #title { height: 1; background: $primary; color: $text; padding: 0 1; }
-    #lanes { grid-size: 2; grid-gutter: 0 1; height: 1fr; }
-    #hint { height: auto; color: $text-muted; padding: 0 1; }
-    #message { height: auto; padding: 0 1; }
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.selected = 0
-
-    def compose(self) -> ComposeResult:
-        yield Static("", id="title")
-        with Grid(id="lanes"):
-            for key in app_of(self).core.lanes:
-                yield LaneTile(key)
-        yield Static("", id="message")
-        yield Static("", id="hint")
-        yield StationFooter()
-
-    @property
-    def lane_keys(self) -> list[tuple[int, int]]:
-        return list(app_of(self).core.lanes)
-
-    @property
-    def selected_lane(self) -> tuple[int, int]:
-        return self.lane_keys[self.selected]
-
-    def on_mount(self) -> None:
-        self.relabel()
-        self.set_interval(0.5, self.refresh_tiles)
-
-    def on_screen_resume(self) -> None:
-        self.relabel()
-
-    def relabel(self) -> None:
-        app = app_of(self)
-        lang = app.language
-        actor = app.core.actor
-        who = f" · {esc(actor.name)} ({esc(actor.number)})" if actor else ""
-        self.query_one("#title", Static).update(
-            f"[b]{esc(t('app.title', lang, station=app.core.settings.station.name))}[/b] — "
-            f"{t('overview.title', lang)}{who}"
-        )
-        self.query_one("#hint", Static).update(t("overview.hint", lang))
-        keys = [
-            Key("left", "move(-1)", "key.lane", show=False),
-            Key("right", "move(1)", "key.lane", show=False),
-            Key("up", "move(-2)", "key.lane", show=False),
-            Key("down", "move(2)", "key.lane", show=False),
-            Key("enter", "open_lane", "key.start"),
-            Key("s", "settle", "key.settle"),
-            # Not in the footer (it would push F9 off at 80 columns): the locked tile's own line names the key.
-            Key("u", "clear_lock", "key.clear_lock", show=False),
-            Key("f3", "app.cards", "key.cards"),
-            Key("f4", "app.desk", "key.desk"),
-            Key("f6", "app.unloading", "key.unloading"),
-            Key("ctrl+l", "logout", "key.logout", show=False),
-        ]
-        apply_bindings(self, keys, lang)
-        self.refresh_bindings()
-        self.refresh_tiles()
-
-    def refresh_tiles(self) -> None:
-        for index, tile in enumerate(self.query(LaneTile)):
-            tile.set_class(index == self.selected, "selected")
-            tile.refresh_lane()
-
-    def show_message(self, text: str, severity: str = "error") -> None:
-        colour = {"error": "red", "warning": "dark_orange"}.get(severity, "green")
-        mark = {"error": "✗", "warning": "!"}.get(severity, "✓")
-        self.query_one("#message", Static).update(f"[b {colour}]{mark} {esc(text)}[/]" if text else "")
-
-    def action_move(self, delta: int) -> None:
-        self.selected = (self.selected + delta) % len(self.lane_keys)
-        self.refresh_tiles()
-
-    async def action_open_lane(self) -> None:
-        app = app_of(self)
-        key = self.selected_lane
-        lane = app.core.lane(key)
-        if lane.sequence is None or lane.sequence.finished:
-            try:
-                await app.core.start_sequence(key)
-            except CoreRefused as exc:
-                self.show_message(refusal_text(exc, app.language))
-                return
-        self.show_message("")
-        app.open_sequence(key)
-
-    def action_settle(self) -> None:
-        app = app_of(self)
-        key = self.selected_lane
-        if not app.core.lane(key).unpaid:
-            self.show_message(t("err.fill_already_settled", app.language), "warning")
-            return
-        from station.tui.sequence_screen import SettleUnpaidScreen
-
-        app.push_screen(SettleUnpaidScreen(key))
-
-    def action_clear_lock(self) -> None:
-        """A manager frees the selected nozzle after a leak (number, PIN, note; audited by the core)."""
-        app = app_of(self)
-        key = self.selected_lane
-        if not app.core.lane(key).leak_locked:
-            self.show_message(t("lock.not_locked", app.language), "warning")
-            return
-
-        def done(cleared: bool | None) -> None:
-            if cleared:
-                self.show_message(t("leak.cleared", app.language, lane=f"{key[0]}/{key[1]}"), "information")
-            self.refresh_tiles()
-
-        app.push_screen(LeakLockClearScreen(key), done)
-
-    def action_logout(self) -> None:
-        app_of(self).logout()
-
-
-# ------------------------------------------------------------------------------------------- the app
 
 
 class StationApp(App[None]):
@@ -383,8 +170,6 @@ class StationApp(App[None]):
         self.switch_screen(LoginScreen())
 
     def _leave(self, kind: str, then: Callable[[], None]) -> None:
-        from station.tui.confirm import LeaveConfirmScreen, open_work
-
         if isinstance(self.screen, LeaveConfirmScreen):
             return  # already asking
         if not open_work(self.core, self.language):
@@ -402,8 +187,6 @@ class StationApp(App[None]):
         self._leave("quit", self.exit)
 
     def open_sequence(self, key: tuple[int, int]) -> None:
-        from station.tui.sequence_screen import SequenceScreen
-
         self.push_screen(SequenceScreen(key))
 
     def current_lane(self) -> tuple[int, int]:
@@ -438,15 +221,11 @@ class StationApp(App[None]):
 
     def action_unloading(self) -> None:
         """The tube-trailer unloading log (卸气记录)."""
-        from station.tui.unloading_screen import UnloadingScreen
-
         if self._logged_in_screen() and not isinstance(self.screen, UnloadingScreen):
             self.push_screen(UnloadingScreen())
 
     def action_cards(self) -> None:
         """Card services (卡务): recharge, balance, lost, replace, PIN, close."""
-        from station.tui.card_screens import CardServicesScreen
-
         if self._logged_in_screen() and not isinstance(self.screen, CardServicesScreen):
             self.push_screen(CardServicesScreen())
 
@@ -457,8 +236,6 @@ class StationApp(App[None]):
 
     def action_desk(self) -> None:
         """The manager's desk: shifts, cash drops, reconciliation, prices, reports."""
-        from station.tui.desk_screens import DeskScreen, ManagerDeskScreen
-
         if self._logged_in_screen() and not isinstance(self.screen, DeskScreen):
             self.push_screen(ManagerDeskScreen(export_dir=self.export_dir()))
 

@@ -1,10 +1,11 @@
-"""Pieces every screen shares: translated key bindings, input parsing, messages."""
+"""Pieces every screen shares: translated key bindings, input parsing, messages, and what a screen may ask of the
+app (`StationHost`, met by `station.tui.app.StationApp`; screens never import the app itself)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
@@ -13,11 +14,8 @@ from textual.screen import Screen
 
 from station.core import entry
 from station.core.entry import EntryRefused
-from station.core.station import CoreRefused
+from station.core.station import CoreRefused, StationCore
 from station.i18n import CATALOGUE, Language, error_text, t
-
-if TYPE_CHECKING:
-    from station.tui.app import StationApp
 
 T = TypeVar("T")
 
@@ -113,9 +111,31 @@ def refusal_text(exc: Exception, lang: Language) -> str:
     return t("err.unexpected", lang, detail=type(exc).__name__)
 
 
-def app_of(node: DOMNode) -> StationApp:
-    from station.tui.app import StationApp
+@runtime_checkable
+class StationHost(Protocol):
+    """What a screen, modal or widget needs of the app it runs in: the core, the language, the demo's simulator,
+    moving between login, forecourt and a sequence, and Textual's screen stack and toasts."""
 
+    core: StationCore
+    language: Language
+    sim: Any | None
+
+    def logged_in(self) -> None: ...
+
+    def logout(self) -> None: ...
+
+    def open_sequence(self, key: tuple[int, int]) -> None: ...
+
+    def push_screen(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def pop_screen(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def switch_screen(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def notify(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
+def app_of(node: DOMNode) -> StationHost:
     app = node.app
-    assert isinstance(app, StationApp)
+    assert isinstance(app, StationHost)
     return app

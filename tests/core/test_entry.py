@@ -109,7 +109,7 @@ def test_any_text_parses_round_trip_or_is_refused(text: str) -> None:
 def test_desk_note_counts_are_read_exactly() -> None:
     """A note count of 1.5 once became 15 (the point dropped by the field); now it is refused."""
     from station.tui.common import InputError
-    from station.tui.desk_screens import parse_count
+    from station.tui.screens.desk.base import parse_count
 
     assert parse_count("") == 0
     assert parse_count("１５") == 15

@@ -25,8 +25,11 @@ from station.ledger.models import CardStatus, FillStatus, Role
 from station.runtime import open_station
 from station.seed import seed_demo
 from station.simrig import SimulatedForecourt
-from station.tui.app import LoginScreen, ManagerAuthScreen, OverviewScreen, StationApp
-from station.tui.card_screens import CardServicesScreen
+from station.tui.app import StationApp
+from station.tui.modals.manager_auth import ManagerAuthScreen
+from station.tui.screens.cards import CardServicesScreen
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.screens.login import LoginScreen
 from tests.conftest import until
 from tests.tui.test_fill_pilot import type_and_enter
 

@@ -9,7 +9,10 @@ import pytest
 from textual.widgets import Input, Static
 
 from station.core.station import StationCore
-from station.tui.app import LoginScreen, ManagerAuthScreen, OverviewScreen, StationApp
+from station.tui.app import StationApp
+from station.tui.modals.manager_auth import ManagerAuthScreen
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.screens.login import LoginScreen
 from tests.conftest import until
 from tests.tui.test_snapshots import make_core
 

@@ -31,17 +31,17 @@ from station.ledger.shifts.values import DENOMINATIONS_FEN, Reconciliation
 from station.money import amount_for, format_yuan
 from station.seed import seed_demo
 from station.simrig import SimulatedForecourt
-from station.tui.app import LoginScreen, ManagerAuthScreen, OverviewScreen, StationApp
-from station.tui.desk_screens import (
-    CashDropScreen,
-    CloseShiftScreen,
-    DayCloseConfirmScreen,
-    ManagerDeskScreen,
-    OpenShiftScreen,
-    PriceScreen,
-    ReconciliationScreen,
-    ReportsScreen,
-)
+from station.tui.app import StationApp
+from station.tui.modals.day_close import DayCloseConfirmScreen
+from station.tui.modals.manager_auth import ManagerAuthScreen
+from station.tui.screens.desk.cash_drop import CashDropScreen
+from station.tui.screens.desk.menu import ManagerDeskScreen
+from station.tui.screens.desk.prices import PriceScreen
+from station.tui.screens.desk.reconciliation import ReconciliationScreen
+from station.tui.screens.desk.reports import ReportsScreen
+from station.tui.screens.desk.shifts import CloseShiftScreen, OpenShiftScreen
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.screens.login import LoginScreen
 from tests.conftest import until
 from tests.core.test_core_fill import walk_to_authorize
 

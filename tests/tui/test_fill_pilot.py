@@ -10,8 +10,10 @@ from station.ledger.checks import check_ledger
 from station.ledger.models import FillStatus
 from station.money import amount_for
 from station.simrig import SimulatedForecourt
-from station.tui.app import LoginScreen, OverviewScreen, StationApp
-from station.tui.sequence_screen import SequenceScreen
+from station.tui.app import StationApp
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.screens.login import LoginScreen
+from station.tui.screens.sequence import SequenceScreen
 from tests.conftest import until
 
 LANE = (1, 1)

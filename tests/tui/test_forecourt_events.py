@@ -12,8 +12,9 @@ from station.core.station import StationCore
 from station.devices.dispenser_protocol import StopReason
 from station.ledger.models import FillStatus
 from station.simrig import SimulatedForecourt
-from station.tui.app import OverviewScreen, StationApp
-from station.tui.sequence_screen import SettleUnpaidScreen
+from station.tui.app import StationApp
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.screens.settle_unpaid import SettleUnpaidScreen
 from tests.conftest import until
 from tests.core.test_core_fill import LANE, walk_to_authorize
 

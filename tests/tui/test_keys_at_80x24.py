@@ -19,13 +19,18 @@ from textual.widgets._toast import Toast
 import station.tui
 from station.core.sequence import PaymentKind
 from station.core.station import StationCore
-from station.tui.app import AbortScreen, LoginScreen, ManagerAuthScreen, OverviewScreen, SimPanelScreen, StationApp
-from station.tui.confirm import LeaveConfirmScreen
-from station.tui.day_close import DayCloseConfirmScreen
-from station.tui.footer import StationFooter
-from station.tui.leak import LeakLockClearScreen
-from station.tui.sequence_screen import SequenceScreen
-from station.tui.unloading_screen import MeasuredStockScreen, PromptScreen, ReasonScreen
+from station.tui.app import StationApp
+from station.tui.modals.abort import AbortScreen
+from station.tui.modals.day_close import DayCloseConfirmScreen
+from station.tui.modals.leak_lock import LeakLockClearScreen
+from station.tui.modals.leave import LeaveConfirmScreen
+from station.tui.modals.manager_auth import ManagerAuthScreen
+from station.tui.modals.sim_panel import SimPanelScreen
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.screens.login import LoginScreen
+from station.tui.screens.sequence import SequenceScreen
+from station.tui.screens.unloading.prompts import MeasuredStockScreen, PromptScreen, ReasonScreen
+from station.tui.widgets.footer import StationFooter
 from tests.conftest import until
 from tests.tui.screen_text import screen_rows, screen_text
 from tests.tui.test_snapshots import LANE, make_core, walk
@@ -94,8 +99,8 @@ def modal_cases() -> dict[type[ModalScreen[Any]], Callable[[], ModalScreen[Any]]
 
 
 def every_modal_class() -> set[type[ModalScreen[Any]]]:
-    for module in pkgutil.iter_modules(station.tui.__path__):
-        importlib.import_module(f"station.tui.{module.name}")
+    for module in pkgutil.walk_packages(station.tui.__path__, "station.tui."):  # screens/, modals/, widgets/ too
+        importlib.import_module(module.name)
     found: set[type[ModalScreen[Any]]] = set()
     todo: list[type[Any]] = [ModalScreen]
     while todo:
@@ -169,10 +174,12 @@ async def test_while_typing_a_plate_the_footer_drops_letter_keys_and_keeps_the_w
 
 
 async def _screens(core: StationCore, app: StationApp, pilot: Any) -> list[tuple[str, Screen[Any]]]:
-    from station.tui.card_screens import CardServicesScreen
-    from station.tui.desk_screens import ManagerDeskScreen, ReportsScreen
-    from station.tui.sequence_screen import SettleUnpaidScreen
-    from station.tui.unloading_screen import UnloadingListScreen, UnloadingScreen
+    from station.tui.screens.cards import CardServicesScreen
+    from station.tui.screens.desk.menu import ManagerDeskScreen
+    from station.tui.screens.desk.reports import ReportsScreen
+    from station.tui.screens.settle_unpaid import SettleUnpaidScreen
+    from station.tui.screens.unloading.search import UnloadingListScreen
+    from station.tui.screens.unloading.visit import UnloadingScreen
 
     manager = core.ledger.authenticate("9001", "9999")
     return [

@@ -9,9 +9,10 @@ from station.core.sequence import Step
 from station.ledger.locks import LOCK_CLEARED
 from station.ledger.models import FillStatus
 from station.simrig import SimulatedForecourt
-from station.tui.app import OverviewScreen, StationApp
-from station.tui.leak import LeakLockClearScreen
-from station.tui.sequence_screen import SequenceScreen
+from station.tui.app import StationApp
+from station.tui.modals.leak_lock import LeakLockClearScreen
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.screens.sequence import SequenceScreen
 from tests.conftest import until
 from tests.core.test_leak_lock import audit_of
 from tests.tui.test_fill_pilot import LANE, focused, text_of, to_vehicle_step, type_and_enter

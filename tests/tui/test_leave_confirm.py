@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from station.core.station import StationCore
-from station.tui.app import LoginScreen, OverviewScreen, StationApp
-from station.tui.confirm import LeaveConfirmScreen
+from station.tui.app import StationApp
+from station.tui.modals.leave import LeaveConfirmScreen
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.screens.login import LoginScreen
 from tests.conftest import until
 from tests.tui.test_link_down import core_on  # noqa: F401  (the fixture: a core whose dispenser port refuses)
 from tests.tui.test_snapshots import LANE, make_core, record

@@ -14,7 +14,8 @@ from station.devices.dispenser_bus import DispenserBus
 from station.i18n import error_text, t
 from station.runtime import open_station
 from station.seed import seed_demo
-from station.tui.app import LaneTile, StationApp
+from station.tui.app import StationApp
+from station.tui.widgets.lane_tile import LaneTile
 from tests.conftest import until
 
 LANE = (1, 1)

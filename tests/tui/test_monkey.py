@@ -34,7 +34,6 @@ from typing import Any
 
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
-from station.tui.demo import open_first_shift
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -46,8 +45,10 @@ from textual.widgets import Input
 from station.ledger.checks import check_ledger
 from station.runtime import open_station
 from station.seed import ATTENDANT, MANAGER, seed_demo
-from station.simrig import SimulatedForecourt, start_forecourt
-from station.tui.app import LoginScreen, OverviewScreen, StationApp
+from station.simrig import SimulatedForecourt, open_first_shift, start_forecourt
+from station.tui.app import StationApp
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.screens.login import LoginScreen
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 EXAMPLES = int(os.environ.get("STATION_MONKEY_EXAMPLES", "40" if LONG else "2"))

@@ -19,7 +19,9 @@ from station.i18n import t
 from station.ledger.fills import FillRecord
 from station.runtime import StationRuntime, open_station
 from station.seed import seed_demo
-from station.tui.app import LoginScreen, OverviewScreen, StationApp
+from station.tui.app import StationApp
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.screens.login import LoginScreen
 from tests.conftest import until
 
 SECRET_PIN = "58263917"  # typed at login; no other number on the screen or in the log looks like it

@@ -10,8 +10,9 @@ from textual.widgets import Input, Static
 from station.core.sequence import Step
 from station.ledger.models import CardStatus, CardType
 from station.simrig import SimulatedForecourt
-from station.tui.app import OverviewScreen, StationApp
-from station.tui.sequence_screen import SequenceScreen
+from station.tui.app import StationApp
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.screens.sequence import SequenceScreen
 from tests.conftest import until
 from tests.ledger.helpers import fingerprint
 

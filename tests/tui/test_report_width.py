@@ -9,9 +9,10 @@ from rich.cells import cell_len
 from textual.widgets import Static
 
 from station.ledger.reports import Column, Section, Text
-from station.tui.app import OverviewScreen, StationApp
-from station.tui.desk_screens import ReportsScreen
-from station.tui.report_view import table_lines
+from station.tui.app import StationApp
+from station.tui.screens.desk.reports import ReportsScreen
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.widgets.report_view import table_lines
 from tests.conftest import until
 from tests.tui.test_snapshots import make_core, record
 

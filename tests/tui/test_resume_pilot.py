@@ -6,8 +6,9 @@ from textual.widgets import Static
 
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
 from station.simrig import SimulatedForecourt
-from station.tui.app import LoginScreen, StationApp
-from station.tui.sequence_screen import SequenceScreen
+from station.tui.app import StationApp
+from station.tui.screens.login import LoginScreen
+from station.tui.screens.sequence import SequenceScreen
 from tests.conftest import until
 from tests.core.test_core_fill import LANE, walk_to_authorize
 from tests.core.test_recovery import restarted

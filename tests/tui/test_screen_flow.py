@@ -12,8 +12,10 @@ from station.ledger.fills import FillRecord
 from station.ledger.models import FillStatus
 from station.runtime import StationRuntime
 from station.simrig import SimulatedForecourt
-from station.tui.app import OverviewScreen, StationApp
-from station.tui.sequence_screen import SequenceScreen, SettleUnpaidScreen
+from station.tui.app import StationApp
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.screens.sequence import SequenceScreen
+from station.tui.screens.settle_unpaid import SettleUnpaidScreen
 from tests.conftest import until
 from tests.core.test_core_fill import walk_to_authorize
 from tests.tui.test_fill_pilot import LANE, login, text_of

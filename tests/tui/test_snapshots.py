@@ -23,7 +23,7 @@ from station.ledger.services import Ledger
 from station.money import amount_for
 from station.seed import seed_demo
 from station.tui.app import StationApp
-from station.tui.sequence_screen import SequenceScreen
+from station.tui.screens.sequence import SequenceScreen
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = dt.datetime(2026, 11, 21, 1, 30, tzinfo=dt.UTC)  # 09:30 at the station
@@ -215,7 +215,7 @@ def test_manager_box_refusal(snap_compare: Callable[..., bool], tmp_path: Path, 
     async def before(pilot: Any) -> None:
         from textual.widgets import Input
 
-        from station.tui.app import ManagerAuthScreen
+        from station.tui.modals.manager_auth import ManagerAuthScreen
 
         await pilot.pause()
         box = ManagerAuthScreen("鲁E99999: 气瓶检验过期")

@@ -10,8 +10,9 @@ from station.core.lanes import NozzleState as LaneState
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind
 from station.devices.dispenser_protocol import NozzleState
 from station.simrig import SimulatedForecourt
-from station.tui.app import OverviewScreen, StationApp
-from station.tui.lane_tile import LaneTile
+from station.tui.app import StationApp
+from station.tui.screens.forecourt import OverviewScreen
+from station.tui.widgets.lane_tile import LaneTile
 from tests.conftest import until
 from tests.core.test_core_fill import walk_to_authorize
 from tests.tui.screen_text import region_rows, screen_rows

@@ -16,8 +16,10 @@ from station.devices.printer import PrinterConfig, PrintQueue, printer_from_conf
 from station.ledger.db import make_engine, upgrade
 from station.ledger.services import Ledger
 from station.ledger.unloading import STEPS, Arrival, Readings, UnloadingLog
-from station.tui.app import ManagerAuthScreen, StationApp
-from station.tui.unloading_screen import UnloadingScreen, record_lines
+from station.tui.app import StationApp
+from station.tui.modals.manager_auth import ManagerAuthScreen
+from station.tui.screens.unloading.record import record_lines
+from station.tui.screens.unloading.visit import UnloadingScreen
 from tests.ledger.helpers import staff
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "station.toml"
@@ -160,7 +162,7 @@ async def test_measured_stock_entered_by_a_manager_shows_the_variance(forecourt:
     from textual.widgets import Static
 
     from station.tui.app import StationApp
-    from station.tui.unloading_screen import UnloadingScreen
+    from station.tui.screens.unloading.visit import UnloadingScreen
     from tests.conftest import until
 
     rig = forecourt
@@ -227,7 +229,7 @@ def _esc_on_footer(app: Any) -> bool:
 
 def test_typed_numbers_are_exact_or_refused_with_the_field_named() -> None:
     from station.tui.common import InputError
-    from station.tui.unloading_screen import parse_number, parse_pressure, parse_temperature
+    from station.tui.screens.unloading.fields import parse_number, parse_pressure, parse_temperature
 
     assert parse_number("９５０", "measured", places=2, low=0, high=10**9) == 950_00  # full-width digits
     assert parse_number("１２．５", "measured", places=2, low=0, high=10**9) == 12_50
@@ -408,7 +410,7 @@ async def test_the_search_list_fits_80_columns_and_keeps_the_way_back(forecourt:
 async def _search_list_at_80_columns(rig: Any, uid: int, lang: str) -> None:
     from rich.cells import cell_len
 
-    from station.tui.unloading_screen import UnloadingListScreen
+    from station.tui.screens.unloading.search import UnloadingListScreen
     from tests.conftest import until
 
     app = StationApp(rig.core, sim=rig, language=lang)  # type: ignore[arg-type]

@@ -1,35 +1,24 @@
-"""The unloading log screen (卸气记录): a trailer's visit step by step, the search list, print and CSV export.
-
-One key per checklist step: Enter confirms the next step (▶), done steps show ✓ in green, pending ones ·.
-When the configured unloading post is on the dispenser bus, the trailer readings and the quantity come from
-it (start/stop and the post's record); otherwise the readings are typed and the quantity is computed.
-"""
+"""A trailer's visit (卸气记录) step by step: one key per checklist step, readings from the unloading post or typed."""
 
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
-import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from rich.cells import set_cell_size
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from station.core.station import CoreRefused
 from station.core.views import (
-    INTERRUPT_REASONS,
     Arrival,
     BusEvent,
     LedgerError,
     Readings,
-    StockReport,
     UnloadingLog,
     UnloadingProgress,
     UnloadingView,
@@ -37,265 +26,24 @@ from station.core.views import (
 )
 from station.i18n import Language, error_text, t
 from station.money import format_centi
-from station.printouts.receipt import ReportLine, ShiftReport
-from station.tui.app import ManagerAuthScreen
-from station.tui.common import InputError, Key, app_of, apply_bindings, esc, modal_keys, refusal_text
-from station.tui.footer import StationFooter
+from station.tui.common import InputError, Key, app_of, apply_bindings, esc, refusal_text
+from station.tui.modals.manager_auth import ManagerAuthScreen
+from station.tui.screens.unloading.fields import (
+    ARRIVAL_INPUTS,
+    FIELD_LABELS,
+    READING_INPUTS,
+    fmt_centi,
+    fmt_temp,
+    parse_number,
+    parse_pressure,
+    parse_temperature,
+)
+from station.tui.screens.unloading.prompts import MeasuredStockScreen, PromptScreen, ReasonScreen
+from station.tui.screens.unloading.record import export_dir, stock_text, unloading_report, write_csv
+from station.tui.screens.unloading.search import UnloadingListScreen
+from station.tui.widgets.footer import StationFooter
 
 T = TypeVar("T")
-
-ARRIVAL_INPUTS = ("trailer_plate", "tractor_plate", "driver", "supplier", "note_number", "declared", "water_volume")
-READING_INPUTS = ("trailer_p", "trailer_t", "storage_p", "storage_t")
-
-
-# Chinese input methods type full-width digits, point and minus: they mean the ASCII ones.
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．－−", "0123456789.--")
-_NUMBER = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
-
-# The catalogue label of every field a refusal can name (screen inputs and the log's own field names).
-FIELD_LABELS = {
-    "trailer_plate": "unload.trailer_plate",
-    "tractor_plate": "unload.tractor_plate",
-    "driver": "unload.driver",
-    "driver_name": "unload.driver",
-    "supplier": "unload.supplier",
-    "note_number": "unload.note_number",
-    "declared": "unload.declared",
-    "water_volume": "unload.water_volume",
-    "trailer_p": "unload.trailer_p",
-    "trailer_t": "unload.trailer_t",
-    "storage_p": "unload.storage_p",
-    "storage_t": "unload.storage_t",
-    "measured": "unload.measure_field",
-    "note": "unload.note",
-}
-
-
-def parse_number(text: str, field: str, *, places: int, low: int, high: int) -> int:
-    """Exactly a decimal with at most ``places`` decimals, within [low, high] (in 10**-places units).
-
-    Full-width digits are read as digits; anything else that is not exactly such a number (a stray sign, an
-    exponent, a second point, a superscript) is refused with the field named, never bent into a number.
-    """
-    cleaned = text.strip().translate(_FULL_WIDTH)
-    if not cleaned:
-        raise InputError("unload_field_required", field=field)
-    example = "12" if places == 0 else "12." + "5" * places
-    match = _NUMBER.fullmatch(cleaned)
-    if match is None:
-        raise InputError("unload_field_not_number", field=field, example=example)
-    sign, whole, decimals = (part or "" for part in match.groups())
-    if decimals and places == 0:
-        raise InputError("unload_field_whole", field=field)
-    if len(decimals) > places:
-        raise InputError("unload_field_decimals", field=field, places=places)
-    value: int = int(whole) * 10**places + int(decimals.ljust(places, "0") or "0")
-    if sign:
-        value = -value
-    if value < 0 <= low:
-        raise InputError("unload_field_negative", field=field)
-    if not low <= value <= high:
-        raise InputError("unload_field_range", field=field, low=_fixed(low, places), high=_fixed(high, places))
-    return value
-
-
-def _fixed(value: int, places: int) -> str:
-    if places == 0:
-        return str(value)
-    sign = "-" if value < 0 else ""
-    whole, frac = divmod(abs(value), 10**places)
-    return f"{sign}{whole}.{frac:0{places}d}"
-
-
-def parse_temperature(text: str, field: str = "trailer_t") -> int:
-    """'15.0' or '-3.5' °C -> integer 0.1 °C."""
-    return parse_number(text, field, places=1, low=-500, high=800)
-
-
-def parse_pressure(text: str, field: str = "trailer_p") -> int:
-    """'20.5' MPa gauge -> integer 0.01 MPa."""
-    return parse_number(text, field, places=2, low=0, high=3500)
-
-
-def fmt_temp(value: int | None) -> str:
-    if value is None:
-        return "-"
-    sign = "-" if value < 0 else ""
-    return f"{sign}{abs(value) // 10}.{abs(value) % 10}"
-
-
-def fmt_centi(value: int | None) -> str:
-    return "-" if value is None else format_centi(value)
-
-
-def record_lines(view: UnloadingView, lang: Language) -> list[tuple[str, str]]:
-    """The unloading as label/value pairs: the printed record, the CSV and the detail view share them."""
-    r = view.readings
-    local = view.arrived_at.astimezone(dt.timezone(dt.timedelta(hours=8)))
-
-    def when(value: dt.datetime | None) -> str:
-        return "-" if value is None else value.astimezone(local.tzinfo).strftime("%Y-%m-%d %H:%M")
-
-    def amended(name: str, shown: str) -> str:
-        if name in view.original:
-            return f"{shown} ({t('unload.amended', lang)}; {t('unload.original', lang, value=view.original[name])})"
-        return shown
-
-    how = {"meter": t("unload.by_meter", lang), "computed": t("unload.by_computed", lang)}.get(view.measured_by, "")
-    lines = [
-        ("No.", str(view.id)),
-        (t("unload.trailer_plate", lang), amended("trailer_plate", view.trailer_plate)),
-        (t("unload.tractor_plate", lang), amended("tractor_plate", view.tractor_plate)),
-        (t("unload.driver", lang), amended("driver_name", view.driver_name)),
-        (t("unload.supplier", lang), amended("supplier", view.supplier)),
-        (t("unload.note_number", lang), amended("note_number", view.note_number)),
-        (t("unload.declared", lang), amended("declared_centi", fmt_centi(view.declared_centi))),
-        (t("unload.water_volume", lang), amended("water_volume_l", str(view.water_volume_l))),
-        (t("unload.step.arrived", lang), when(view.arrived_at)),
-        (t("unload.step.started", lang), when(view.started_at)),
-        (t("unload.step.ended", lang), when(view.ended_at)),
-        (t("unload.step.departed", lang), when(view.departed_at)),
-        (
-            t("unload.trailer_p", lang),
-            f"{fmt_centi(r['trailer_pressure_start_centi_mpa'])} → {fmt_centi(r['trailer_pressure_end_centi_mpa'])}",
-        ),
-        (
-            t("unload.trailer_t", lang),
-            f"{fmt_temp(r['trailer_temp_start_deci_c'])} → {fmt_temp(r['trailer_temp_end_deci_c'])}",
-        ),
-        (
-            t("unload.storage_p", lang),
-            f"{fmt_centi(r['storage_pressure_start_centi_mpa'])} → {fmt_centi(r['storage_pressure_end_centi_mpa'])}",
-        ),
-        (
-            t("unload.storage_t", lang),
-            f"{fmt_temp(r['storage_temp_start_deci_c'])} → {fmt_temp(r['storage_temp_end_deci_c'])}",
-        ),
-        (t("unload.received", lang), amended("received_centi", f"{fmt_centi(view.received_centi)} kg {how}")),
-        (
-            t("unload.difference", lang),
-            fmt_centi(view.difference_centi) + (f" {t('unload.flagged', lang)}" if view.flagged else ""),
-        ),
-        (t("unload.attendant", lang), view.attendant),
-        (t("unload.status", lang), t(f"unload.status.{view.status}", lang)),
-    ]
-    for e in view.events:
-        if e.kind in ("interrupted", "resumed", "signed_off"):
-            reason = t(f"unload.reason.{e.reason}", lang) if e.reason else ""
-            who = e.attendant if e.kind == "signed_off" else ""  # the manager who signed the difference off
-            lines.append(
-                (t(f"unload.step.{e.kind}", lang), f"{when(e.at)} {reason} {who} {e.detail.get('note', '')}".strip())
-            )
-    for a in view.amendments:
-        lines.append((t("unload.amended", lang), f"{a.field}: {a.old_value} → {a.new_value} ({a.reason}, {a.manager})"))
-    return lines
-
-
-def write_csv(views: list[UnloadingView], path: Path, lang: Language) -> Path:
-    """One row per unloading, the same columns as the printed record. UTF-8 with BOM for spreadsheets."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        if views:
-            base = record_lines(views[0], lang)
-            writer.writerow([label for label, _ in base[:20]])
-        for view in views:
-            writer.writerow([value for _, value in record_lines(view, lang)[:20]])
-    return path
-
-
-def stock_text(report: StockReport, day: dt.date, lang: Language) -> str:
-    lines = [
-        f"[b]{t('unload.stock_title', lang, day=day.isoformat())}[/b]",
-        t(
-            "unload.stock_line",
-            lang,
-            opening=format_centi(report.opening_centi),
-            received=format_centi(report.received_centi),
-            sold=format_centi(report.sold_centi),
-            adjust=format_centi(report.adjustments_centi),
-            book=format_centi(report.book_centi),
-        ),
-    ]
-    if report.measured_centi is None:
-        lines.append(t("unload.stock_unmeasured", lang))
-    else:
-        share = "-" if report.variance_share_bp is None else format_centi(report.variance_share_bp)
-        text = t(
-            "unload.stock_measured",
-            lang,
-            measured=format_centi(report.measured_centi),
-            variance=format_centi(report.variance_centi or 0),
-            share=share,
-            tolerance=format_centi(report.tolerance_bp),
-        )
-        lines.append(f"[red]✗ {text} {t('unload.flagged', lang)}[/]" if report.flagged else f"[green]✓ {text}[/]")
-    return "\n".join(lines)
-
-
-class ReasonScreen(ModalScreen[str | None]):
-    """Pick an interruption reason with a digit key."""
-
-    DEFAULT_CSS = """
-    ReasonScreen { align: center middle; }
-    #box { width: 44; height: auto; border: double $error; padding: 1 2; background: $panel; }
-    """
-
-    def compose(self) -> ComposeResult:
-        lang = app_of(self).language
-        lines = [f"[b]{t('unload.reason.title', lang)}[/b]", ""]
-        lines += [f" [b]{i}[/b]  {t('unload.reason.' + r, lang)}" for i, r in enumerate(INTERRUPT_REASONS, start=1)]
-        lines += ["", modal_keys(lang, pick=len(INTERRUPT_REASONS))]
-        with Vertical(id="box"):
-            yield Static("\n".join(lines))
-
-    def on_mount(self) -> None:
-        keys = [Key(str(i), f"pick({i})", "unload.key.interrupt", show=False) for i in range(1, 5)]
-        apply_bindings(self, [*keys, Key("escape", "cancel", "key.back")], app_of(self).language)
-
-    def action_pick(self, i: int) -> None:
-        self.dismiss(INTERRUPT_REASONS[i - 1])
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class PromptScreen(ModalScreen[str | None]):
-    """One line typed in a box: Enter gives it back, Esc gives None."""
-
-    DEFAULT_CSS = """
-    PromptScreen { align: center middle; }
-    #box { width: 50; height: auto; border: double $accent; padding: 1 2; background: $panel; }
-    """
-
-    def __init__(self, title_key: str, field_key: str, max_length: int = 16) -> None:
-        super().__init__()
-        self.title_key, self.field_key, self.max_length = title_key, field_key, max_length
-
-    def compose(self) -> ComposeResult:
-        lang = app_of(self).language
-        with Vertical(id="box"):
-            yield Static(f"[b]{t(self.title_key, lang)}[/b]")
-            # No character filter: a typed '-' must be seen and refused, not silently dropped.
-            yield Input(placeholder=t(self.field_key, lang), max_length=self.max_length, id="qty")
-            yield Static(modal_keys(lang))
-
-    def on_mount(self) -> None:
-        apply_bindings(self, [Key("escape", "cancel", "key.back")], app_of(self).language)
-        self.query_one("#qty", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class MeasuredStockScreen(PromptScreen):
-    """Type the measured gas stock (kg) read from the storage bank."""
-
-    def __init__(self) -> None:
-        super().__init__("unload.measure_title", "unload.measure_field")
 
 
 class UnloadingScreen(Screen[None]):
@@ -817,101 +565,6 @@ class UnloadingScreen(Screen[None]):
 
     def action_list(self) -> None:
         self.app.push_screen(UnloadingListScreen())
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-
-def export_dir(node: Any) -> Path:
-    queue = app_of(node).core.print_queue
-    return (queue.spool_dir.parent if queue is not None else Path.cwd()) / "exports"
-
-
-def unloading_report(view: UnloadingView, station_name: str, station_code: str, lang: Language) -> ShiftReport:
-    """The printed unloading record, on the receipt printer's report layout."""
-    return ShiftReport(
-        station_name=station_name,
-        station_code=station_code,
-        title=t("unload.record_title", lang),
-        time=(view.ended_at or view.arrived_at).astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None),
-        lines=tuple(ReportLine(label, value) for label, value in record_lines(view, lang)),
-    )
-
-
-class UnloadingListScreen(Screen[None]):
-    """Search the log by trailer, supplier, note number or date; Enter searches, F5 exports what is shown."""
-
-    DEFAULT_CSS = """
-    #list-head { height: 1; background: $primary; padding: 0 1; }
-    #results { height: 1fr; padding: 0 1; }
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.results: list[UnloadingView] = []
-
-    def compose(self) -> ComposeResult:
-        lang = app_of(self).language
-        yield Static(t("unload.list_title", lang), id="list-head")
-        yield Input(placeholder=t("unload.search", lang), id="query", max_length=32)
-        yield Static("", id="results")
-        yield StationFooter()
-
-    def on_mount(self) -> None:
-        apply_bindings(
-            self,
-            [Key("f5", "export", "unload.key.export"), Key("escape", "back", "key.back")],
-            app_of(self).language,
-        )
-        self.query_one("#query", Input).focus()
-        self.search("")
-
-    @on(Input.Submitted)
-    def _go(self, event: Input.Submitted) -> None:
-        self.search(event.value)
-
-    @work(exclusive=True)
-    async def search(self, text: str) -> None:
-        log = UnloadingLog(app_of(self).core.ledger)
-        text = text.strip()
-        try:
-            day = dt.date.fromisoformat(text) if len(text) == 10 and text[4] == "-" else None
-        except ValueError:
-            day = None
-        if day is not None:
-            views = await asyncio.to_thread(log.search, day_from=day, day_to=day)
-        else:
-            views = await asyncio.to_thread(log.search, text=text)
-        self.results = views
-        lang = app_of(self).language
-        if not views:
-            self.query_one("#results", Static).update(t("unload.none_found", lang))
-            return
-        rows = []
-        for v in views[:18]:
-            when = v.arrived_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%m-%d %H:%M")
-            flag = "[red]✗[/]" if v.flagged else "[green]✓[/]" if v.received_centi is not None else "·"
-            rows.append(" ".join([f"{v.id:>4} {when}", *self._cells(v, lang), flag, self._cell(v.status, lang)]))
-        self.query_one("#results", Static).update("\n".join(rows))
-
-    # Columns in terminal cells (a Chinese character is two): a row never wraps at 80 columns.
-    COLUMNS = (("trailer_plate", 10), ("supplier", 10), ("note_number", 11))
-
-    @classmethod
-    def _cells(cls, view: UnloadingView, lang: Language) -> list[str]:
-        out = [esc(set_cell_size(str(getattr(view, name)), width)) for name, width in cls.COLUMNS]
-        out.append(set_cell_size(fmt_centi(view.received_centi).rjust(9), 9))
-        return out
-
-    @staticmethod
-    def _cell(status: str, lang: Language) -> str:
-        return esc(set_cell_size(t("unload.status." + status, lang), 15).rstrip())
-
-    @work(exclusive=True, group="export")
-    async def action_export(self) -> None:
-        path = export_dir(self) / f"unloadings-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
-        await asyncio.to_thread(write_csv, self.results, path, app_of(self).language)
-        self.notify(t("unload.exported", app_of(self).language, path=str(path)))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -1,5 +1,4 @@
-"""Leak lock (泄漏锁定) on the screens: the tile's warning lines, the explanation when a leak stops a fill,
-and the manager's modal that clears a lock."""
+"""A manager clears a leak lock (泄漏锁定): number, PIN and a note of what was checked; the core audits it."""
 
 from __future__ import annotations
 
@@ -10,37 +9,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from station.core import entry
-from station.core.sequence import FuelingSequence, Step
-from station.core.station import CoreRefused, Lane
-from station.i18n import Language, t
-from station.money import format_centi, format_yuan
+from station.core.station import CoreRefused
+from station.i18n import t
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
-
-
-def leak_stopped(seq: FuelingSequence) -> bool:
-    return seq.step is Step.ABORTED and seq.leak_stopped_at is not None
-
-
-def leak_texts(seq: FuelingSequence, lane: Lane, lang: Language) -> tuple[str, str]:
-    """The sequence screen after a leak stopped it: what to say, and what happened and what to do now."""
-    label = f"{lane.dispenser}/{lane.nozzle}"
-    zh = t("phrase.leak", "zh")
-    say = zh if lang == "zh" else f"{zh}\n[i]{t('phrase.leak', 'en')}[/i]"
-    parts = [f"[b red]⚠ {t('leak.stopped_title', lang)}[/]", t("leak.stopped_what", lang, lane=label)]
-    parts.append(esc(t("leak.stopped_do", lang)))
-    fill = next((f for f in lane.unpaid if f.id == seq.fill_id), None)
-    if fill is not None:
-        parts.append(
-            t(
-                "leak.stopped_unpaid",
-                lang,
-                qty=format_centi(fill.quantity_centi),
-                unit=fill.unit,
-                amount=format_yuan(fill.amount_fen),
-            )
-        )
-    parts.append(f"[b]{t('leak.stopped_back', lang)}[/b]")
-    return say, "\n".join(parts)
 
 
 class LeakLockClearScreen(ModalScreen[bool]):

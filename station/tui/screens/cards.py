@@ -21,9 +21,9 @@ from station.core.station import CoreRefused
 from station.core.views import Actor, CardStatus, CardType, CardView, ReplaceCause
 from station.i18n import Language, t
 from station.money import MAX_FEN, format_yuan
-from station.tui.app import ManagerAuthScreen
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
-from station.tui.footer import StationFooter
+from station.tui.modals.manager_auth import ManagerAuthScreen
+from station.tui.widgets.footer import StationFooter
 
 # field id -> catalogue key of its label
 FIELDS: dict[str, str] = {

@@ -1,0 +1,137 @@
+"""The desk's menu (站长台): O open shift, D cash drop, C close shift, R reconciliation, T reports, P prices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from station.core.views import Actor
+from station.i18n import t
+from station.tui.common import Key
+from station.tui.screens.desk.base import DESK_CSS, DeskScreen, drawer_lines, pad
+from station.tui.screens.desk.cash_drop import CashDropScreen
+from station.tui.screens.desk.prices import PriceScreen
+from station.tui.screens.desk.reconciliation import ReconciliationScreen
+from station.tui.screens.desk.reports import ReportsScreen
+from station.tui.screens.desk.shifts import CloseShiftScreen, OpenShiftScreen
+
+
+class ManagerDeskScreen(DeskScreen):
+    """The desk's menu: O open shift, D cash drop, C close shift, R reconciliation, T reports, P prices."""
+
+    DEFAULT_CSS = (
+        DESK_CSS
+        + """
+    #desk-menu { height: auto; padding: 1 2; border: round $primary; margin: 1 0; }
+    """
+    )
+
+    def __init__(self, manager: Actor | None = None, *, export_dir: Path | None = None) -> None:
+        super().__init__(manager, export_dir=export_dir)
+        self._status: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_title()
+        with VerticalScroll(classes="desk-body"):
+            yield Static("", id="desk-status")
+            yield Static("", id="desk-menu")
+        yield from self.compose_tail()
+
+    def keys(self) -> list[Key]:
+        return [
+            Key("o", "open_shift", "desk.key.open"),
+            Key("d", "drop", "desk.key.drop"),
+            Key("c", "close_shift", "desk.key.close"),
+            Key("r", "reconciliation", "desk.key.reconciliation"),
+            Key("t", "reports", "desk.key.reports"),
+            Key("p", "prices", "desk.key.prices"),
+            Key("escape", "back", "key.back"),
+        ]
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.run_worker(self.load_status(), group="status")
+
+    def on_screen_resume(self) -> None:
+        self.relabel()
+        self.run_worker(self.load_status(), group="status")
+
+    async def load_status(self) -> None:
+        lang = self.lang
+        try:
+            shift = await self.desk.current_shift()
+            drawer = await self.desk.drawer_status()
+        except Exception as exc:
+            self.refuse(exc)
+            return
+        lines = [t("desk.shift_open", lang, shift=shift) if shift else t("desk.no_shift", lang)]
+        lines += drawer_lines(drawer, lang)
+        self._status = lines
+        self.query_one("#desk-status", Static).update("\n".join(lines))
+
+    def refresh_body(self) -> None:
+        lang = self.lang
+        items = [
+            ("O", "desk.menu.open"),
+            ("D", "desk.menu.drop"),
+            ("C", "desk.menu.close"),
+            ("R", "desk.menu.reconciliation"),
+            ("T", "desk.menu.reports"),
+            ("P", "desk.menu.prices"),
+            ("Esc", "desk.menu.back"),
+        ]
+        self.query_one("#desk-menu", Static).update("\n".join(f"[b]{pad(k, 4)}[/b] {t(key, lang)}" for k, key in items))
+        if self.is_mounted:
+            self.run_worker(self.load_status(), group="status")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_open_shift(self) -> None:
+        async def go(manager: Actor) -> None:
+            self.app.push_screen(OpenShiftScreen(manager, export_dir=self.export_dir))
+
+        self.with_manager("desk.why.open", go)
+
+    def action_drop(self) -> None:
+        self.app.push_screen(CashDropScreen(self.manager, export_dir=self.export_dir))
+
+    def action_close_shift(self) -> None:
+        async def go(manager: Actor) -> None:
+            try:
+                shift = await self.desk.current_shift()
+            except Exception as exc:
+                self.refuse(exc)
+                return
+            if shift is None:
+                self.show(t("err.no_open_shift", self.lang))
+                return
+            self.app.push_screen(CloseShiftScreen(manager, export_dir=self.export_dir))
+
+        self.with_manager("desk.why.close", go)
+
+    def action_reconciliation(self) -> None:
+        async def go(manager: Actor) -> None:
+            try:
+                rec = await self.desk.reconciliation()
+            except Exception as exc:
+                self.refuse(exc)
+                return
+            self.app.push_screen(ReconciliationScreen(rec, manager=manager, export_dir=self.export_dir))
+
+        self.with_manager("desk.why.reports", go)
+
+    def action_reports(self) -> None:
+        async def go(manager: Actor) -> None:
+            self.app.push_screen(ReportsScreen(manager, export_dir=self.export_dir))
+
+        self.with_manager("desk.why.reports", go)
+
+    def action_prices(self) -> None:
+        async def go(manager: Actor) -> None:
+            self.app.push_screen(PriceScreen(manager, export_dir=self.export_dir))
+
+        self.with_manager("desk.why.prices", go)

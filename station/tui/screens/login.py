@@ -1,0 +1,90 @@
+"""The login screen: staff number and PIN, or a staff card at the reader."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from station.core import entry
+from station.core.station import CoreRefused
+from station.i18n import t
+from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
+from station.tui.widgets.footer import StationFooter
+
+
+class LoginScreen(Screen[None]):
+    """Staff number and PIN, read by the strict parser (full-width digits are digits; nothing dropped)."""
+
+    DEFAULT_CSS = """
+    LoginScreen { align: center middle; }
+    #login { width: 60; max-width: 100%; height: auto; border: heavy $accent; padding: 1 2; }
+    #login Input { margin-bottom: 1; }
+    #login-title { text-style: bold; margin-bottom: 1; }
+    #login-error { color: $text-error; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login"):
+            yield Static("", id="login-title")
+            # No restrict= pattern: a dropped character would change the number; the parser refuses instead.
+            yield Input(id="number", max_length=16)
+            yield Input(id="pin", password=True, max_length=16)
+            yield Static("", id="login-hint")
+            yield Static("", id="login-error")
+        yield StationFooter()
+
+    def on_mount(self) -> None:
+        self.relabel()
+        self.query_one("#number", Input).focus()
+
+    def relabel(self) -> None:
+        app = app_of(self)
+        lang = app.language
+        self.query_one("#login-title", Static).update(
+            f"{esc(t('app.title', lang, station=app.core.settings.station.name))}\n{t('login.title', lang)}"
+        )
+        self.query_one("#number", Input).placeholder = t("login.number", lang)
+        self.query_one("#pin", Input).placeholder = t("login.pin", lang)
+        self.query_one("#login-hint", Static).update(t("login.hint", lang))
+        apply_bindings(self, [Key("escape", "clear", "login.clear")], lang)
+        self.refresh_bindings()
+
+    def action_clear(self) -> None:
+        """Esc: start again from the staff number."""
+        for input_id in ("number", "pin"):
+            self.query_one(f"#{input_id}", Input).value = ""
+        self.query_one("#login-error", Static).update("")
+        self.query_one("#number", Input).focus()
+
+    def _refuse(self, exc: Exception, input_id: str) -> None:
+        self.query_one("#login-error", Static).update(f"✗ {esc(refusal_text(exc, app_of(self).language))}")
+        self.query_one(f"#{input_id}", Input).focus()
+
+    @on(Input.Submitted, "#number")
+    def _to_pin(self) -> None:
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    async def _submit(self) -> None:
+        app = app_of(self)
+        pin_input = self.query_one("#pin", Input)
+        typed_pin, pin_input.value = pin_input.value, ""  # never left in the field, even masked
+        try:
+            number = read_entry(entry.staff_number, self.query_one("#number", Input).value)
+        except InputError as exc:
+            self._refuse(exc, "number")
+            return
+        try:
+            pin = read_entry(entry.pin, typed_pin)
+        except InputError as exc:
+            self._refuse(exc, "pin")
+            return
+        try:
+            await app.core.login(number, pin)
+        except CoreRefused as exc:
+            self._refuse(exc, "pin")
+            return
+        app.logged_in()
