@@ -609,3 +609,68 @@ async def test_the_demo_opens_its_first_shift_once(forecourt: SimulatedForecourt
     assert all(not n.opening_typed for n in rec.nozzles)
     assert await open_first_shift(forecourt.core) is None
     ledger.recharge(ledger.authenticate("1001", "1234"), "88000002", 1_000)  # a working station: money is taken
+
+
+async def test_an_earlier_unsigned_shift_is_reached_with_arrows_and_signed_so_the_day_closes(
+    forecourt: SimulatedForecourt,
+) -> None:
+    """Found in the tmux walk: day close said "shift 1 not signed off" and R showed only the latest shift."""
+    core = forecourt.core
+    ledger = core.ledger
+    service = ManagerDesk(core)
+    shifts = ShiftDesk(ledger)
+    manager = ledger.authenticate("9001", "9999")
+    totals = ManagerDesk.totalizers(await service.read_totalizers())
+    first = ledger.current_shift() or shifts.open_shift(manager, ["1001"], 0, totals)
+    shifts.close_shift(manager, totals, {})
+    second = shifts.open_shift(manager, ["1001"], 0, totals)
+    shifts.close_shift(manager, totals, {})
+    shifts.sign_off(manager, second)  # the latest is signed; the one before is not
+    app = StationApp(core, sim=forecourt, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, app, "9001", "9999")
+        desk = await open_desk(pilot, app)
+        await pilot.press("r")
+        await until(lambda: isinstance(app.screen, ReconciliationScreen) and f"第 {second} 班" in text_of(app, "#rec"))
+        await pilot.press("left")
+        await until(lambda: f"第 {first} 班" in text_of(app, "#rec"))
+        await pilot.press("left")  # nothing before the first shift: said, and the screen stays
+        await until(lambda: "没有更早的班次" in text_of(app, "#desk-message"))
+        assert f"第 {first} 班" in text_of(app, "#rec")
+        await pilot.press("s")
+        await until(lambda: f"第 {first} 班已审核签字" in text_of(app, "#desk-message"))
+        await pilot.press("right")
+        await until(lambda: f"第 {second} 班" in text_of(app, "#rec"))
+        await pilot.press("escape")
+        await until(lambda: app.screen is desk)
+    assert all(s.signed_off for s in shifts.shifts() if s.status == "closed")
+    await service.day_close(manager)  # nothing left unsigned: the day closes
+
+
+async def test_a_count_that_is_not_whole_is_said_at_once_and_enter_stays_on_it(forecourt: SimulatedForecourt) -> None:
+    """Found in the tmux walk: 1.5 fifty-yuan notes left the total stale and ⏎ walked on with no word."""
+    core = forecourt.core
+    shifts = ShiftDesk(core.ledger)
+    manager = core.ledger.authenticate("9001", "9999")
+    if core.ledger.current_shift() is None:
+        shifts.open_shift(manager, ["1001"], 0, ManagerDesk.totalizers(await ManagerDesk(core).read_totalizers()))
+    app = StationApp(core, sim=forecourt, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, app, "9001", "9999")
+        await open_desk(pilot, app)
+        await pilot.press("c")
+        await until(lambda: isinstance(app.screen, CloseShiftScreen) and "全部泵码" in text_of(app, "#reading"))
+        await type_and_enter(pilot, "0")  # 100 yuan
+        fifty = app.screen.query_one("#count-5000", Input)
+        assert fifty.has_focus
+        await pilot.press(*"1.5")
+        await until(lambda: "✗ 50 元" in text_of(app, "#counted") and "整数" in text_of(app, "#counted"))
+        await pilot.press("enter")
+        await until(lambda: "整数" in text_of(app, "#desk-message"))
+        assert fifty.has_focus and isinstance(app.screen, CloseShiftScreen)  # not walked past, nothing closed
+        await pilot.press("backspace", "backspace")
+        await until(lambda: "¥50.00" in text_of(app, "#counted"))
+        await pilot.press("enter")
+        await until(lambda: app.screen.query_one("#count-2000", Input).has_focus)
+        assert text_of(app, "#desk-message") == ""
+    assert core.ledger.current_shift() is not None

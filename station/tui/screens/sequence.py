@@ -316,16 +316,22 @@ class SequenceScreen(Screen[None]):
                     + "[/]"
                 )
             parts.append(f"[b]F7[/b] {t('key.override', lang)} · [b]F8[/b] {t('key.abort', lang)}")
-        if seq.step in (Step.FILLING, Step.AUTHORIZE, Step.DISCONNECT) or lane.quantity:
+        # After the fill, its recorded figures; a restart leaves the dispenser's live ones at zero.
+        fill = next((f for f in lane.unpaid if f.id == seq.fill_id), None) if seq.fill_id is not None else None
+        if fill is not None and not lane.quantity:
+            qty, amount, pressure = fill.quantity_centi, fill.amount_fen, fill.pressure_after_centi_mpa
+        else:
+            qty, amount, pressure = lane.quantity, lane.amount, lane.pressure
+        if seq.step in (Step.FILLING, Step.AUTHORIZE, Step.DISCONNECT) or qty:
             parts.append(
                 "[b]"
                 + t(
                     "live",
                     lang,
-                    qty=format_centi(lane.quantity),
+                    qty=format_centi(qty),
                     unit=unit,
-                    amount=format_yuan(lane.amount),
-                    pressure=format_centi(lane.pressure),
+                    amount=format_yuan(amount),
+                    pressure=format_centi(pressure),
                 )
                 + "[/b]"
             )

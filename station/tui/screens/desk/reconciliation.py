@@ -364,11 +364,28 @@ class ReconciliationScreen(DeskScreen):
         if self.preview:
             return [Key("enter", "confirm", "desk.key.confirm_close"), Key("escape", "back", "desk.key.edit")]
         return [
+            Key("left", "shift(-1)", "desk.key.shift_earlier"),
+            Key("right", "shift(1)", "desk.key.shift_later"),
             Key("p", "print", "desk.key.print"),
             Key("e", "export", "desk.key.export"),
             Key("s", "sign_off", "desk.key.sign_off"),
             Key("escape", "back", "key.back"),
         ]
+
+    async def action_shift(self, step: int) -> None:
+        """← / →: the shift before or after, so any closed shift can be read and signed off."""
+        wanted = self.rec.shift_id + step
+        if wanted < 1:
+            self.show(t("desk.rec.no_earlier", self.lang), "warning")
+            return
+        try:
+            self.rec = await self.desk.reconciliation(wanted)
+        except Exception as exc:
+            self.refuse(exc)
+            return
+        self.show("")
+        self.refresh_body()
+        self.query_one("#rec-scroll", VerticalScroll).scroll_home(animate=False)
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -16,7 +16,7 @@ from station.core.station import CoreRefused
 from station.core.views import DENOMINATIONS_FEN, Actor
 from station.i18n import t
 from station.money import format_yuan
-from station.tui.common import InputError, Key, app_of
+from station.tui.common import InputError, Key, app_of, esc, refusal_text
 from station.tui.screens.desk.base import (
     DeskScreen,
     denomination_label,
@@ -243,10 +243,17 @@ class CloseShiftScreen(TotalizerScreen):
         return out
 
     def update_counted(self) -> None:
-        try:
-            total = sum(d * c for d, c in self.counts().items())
-        except InputError:
-            return
+        """The running total as the drawer is counted; a count that is not a whole number says so at once."""
+        total = 0
+        for denomination in DENOMINATIONS_FEN:
+            try:
+                total += denomination * parse_count(self.query_one(f"#count-{denomination}", Input).value)
+            except InputError as exc:
+                label = denomination_label(denomination, self.lang)
+                self.query_one("#counted", Static).update(
+                    f"[b red]✗ {esc(label)}: {esc(refusal_text(exc, self.lang))}[/]"
+                )
+                return
         self.query_one("#counted", Static).update(
             f"[b]{t('desk.counted_total', self.lang, amount=format_yuan(total))}[/b]"
         )
@@ -258,6 +265,13 @@ class CloseShiftScreen(TotalizerScreen):
 
     @on(Input.Submitted)
     async def _submitted(self, event: Input.Submitted) -> None:
+        if (event.input.id or "").startswith("count-"):
+            try:
+                parse_count(event.input.value)
+            except InputError as exc:  # stay on the field that is wrong: ⏎ does not walk past it
+                self.refuse(exc)
+                return
+            self.show("")
         if self.next_input(event.input):
             await self.preview()
 
