@@ -51,6 +51,10 @@ class Authorize(CoreBase):
         if (link_down := self.link_refusal()) is not None:
             raise link_down  # the port is the problem, not the nozzle
         state = self.bus.nozzle_state(lane.dispenser, lane.nozzle)
+        if state is not proto.NozzleState.NOZZLE_LIFTED:
+            # The poll's picture may be a cycle old (the nozzle lifted a moment ago): ask the nozzle itself.
+            with contextlib.suppress(BusError):
+                state = (await self.bus.read_progress(lane.dispenser, lane.nozzle)).state
         if state in (proto.NozzleState.FINISHED, proto.NozzleState.STOPPED):
             # The last fill is still unacknowledged at the dispenser (a lost ACK): record and acknowledge it now.
             self._tasks.append(asyncio.create_task(self.sweep_unacknowledged()))

@@ -140,3 +140,15 @@ async def test_card_preset_over_the_balance_is_refused_before_the_dispenser(fore
     assert rig.dispensers.state_of(*LANE) is NozzleState.NOZZLE_LIFTED  # never authorized
     await core.authorize(LANE, PresetChoice(PresetKind.FILL_UP))  # fill-up: held up to what the card has
     assert core.ledger.card(number="88000002").held_fen == 8000
+
+
+async def test_authorize_asks_the_nozzle_when_the_polls_picture_is_a_cycle_old(forecourt: SimulatedForecourt) -> None:
+    """Seen in the kill run under load: the nozzle lifted, the poll's last picture still idle, authorize refused."""
+    from station.devices.dispenser_protocol import NozzleState as WireState
+
+    rig, core = forecourt, forecourt.core
+    await walk_to_authorize(rig, PaymentKind.CASH)
+    rig.bus._devices[1].states[1] = WireState.IDLE  # the poll has not yet seen the lift
+    await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 1000))  # read back from the nozzle: lifted
+    seq = core.lane(LANE).sequence
+    assert seq is not None and seq.step is Step.FILLING
