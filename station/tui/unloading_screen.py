@@ -26,12 +26,12 @@ from station.core.station import CoreRefused
 from station.devices.dispenser_bus import BusEvent, UnloadingProgress
 from station.i18n import Language, error_text, t
 from station.ledger.errors import LedgerError
-from station.ledger.unloading import (
+from station.ledger.unloading.log import UnloadingLog
+from station.ledger.unloading.values import (
     INTERRUPT_REASONS,
     Arrival,
     Readings,
     StockReport,
-    UnloadingLog,
     UnloadingView,
     checklist_position,
 )
