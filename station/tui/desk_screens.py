@@ -26,10 +26,11 @@ from station.core import entry
 from station.core.desk import REPORT_KINDS, DispenserPush, ManagerDesk, NozzleReading, PriceChange
 from station.core.station import CoreRefused
 from station.i18n import Language, t
-from station.ledger import reports
+from station.ledger.reports.sections import permille, seconds
 from station.ledger.shifts.values import DENOMINATIONS_FEN, DrawerStatus, Reconciliation
 from station.ledger.staff import Actor
 from station.money import MoneyFormatError, format_centi, format_yuan, parse_decimal_units, parse_yuan
+from station.printouts.report import Report
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
 from station.tui.day_close import DayCloseConfirmScreen
 from station.tui.footer import StationFooter
@@ -956,10 +957,10 @@ def reconciliation_lines(rec: Reconciliation, lang: Language, unit: str = "kg") 
         cells = [
             tm.attendant[:18],
             str(tm.fill_count),
-            f"{tm.flow_over}/{tm.flow_timed} {reports.permille(tm.flow_over_permille)}",
-            reports.seconds(tm.flow_average_ms) or "—",
-            f"{tm.commit_over}/{tm.commit_timed} {reports.permille(tm.commit_over_permille)}",
-            reports.seconds(tm.commit_average_ms) or "—",
+            f"{tm.flow_over}/{tm.flow_timed} {permille(tm.flow_over_permille)}",
+            seconds(tm.flow_average_ms) or "—",
+            f"{tm.commit_over}/{tm.commit_timed} {permille(tm.commit_over_permille)}",
+            seconds(tm.commit_average_ms) or "—",
         ]
         out.append(esc("".join(pad(cell, w, right=i > 0) for i, (cell, w) in enumerate(zip(cells, tw, strict=True)))))
 
@@ -1097,7 +1098,7 @@ class ReconciliationScreen(DeskScreen):
         self.dismiss(True)
 
     @property
-    def report(self) -> reports.Report:
+    def report(self) -> Report:
         return self.desk.report_of(self.rec)
 
     async def action_print(self) -> None:
@@ -1119,7 +1120,7 @@ class ReconciliationScreen(DeskScreen):
         self.with_manager("desk.why.sign_off", go)
 
 
-async def print_report(screen: DeskScreen, report: reports.Report) -> None:
+async def print_report(screen: DeskScreen, report: Report) -> None:
     try:
         outcome = await screen.desk.print_report(report)
     except Exception as exc:  # the printer is never worth a traceback on screen
@@ -1133,7 +1134,7 @@ async def print_report(screen: DeskScreen, report: reports.Report) -> None:
         screen.show(t("desk.print_queued", screen.lang, error=outcome.error or ""), "warning")
 
 
-async def export_report(screen: DeskScreen, report: reports.Report) -> Path | None:
+async def export_report(screen: DeskScreen, report: Report) -> Path | None:
     directory = screen.export_dir or Path("reports")
     try:
         path = await screen.desk.export_csv(report, directory)
@@ -1270,7 +1271,7 @@ class ReportsScreen(DeskScreen):
     def __init__(self, manager: Actor, *, export_dir: Path | None = None) -> None:
         super().__init__(manager, export_dir=export_dir)
         self.kind = "shift"
-        self.report: reports.Report | None = None
+        self.report: Report | None = None
         self.exported: Path | None = None
 
     def compose(self) -> ComposeResult:

@@ -8,7 +8,7 @@ import pytest
 from rich.cells import cell_len
 from textual.widgets import Static
 
-from station.ledger.reports import Column, Section, Text
+from station.printouts.report import Column, Section, Text
 from station.tui.app import OverviewScreen, StationApp
 from station.tui.desk_screens import ReportsScreen
 from station.tui.report_view import table_lines
