@@ -15,10 +15,11 @@ from station.config import load_settings
 from station.ledger.checks import check_ledger
 from station.ledger.db import make_engine, upgrade
 from station.ledger.fills import FillRecord
-from station.ledger.reports import reconciliation_report, render_text
+from station.ledger.reports.shift import reconciliation_report
 from station.ledger.services import Ledger
 from station.ledger.shifts.desk import ShiftDesk
 from station.money import amount_for
+from station.printouts.report import render_text
 from station.seed import ATTENDANT, seed_demo
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable
 
 from station.ledger.errors import LedgerError
-from station.ledger.reports import Lang, Report
 from station.ledger.services import Ledger
+from station.printouts.report import Lang, Report
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
 
@@ -80,7 +80,7 @@ def _run(args: argparse.Namespace, build: Callable[[Ledger], Report]) -> int:
     from station.cli.db import read_pin_key
     from station.config import config_path, load_settings
     from station.ledger.db import open_existing, resolve_db_url
-    from station.ledger.reports import render_text, to_csv
+    from station.printouts.report import render_text, to_csv
 
     settings = load_settings(config_path(getattr(args, "config", None)))
     engine = open_existing(resolve_db_url(getattr(args, "db", None)))
@@ -113,25 +113,25 @@ def _refusal(exc: LedgerError, lang: str) -> str:
 
 
 def _shift(args: argparse.Namespace) -> int:
-    from station.ledger.reports import shift_report
+    from station.ledger.reports.shift import shift_report
 
     return _run(args, lambda ledger: shift_report(ledger, args.shift_id))
 
 
 def _day(args: argparse.Namespace) -> int:
-    from station.ledger.reports import day_report
+    from station.ledger.reports.day import day_report
 
     return _run(args, lambda ledger: day_report(ledger, args.date))
 
 
 def _attendants(args: argparse.Namespace) -> int:
-    from station.ledger.reports import attendant_report
+    from station.ledger.reports.attendants import attendant_report
 
     return _run(args, lambda ledger: attendant_report(ledger, shift_id=args.shift_id, business_date=args.date))
 
 
 def _card(args: argparse.Namespace) -> int:
-    from station.ledger.reports import card_statement
+    from station.ledger.reports.cards import card_statement
     from station.ledger.shifts.values import business_day_bounds
 
     start = business_day_bounds(args.start)[0] if args.start else None
@@ -140,12 +140,12 @@ def _card(args: argparse.Namespace) -> int:
 
 
 def _unpaid(args: argparse.Namespace) -> int:
-    from station.ledger.reports import unpaid_report
+    from station.ledger.reports.unpaid import unpaid_report
 
     return _run(args, unpaid_report)
 
 
 def _overrides(args: argparse.Namespace) -> int:
-    from station.ledger.reports import overrides_report
+    from station.ledger.reports.unpaid import overrides_report
 
     return _run(args, lambda ledger: overrides_report(ledger, args.shift_id))

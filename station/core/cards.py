@@ -24,7 +24,7 @@ from station.core.station import CoreRefused, StationCore
 from station.devices.printer import PrintOutcome
 from station.ledger.cards import CardView, ReplaceCause
 from station.ledger.models import CardStatus, CardType
-from station.ledger.reports import Report, card_statement, render_text
+from station.ledger.reports.cards import card_statement
 from station.ledger.services import Ledger
 from station.ledger.staff import Actor
 from station.money import MAX_FEN, format_yuan
@@ -36,6 +36,7 @@ from station.printouts.receipt import (
     mask_card_number,
     render,
 )
+from station.printouts.report import Report, render_text
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,14 @@ from station.config import STATION_TZ
 from station.core.station import CoreRefused, StationCore
 from station.devices.dispenser_bus import BusError, DeviceRejected
 from station.devices.printer import PrintOutcome
-from station.ledger import reports
+from station.ledger.reports.attendants import attendant_report
+from station.ledger.reports.day import day_report
+from station.ledger.reports.shift import reconciliation_report, shift_report
+from station.ledger.reports.unpaid import overrides_report, unpaid_report
 from station.ledger.shifts.desk import ShiftDesk
 from station.ledger.shifts.values import DaySummary, DrawerStatus, NozzleKey, Reconciliation, TotalizerReading
 from station.ledger.staff import Actor
+from station.printouts.report import Report, to_csv, to_printable
 
 log = logging.getLogger(__name__)
 
@@ -272,39 +276,35 @@ class ManagerDesk:
 
     # ------------------------------------------------------------------ reports
 
-    async def report(
-        self, kind: str, *, shift_id: int | None = None, business_date: dt.date | None = None
-    ) -> reports.Report:
+    async def report(self, kind: str, *, shift_id: int | None = None, business_date: dt.date | None = None) -> Report:
         ledger = self.core.ledger
         if kind == "shift":
-            return await self.core._db(reports.shift_report, ledger, shift_id)
+            return await self.core._db(shift_report, ledger, shift_id)
         if kind == "day":
-            return await self.core._db(reports.day_report, ledger, business_date)
+            return await self.core._db(day_report, ledger, business_date)
         if kind == "attendants":
-            return await self.core._db(
-                lambda: reports.attendant_report(ledger, shift_id=shift_id, business_date=business_date)
-            )
+            return await self.core._db(lambda: attendant_report(ledger, shift_id=shift_id, business_date=business_date))
         if kind == "unpaid":
-            return await self.core._db(reports.unpaid_report, ledger)
+            return await self.core._db(unpaid_report, ledger)
         if kind == "overrides":
-            return await self.core._db(reports.overrides_report, ledger, shift_id)
+            return await self.core._db(overrides_report, ledger, shift_id)
         raise CoreRefused("report_unknown", kind=kind)
 
-    def report_of(self, rec: Reconciliation) -> reports.Report:
-        return reports.reconciliation_report(rec, self.core.ledger.now())
+    def report_of(self, rec: Reconciliation) -> Report:
+        return reconciliation_report(rec, self.core.ledger.now())
 
-    async def print_report(self, report: reports.Report) -> PrintOutcome | None:
+    async def print_report(self, report: Report) -> PrintOutcome | None:
         """On the receipt printer in the UI's language; None when the station has no printer."""
         queue = self.core.print_queue
         if queue is None:
             return None
         station = self.core.settings.station
-        printable = reports.to_printable(report, station.name, station.code, self.core.language)
+        printable = to_printable(report, station.name, station.code, self.core.language)
         return await queue.submit_async(printable, self.core.language)
 
-    async def export_csv(self, report: reports.Report, directory: Path) -> Path:
+    async def export_csv(self, report: Report, directory: Path) -> Path:
         """Write the report as CSV (UTF-8 with a BOM, so spreadsheets read the Chinese) and return its path."""
-        text = reports.to_csv(report, self.core.language)
+        text = to_csv(report, self.core.language)
         stamp = report.generated_at.astimezone(STATION_TZ).strftime("%Y%m%d-%H%M%S")
         subject = re.sub(r"[^0-9A-Za-z_-]+", "", report.subject) or "all"
         path = Path(directory) / f"{report.kind}-{subject}-{stamp}.csv"

@@ -29,15 +29,15 @@ from station.ledger.cards import CardView, ReplaceCause
 from station.ledger.errors import LedgerError
 from station.ledger.fills import FillView
 from station.ledger.models import CardStatus, CardType
-from station.ledger.reports import permille, seconds
+from station.ledger.reports.sections import permille, seconds
 from station.ledger.shifts.values import DENOMINATIONS_FEN, DrawerStatus, Reconciliation
 from station.ledger.staff import Actor
-from station.ledger.unloading import (
+from station.ledger.unloading.log import UnloadingLog
+from station.ledger.unloading.values import (
     INTERRUPT_REASONS,
     Arrival,
     Readings,
     StockReport,
-    UnloadingLog,
     UnloadingView,
     checklist_position,
 )

@@ -3,8 +3,9 @@
 Where things happen: a recharge in ``recharges.py``; a card issued, locked, replaced or closed in ``cards.py``;
 a hold (灰锁) in ``holds.py``; a fill recorded in ``fills.py`` and paid in ``settlement.py``; cash drops in
 ``drawer.py``; a shift opened and closed in ``shifts/desk.py``, its cash counted in ``shifts/counts.py`` and
-reconciled in ``shifts/reconcile.py``; reports queried in ``reports.py`` and laid out in
-:mod:`station.printouts`. ``services.py`` assembles the nouns into :class:`~station.ledger.services.Ledger`.
+reconciled in ``shifts/reconcile.py``; reports queried in ``reports/`` (one module per subject) and laid
+out in :mod:`station.printouts`; a tube trailer unloaded in ``unloading/``. ``services.py`` assembles the nouns
+into :class:`~station.ledger.services.Ledger`.
 
 Feature table modules are imported here so Alembic and the tests see them.
 """

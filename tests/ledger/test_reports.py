@@ -14,21 +14,15 @@ import pytest
 from station.cli import _add_common
 from station.cli import report as report_cli
 from station.ledger.errors import Refused
-from station.ledger.reports import (
-    as_report_lines,
-    attendant_report,
-    card_statement,
-    day_report,
-    overrides_report,
-    render_text,
-    shift_report,
-    to_csv,
-    to_printable,
-    unpaid_report,
-)
+from station.ledger.reports.attendants import attendant_report
+from station.ledger.reports.cards import card_statement
+from station.ledger.reports.day import day_report
+from station.ledger.reports.shift import shift_report
+from station.ledger.reports.unpaid import overrides_report, unpaid_report
 from station.ledger.services import Ledger
 from station.ledger.shifts.desk import ShiftDesk
 from station.printouts.receipt import render
+from station.printouts.report import as_report_lines, render_text, to_csv, to_printable
 from tests.conftest import FakeClock
 from tests.ledger.helpers import card, record, staff
 

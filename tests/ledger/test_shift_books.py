@@ -17,9 +17,10 @@ from station.ledger.cards import ReplaceCause
 from station.ledger.checks import check_ledger
 from station.ledger.errors import Refused
 from station.ledger.models import AuditEvent, Fill, JournalEntry
-from station.ledger.reports import shift_report, to_csv
+from station.ledger.reports.shift import shift_report
 from station.ledger.services import Ledger
 from station.ledger.shifts.desk import ShiftDesk
+from station.printouts.report import to_csv
 from tests.conftest import FakeClock
 from tests.ledger.helpers import card, fingerprint, record, staff
 from tests.ledger.test_shifts import OPENING, closing, count_for

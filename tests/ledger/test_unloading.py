@@ -9,7 +9,8 @@ import pytest
 from station.ledger.errors import InvalidInput, PermissionDenied, Refused
 from station.ledger.services import Ledger
 from station.ledger.staff import Actor
-from station.ledger.unloading import STEPS, Arrival, Readings, UnloadingLog, checklist_position
+from station.ledger.unloading.log import UnloadingLog
+from station.ledger.unloading.values import STEPS, Arrival, Readings, checklist_position
 from tests.conftest import FakeClock
 from tests.ledger.helpers import fingerprint, record, staff
 

@@ -8,7 +8,7 @@ import pytest
 from rich.cells import cell_len
 from textual.widgets import Static
 
-from station.ledger.reports import Column, Section, Text
+from station.printouts.report import Column, Section, Text
 from station.tui.app import StationApp
 from station.tui.screens.desk.reports import ReportsScreen
 from station.tui.screens.forecourt import OverviewScreen

@@ -15,7 +15,8 @@ from station.devices.dispenser_sim import DispenserSimulator
 from station.devices.printer import PrinterConfig, PrintQueue, printer_from_config
 from station.ledger.db import make_engine, upgrade
 from station.ledger.services import Ledger
-from station.ledger.unloading import STEPS, Arrival, Readings, UnloadingLog
+from station.ledger.unloading.log import UnloadingLog
+from station.ledger.unloading.values import STEPS, Arrival, Readings
 from station.tui.app import StationApp
 from station.tui.modals.manager_auth import ManagerAuthScreen
 from station.tui.screens.unloading.record import record_lines
