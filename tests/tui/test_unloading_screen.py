@@ -17,8 +17,9 @@ from station.ledger.db import make_engine, upgrade
 from station.ledger.services import Ledger
 from station.ledger.unloading.log import UnloadingLog
 from station.ledger.unloading.values import STEPS, Arrival, Readings
+from station.printouts.unloading import record_lines
 from station.tui.app import ManagerAuthScreen, StationApp
-from station.tui.unloading_screen import UnloadingScreen, record_lines
+from station.tui.unloading_screen import UnloadingScreen
 from tests.ledger.helpers import staff
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "station.toml"
