@@ -1,4 +1,7 @@
-"""The ledger's tables: SQLAlchemy 2 typed models.
+"""The ledger's core tables in one piece: they share one Base and naming, and their foreign keys knit them together.
+
+SQLAlchemy 2 typed models. Feature tables that hang off them live beside (``models_locks.py``,
+``models_unloading.py``) and are imported by the package so Alembic sees them.
 
 Money columns end in ``_fen`` (integer fen); quantities in ``_centi`` (0.01 of the sale unit); pressures
 in ``_centi_mpa`` (0.01 MPa). Journal entries and postings are append-only: a correction is a reversing

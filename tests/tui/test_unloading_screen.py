@@ -17,9 +17,9 @@ from station.ledger.db import make_engine, upgrade
 from station.ledger.services import Ledger
 from station.ledger.unloading.log import UnloadingLog
 from station.ledger.unloading.values import STEPS, Arrival, Readings
+from station.printouts.unloading import record_lines
 from station.tui.app import StationApp
 from station.tui.modals.manager_auth import ManagerAuthScreen
-from station.tui.screens.unloading.record import record_lines
 from station.tui.screens.unloading.visit import UnloadingScreen
 from tests.ledger.helpers import staff
 

@@ -1,4 +1,6 @@
-"""The shift's reconciliation computed from the books: nozzles against totalizers, the drawer's expected cash against
+"""One piece because a reconciliation is one read in one session, each figure checked against the others.
+
+The shift's reconciliation computed from the books: nozzles against totalizers, the drawer's expected cash against
 the count, card debits against card fills, holds, unpaid fills, timers and events. Reads only.
 """
 

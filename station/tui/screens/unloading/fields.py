@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from station.money import format_centi
 from station.tui.common import InputError
 
 ARRIVAL_INPUTS = ("trailer_plate", "tractor_plate", "driver", "supplier", "note_number", "declared", "water_volume")
@@ -79,14 +78,3 @@ def parse_temperature(text: str, field: str = "trailer_t") -> int:
 def parse_pressure(text: str, field: str = "trailer_p") -> int:
     """'20.5' MPa gauge -> integer 0.01 MPa."""
     return parse_number(text, field, places=2, low=0, high=3500)
-
-
-def fmt_temp(value: int | None) -> str:
-    if value is None:
-        return "-"
-    sign = "-" if value < 0 else ""
-    return f"{sign}{abs(value) // 10}.{abs(value) % 10}"
-
-
-def fmt_centi(value: int | None) -> str:
-    return "-" if value is None else format_centi(value)

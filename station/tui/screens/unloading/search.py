@@ -16,8 +16,8 @@ from station.core.views import (
     UnloadingView,
 )
 from station.i18n import Language, t
+from station.printouts.unloading import fmt_centi
 from station.tui.common import Key, app_of, apply_bindings, esc
-from station.tui.screens.unloading.fields import fmt_centi
 from station.tui.screens.unloading.record import export_dir, write_csv
 from station.tui.widgets.footer import StationFooter
 

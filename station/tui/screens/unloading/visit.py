@@ -26,20 +26,19 @@ from station.core.views import (
 )
 from station.i18n import Language, error_text, t
 from station.money import format_centi
+from station.printouts.unloading import fmt_centi, fmt_temp, unloading_report
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, refusal_text
 from station.tui.modals.manager_auth import ManagerAuthScreen
 from station.tui.screens.unloading.fields import (
     ARRIVAL_INPUTS,
     FIELD_LABELS,
     READING_INPUTS,
-    fmt_centi,
-    fmt_temp,
     parse_number,
     parse_pressure,
     parse_temperature,
 )
 from station.tui.screens.unloading.prompts import MeasuredStockScreen, PromptScreen, ReasonScreen
-from station.tui.screens.unloading.record import export_dir, stock_text, unloading_report, write_csv
+from station.tui.screens.unloading.record import export_dir, stock_text, write_csv
 from station.tui.screens.unloading.search import UnloadingListScreen
 from station.tui.widgets.footer import StationFooter
 
