@@ -12,8 +12,8 @@ from station.core.sequence import (
     PresetKind,
     SequenceRefused,
     Step,
-    TimerLevel,
 )
+from station.core.timers import TimerLevel
 
 
 class Clock:

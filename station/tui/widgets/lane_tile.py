@@ -14,8 +14,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from station.core.lanes import NozzleState
-from station.core.sequence import ServiceTimer, TimerLevel
 from station.core.station import Lane
+from station.core.timers import ServiceTimer, TimerLevel
 from station.i18n import CATALOGUE, Language, t
 from station.money import format_centi, format_yuan
 from station.tui.common import app_of, esc
