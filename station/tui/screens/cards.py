@@ -1,4 +1,6 @@
-"""Card services at the counter (加气卡业务): look a card up, then recharge, statement, lost, issue, PIN, replace,
+"""Card services at the counter (加气卡业务), one screen class past ~400 lines: every card action shares its look-up.
+
+Look a card up, then recharge, statement, lost, issue, PIN, replace,
 close and adjust. Manager-only actions ask for a manager in :class:`ManagerAuthScreen` (reason required) and
 the ledger checks the role again. Every refusal is shown in the user's language; nothing changes on a refusal.
 """

@@ -1,4 +1,7 @@
-"""The fuelling sequence screen: the checklist, the phrase to say, one key per step, the timers."""
+"""The fuelling sequence screen, one screen class past ~400 lines: the 11 steps share one panel and one input.
+
+The checklist, the phrase to say, one key per step, the timers.
+"""
 
 from __future__ import annotations
 

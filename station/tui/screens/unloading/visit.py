@@ -1,4 +1,7 @@
-"""A trailer's visit (卸气记录) step by step: one key per checklist step, readings from the unloading post or typed."""
+"""A trailer's visit (卸气记录), one screen class past ~400 lines: its checklist steps share one form and one log.
+
+Step by step: one key per checklist step, readings from the unloading post or typed.
+"""
 
 from __future__ import annotations
 
