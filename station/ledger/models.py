@@ -231,7 +231,7 @@ class JournalEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("attendants.id"))
     approver_id: Mapped[int | None] = mapped_column(ForeignKey("attendants.id"))
-    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"))
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), index=True)  # a shift's report reads by it
     # Taken with no shift open: shift_id stays NULL until the next shift opens and adopts it.
     between_shifts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     memo: Mapped[str] = mapped_column(String(200), default="")
@@ -317,7 +317,7 @@ class Fill(Base):
     hold_id: Mapped[int | None] = mapped_column(ForeignKey("holds.id"))
     plate: Mapped[str] = mapped_column(String(16), default="")
     attendant_id: Mapped[int | None] = mapped_column(ForeignKey("attendants.id"))
-    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"))
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), index=True)  # a shift's report reads by it
     between_shifts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sale_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
     tendered_fen: Mapped[int | None] = mapped_column(BigInteger)
