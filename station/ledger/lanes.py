@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from station.ledger.holds import Holds
 from station.ledger.models import Card, Fill, FillStatus, Hold, LaneAuthorization
@@ -40,11 +42,7 @@ class Lanes(Holds):
         """The dispenser never authorized: forget the sequence's live authorization and give its hold back."""
         with self._tx() as session:
             row = self._actor(session, actor)
-            live = session.scalars(
-                select(LaneAuthorization).where(
-                    LaneAuthorization.sequence_id == sequence_id, LaneAuthorization.status == "live"
-                )
-            ).all()
+            live = self._live_of(session, sequence_id)
             self._drop_authorizations(session, live, row.id)
 
     def authorizations_to_resume(self) -> list[ResumableAuthorization]:
@@ -77,15 +75,20 @@ class Lanes(Holds):
                 for auth, number, hold_fen in rows
             ]
 
+    @staticmethod
+    def _live_of(session: Session, sequence_id: str) -> Sequence[LaneAuthorization]:
+        """The sequence's authorizations whose transaction is not yet recorded."""
+        return session.scalars(
+            select(LaneAuthorization).where(
+                LaneAuthorization.sequence_id == sequence_id, LaneAuthorization.status == "live"
+            )
+        ).all()
+
     def drop_unserved_authorization(self, sequence_id: str, nozzle_state: str) -> bool:
         """Start-up read-back: the nozzle holds no authorization and no transaction, so the fill never happened.
         The authorization ends and its hold goes back to the card; audited. False if it was not live."""
         with self._tx() as session:
-            live = session.scalars(
-                select(LaneAuthorization).where(
-                    LaneAuthorization.sequence_id == sequence_id, LaneAuthorization.status == "live"
-                )
-            ).all()
+            live = self._live_of(session, sequence_id)
             if not live:
                 return False
             self._drop_authorizations(session, live, None)
