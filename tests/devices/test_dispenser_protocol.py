@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from station.devices.dispenser_protocol import (
+    MAX_NOZZLES,
     MAX_PAYLOAD,
     AlarmKind,
     AlarmTable,
@@ -245,13 +246,13 @@ u16 = st.integers(0, 0xFFFF)
 u32 = st.integers(0, 0xFFFF_FFFF)
 u64 = st.integers(0, 0xFFFF_FFFF_FFFF_FFFF)
 i16 = st.integers(-0x8000, 0x7FFF)
-nozzle = st.integers(1, 255)
+nozzle = st.integers(1, MAX_NOZZLES)  # v1.1: nozzles 1..8 (test_protocol_v11 checks the refusals)
 alarms = st.integers(0, 15).map(AlarmKind)
 wire_states = st.sampled_from([s for s in NozzleState if s is not NozzleState.OFFLINE])
 presets = st.builds(Preset, st.sampled_from(PresetKind), u32)
 
 PAYLOADS: list[tuple[Any, st.SearchStrategy[Any]]] = [
-    (DeviceIdentity, st.builds(DeviceIdentity, st.sampled_from(DeviceKind), u8, u8, u8, st.sampled_from(SaleUnit))),
+    (DeviceIdentity, st.builds(DeviceIdentity, st.sampled_from(DeviceKind), u8, u8, nozzle, st.sampled_from(SaleUnit))),
     (
         DispenserStatus,
         st.builds(

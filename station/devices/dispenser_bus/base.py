@@ -68,6 +68,7 @@ class BusParts:
     inter_frame_gap: float
     open_timeout: float
     stop_grace: float
+    tcp_silence: float
     stats: BusStats
     link_detail: str
     _devices: dict[int, Device]
@@ -83,6 +84,7 @@ class BusParts:
     _running: bool
     _polling: bool
     _down_cause: str | None
+    _last_answer: float  # loop time of the last reply from any device (TCP half-open detection)
 
     if TYPE_CHECKING:  # defined by DispenserBus and the poller; declared here for the parts that call them
 

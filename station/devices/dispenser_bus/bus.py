@@ -44,12 +44,15 @@ class DispenserBus(Poller, Link):
         inter_frame_gap: float = 0.005,
         open_timeout: float = 3.0,
         stop_grace: float = 0.05,
+        tcp_silence: float = 10.0,
     ) -> None:
         self.url = url
         self.addresses = tuple(addresses)
         for address in self.addresses:
             check_address(address)
         self.baudrate = baudrate
+        # how long a reply may take to start (§5: the device's 100 ms hard maximum plus the link's latency);
+        # each request waits this plus its own and its longest reply's time on the wire
         self.reply_timeout = reply_timeout
         self.retries = retries
         self.poll_interval = poll_interval
@@ -61,6 +64,8 @@ class DispenserBus(Poller, Link):
         # How long an emergency stop lets a request already on the wire finish before it takes the bus:
         # long enough for a reply that is under way (no collision on the pair), far shorter than a timeout.
         self.stop_grace = stop_grace
+        self.tcp_silence = tcp_silence
+        self._last_answer = 0.0
         self.stats = BusStats()
         self._devices = {a: Device(a) for a in self.addresses}
         self._streams: set[EventStream] = set()

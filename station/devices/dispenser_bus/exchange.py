@@ -4,6 +4,7 @@ on the wire, its retries with the same sequence number, and matching the reply t
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -27,9 +28,11 @@ from station.devices.dispenser_protocol import (
     PayloadError,
     ProtocolError,
     encode_frame,
+    reply_deadline,
 )
 
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 
 class BusTurn:
@@ -151,16 +154,18 @@ class Exchange(BusParts):
                 except Exception as exc:
                     raise LinkDownError(f"write failed: {exc}") from exc
                 try:
-                    reply = await asyncio.wait_for(future, self.reply_timeout)
+                    reply = await asyncio.wait_for(future, self._deadline(address, command, len(data)))
                 except TimeoutError:
                     self.stats.timeouts += 1
                     continue
                 finally:
                     self._pending = None
+                self._last_answer = loop.time()
                 if reply.command == NAK_COMMAND:
                     self.stats.naks += 1
                     raise DeviceRejected(address, command, NakReply.decode(reply.payload).code)
                 return reply
+            self._drop_silent_tcp_link()
             raise DeviceTimeout(address, command)
         finally:
             try:
@@ -168,6 +173,24 @@ class Exchange(BusParts):
                 await asyncio.sleep(self.inter_frame_gap)
             finally:
                 self._turn.release()
+
+    def _deadline(self, address: int, command: int, request_bytes: int) -> float:
+        """§5: the wait runs to the last byte of the longest reply this command can get from this device:
+        the request on the wire, ``reply_timeout`` for the reply to start, the reply on the wire."""
+        device = self._devices.get(address)
+        identity = device.identity if device is not None else None
+        kwargs = {"nozzle_count": identity.nozzle_count} if identity is not None else {}
+        return reply_deadline(command, request_bytes, self.baudrate, self.reply_timeout, **kwargs)
+
+    def _drop_silent_tcp_link(self) -> None:
+        """§2: over TCP, total silence for ``tcp_silence`` seconds is taken for a half-open connection (the
+        converter restarted without a FIN): close it, so the link loop reconnects and identifies again."""
+        if not self.url.startswith("socket://") or self._writer is None:
+            return
+        if asyncio.get_running_loop().time() - self._last_answer < self.tcp_silence:
+            return
+        log.warning("no device answered on %s for %.0f s: reconnecting", self.url, self.tcp_silence)
+        self._writer.close()
 
     def _preempt_current(self) -> None:
         """A stop is coming: the request on the wire gets ``stop_grace`` for its reply, then gives up the bus."""

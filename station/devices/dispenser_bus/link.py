@@ -89,6 +89,7 @@ class Link(Exchange):
             self._decoder.reset()
             self._down_cause = None
             self.link_detail = ""
+            self._last_answer = asyncio.get_running_loop().time()
             self._connected.set()
             self._emit(LinkUp(self.url))
             reason = "closed"
@@ -139,6 +140,8 @@ class Link(Exchange):
         self._emit(LinkDown(self.url, reason, "lost"))
         for device in self._devices.values():
             self._mark_offline(device)
+            # §9.1: when the line returns, every address is identified again (a device may have been swapped)
+            device.identity = None
 
     async def _close_port(self) -> None:
         writer, self._writer = self._writer, None

@@ -11,6 +11,7 @@ from station.devices.dispenser_bus.errors import (
 )
 from station.devices.dispenser_bus.exchange import Exchange
 from station.devices.dispenser_protocol import (
+    MAX_UNIT_PRICE,
     AlarmKind,
     AlarmTable,
     AuthorizeReply,
@@ -32,6 +33,7 @@ from station.devices.dispenser_protocol import (
     UnloadRecord,
     UnloadStatus,
     expect_empty,
+    valid_price,
 )
 
 _T = TypeVar("_T")
@@ -49,8 +51,10 @@ class Requests(Exchange):
     async def set_prices(self, address: int, prices: Mapping[int, int]) -> None:
         """Unit prices in fen per whole unit, by nozzle. Refused (BAD_STATE) while a listed nozzle fills."""
         table = PriceTable.of(prices)
-        if any(p <= 0 for _, p in table.prices):
-            raise InvalidRequest("unit prices must be above zero")
+        if not table.prices:
+            raise InvalidRequest("an empty price table changes nothing (the device refuses it)")
+        if not all(valid_price(p) for _, p in table.prices):
+            raise InvalidRequest(f"unit prices must be 1..{MAX_UNIT_PRICE} fen")
         await self._call(address, Command.SET_PRICES, _encode(table.encode), _empty("set prices"))
 
     async def read_prices(self, address: int) -> dict[int, int]:
@@ -68,13 +72,17 @@ class Requests(Exchange):
         self._remember_state(address, nozzle, reply.state)
         return reply.state
 
-    async def stop(self, address: int, nozzle: int = 0, *, retries: int | None = None) -> None:
-        """Emergency stop of one nozzle (0: every nozzle of the dispenser). Always accepted.
+    async def stop(self, address: int, nozzle: int = 0, *, retries: int | None = None) -> int:
+        """Emergency stop of one nozzle (0: every nozzle of the dispenser; on an unloading post, the unloading).
+        Never refused; returns the device's echo: 0 when it stopped everything (also for a nozzle it lacks).
 
         It goes before every request waiting for the bus and cuts short the one on the wire (``stop_grace``)."""
         payload = _encode(NozzleRef(nozzle).encode)
         reply = await self._request(address, Command.STOP, payload, retries=retries, urgent=True)
-        parse_reply(NozzleRef.decode, reply.payload)
+        echo = parse_reply(NozzleRef.decode, reply.payload).nozzle
+        if echo not in (0, nozzle):
+            raise ProtocolMismatch(f"address {address}: STOP {nozzle} answered for nozzle {echo}")
+        return echo
 
     async def read_progress(self, address: int, nozzle: int) -> Progress:
         return await self._call(address, Command.READ_PROGRESS, _encode(NozzleRef(nozzle).encode), Progress.decode)

@@ -1,4 +1,4 @@
-"""Dispenser bus protocol v1.0: the pure codec (no I/O); this package's namespace is its public face.
+"""Dispenser bus protocol v1.1: the pure codec (no I/O); this package's namespace is its public face.
 
 The wire format is specified in ``docs/protocols/dispenser.md``; this package is its reference
 implementation and the only place that knows byte layouts. Every public name is re-exported here on
@@ -7,6 +7,8 @@ without knowing which room a name lives in:
 
 - ``framing``: the frame layout and limits, the errors, CRC-16/MODBUS, the one-frame codec, the streaming decoder
 - ``codes``: commands, NAK codes and the enumerations payloads carry (nozzle state, stop reason, alarms, ...)
+- ``limits``: the value ranges (nozzles, prices, presets, buffers)
+- ``timing``: character times, the reply cache window, reply deadlines sized per command
 - ``nak``: the NAK reply
 - ``nozzle``: identity, status, alarms, the progress of a fill, the nozzle reference (STOP, READ_PROGRESS)
 - ``authorize``: presets and the AUTHORIZE request and reply
@@ -69,6 +71,15 @@ from station.devices.dispenser_protocol.framing import (
     expect_empty,
     reply_frame,
 )
+from station.devices.dispenser_protocol.limits import (
+    KEEP_ACKED,
+    MAX_NOZZLES,
+    MAX_PRESET_AMOUNT,
+    MAX_PRESET_QUANTITY,
+    MAX_UNACKED,
+    MAX_UNIT_PRICE,
+    valid_price,
+)
 from station.devices.dispenser_protocol.nak import (
     NakReply,
     nak_frame,
@@ -80,6 +91,16 @@ from station.devices.dispenser_protocol.nozzle import (
     NozzleRef,
     NozzleStatus,
     Progress,
+)
+from station.devices.dispenser_protocol.timing import (
+    CACHE_WINDOW,
+    REPLY_START_MAX,
+    char_time,
+    inter_byte_timeout,
+    max_reply_payload,
+    reply_deadline,
+    t35,
+    wire_time,
 )
 from station.devices.dispenser_protocol.transactions import (
     PriceTable,
@@ -96,17 +117,25 @@ from station.devices.dispenser_protocol.unloading import (
 
 __all__ = [
     "ALL_ALARMS",
+    "CACHE_WINDOW",
     "CRC_LEN",
     "HEADER_LEN",
+    "KEEP_ACKED",
     "MAX_ADDRESS",
+    "MAX_NOZZLES",
     "MAX_PAYLOAD",
+    "MAX_PRESET_AMOUNT",
+    "MAX_PRESET_QUANTITY",
+    "MAX_UNACKED",
     "MAX_UNACKED_LISTED",
+    "MAX_UNIT_PRICE",
     "MIN_ADDRESS",
     "MIN_FRAME_LEN",
     "NAK_COMMAND",
     "PROTOCOL_MAJOR",
     "PROTOCOL_MINOR",
     "REPLY_FLAG",
+    "REPLY_START_MAX",
     "START",
     "U32_MAX",
     "U64_MAX",
@@ -148,10 +177,17 @@ __all__ = [
     "UnloadRecord",
     "UnloadState",
     "UnloadStatus",
+    "char_time",
     "crc16_modbus",
     "decode_frame",
     "encode_frame",
     "expect_empty",
+    "inter_byte_timeout",
+    "max_reply_payload",
     "nak_frame",
+    "reply_deadline",
     "reply_frame",
+    "t35",
+    "valid_price",
+    "wire_time",
 ]

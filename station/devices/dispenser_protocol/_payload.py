@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from station.devices.dispenser_protocol.codes import ALL_ALARMS, AlarmKind
 from station.devices.dispenser_protocol.framing import PayloadError, PayloadLengthError
+from station.devices.dispenser_protocol.limits import MAX_NOZZLES
 
 _E = TypeVar("_E", bound=IntEnum)
 
@@ -58,6 +59,13 @@ def _pack(fmt: str, *values: int) -> bytes:
 
 
 def _nozzle(value: int, what: str, *, allow_zero: bool = False) -> int:
-    if not (0 if allow_zero else 1) <= value <= 0xFF:
-        raise PayloadError(f"{what}: nozzle {value} out of range")
+    if not (0 if allow_zero else 1) <= value <= MAX_NOZZLES:
+        raise PayloadError(f"{what}: nozzle {value} out of range 1..{MAX_NOZZLES}")
+    return value
+
+
+def _count(value: int, what: str) -> int:
+    """A per-nozzle table holds at most MAX_NOZZLES entries (v1.1)."""
+    if value > MAX_NOZZLES:
+        raise PayloadError(f"{what}: {value} entries, at most {MAX_NOZZLES}")
     return value

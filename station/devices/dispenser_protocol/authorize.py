@@ -10,7 +10,13 @@ from station.devices.dispenser_protocol.codes import (
     NozzleState,
     PresetKind,
 )
-from station.devices.dispenser_protocol.framing import U32_MAX, PayloadError
+from station.devices.dispenser_protocol.framing import PayloadError
+from station.devices.dispenser_protocol.limits import (
+    MAX_PRESET_AMOUNT,
+    MAX_PRESET_QUANTITY,
+    MAX_UNIT_PRICE,
+    valid_price,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +40,9 @@ class Preset:
 
     def validate(self) -> None:
         if self.kind in (PresetKind.AMOUNT, PresetKind.QUANTITY):
-            if not 0 < self.value <= U32_MAX:
-                raise PayloadError(f"preset {self.kind.name} needs a value above zero")
+            top = MAX_PRESET_AMOUNT if self.kind is PresetKind.AMOUNT else MAX_PRESET_QUANTITY
+            if not 0 < self.value <= top:
+                raise PayloadError(f"preset {self.kind.name} {self.value} outside 1..{top}")
         elif self.kind is PresetKind.FILL_UP:
             if self.value != 0:
                 raise PayloadError("a fill-up preset carries value 0")
@@ -51,8 +58,8 @@ class AuthorizeRequest:
 
     def encode(self) -> bytes:
         self.preset.validate()
-        if self.unit_price <= 0:
-            raise PayloadError("unit price must be above zero")
+        if not valid_price(self.unit_price):
+            raise PayloadError(f"unit price {self.unit_price} outside 1..{MAX_UNIT_PRICE}")
         return _pack("<BBII", _nozzle(self.nozzle, "authorize"), self.preset.kind, self.preset.value, self.unit_price)
 
     @classmethod

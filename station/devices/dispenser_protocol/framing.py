@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass, field
 
 PROTOCOL_MAJOR = 1
-PROTOCOL_MINOR = 0
+PROTOCOL_MINOR = 1
 
 START = b"\xfa\xf5"
 HEADER_LEN = 7  # start(2) addr(1) cmd(1) seq(1) len(2)
@@ -165,9 +165,18 @@ class FrameDecoder:
 
     max_payload: int = MAX_PAYLOAD
     stats: DecoderStats = field(default_factory=DecoderStats)
+    # §3.2: a frame in pieces is dropped after this much silence (seconds; None: never, as for the master,
+    # whose reply deadline covers it). Only applied when ``feed`` is given the arrival time.
+    inter_byte_timeout: float | None = None
     _buffer: bytearray = field(default_factory=bytearray)
+    _last_feed: float = 0.0
 
-    def feed(self, data: bytes | bytearray | memoryview) -> list[Frame]:
+    def feed(self, data: bytes | bytearray | memoryview, now: float | None = None) -> list[Frame]:
+        if now is not None and self.inter_byte_timeout is not None:
+            if self._buffer and now - self._last_feed > self.inter_byte_timeout:
+                self.stats.garbage_bytes += len(self._buffer)
+                self._buffer.clear()
+            self._last_feed = now
         self._buffer += data
         frames: list[Frame] = []
         buf = self._buffer

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
-from station.devices.dispenser_protocol._payload import _alarms, _enum, _nozzle, _pack, _Reader
+from station.devices.dispenser_protocol._payload import _alarms, _count, _enum, _nozzle, _pack, _Reader
 from station.devices.dispenser_protocol.authorize import Preset
 from station.devices.dispenser_protocol.codes import (
     AlarmKind,
@@ -26,13 +26,16 @@ class DeviceIdentity:
     sale_unit: SaleUnit
 
     def encode(self) -> bytes:
-        return _pack("<BBBBB", self.kind, self.protocol_major, self.protocol_minor, self.nozzle_count, self.sale_unit)
+        count = _nozzle(self.nozzle_count, "identity nozzle count")
+        return _pack("<BBBBB", self.kind, self.protocol_major, self.protocol_minor, count, self.sale_unit)
 
     @classmethod
     def decode(cls, payload: bytes) -> Self:
         r = _Reader(payload, "identity")
         kind, major, minor, count, unit = r.take("<BBBBB")
         r.end()
+        # 1..MAX_NOZZLES: a device claiming more is refused (its tables would not fit v1.1's limits)
+        count = _nozzle(count, "identity nozzle count")
         return cls(_enum(DeviceKind, kind, "identity"), major, minor, count, _enum(SaleUnit, unit, "identity"))
 
 
@@ -53,7 +56,7 @@ class DispenserStatus:
     last_transaction_number: int = 0
 
     def encode(self) -> bytes:
-        out = _pack("<HIB", self.unacked_count, self.last_transaction_number, len(self.nozzles))
+        out = _pack("<HIB", self.unacked_count, self.last_transaction_number, _count(len(self.nozzles), "status"))
         for n in self.nozzles:
             out += _pack(NozzleStatus.FORMAT, _nozzle(n.nozzle, "status"), n.state, n.alarms, n.pressure)
         return out
@@ -62,6 +65,7 @@ class DispenserStatus:
     def decode(cls, payload: bytes) -> Self:
         r = _Reader(payload, "status")
         unacked, last, count = r.take("<HIB")
+        _count(count, "status")
         nozzles = []
         for _ in range(count):
             nozzle, state, alarms, pressure = r.take(NozzleStatus.FORMAT)
@@ -78,12 +82,14 @@ class DispenserStatus:
 
 @dataclass(frozen=True, slots=True)
 class NozzleRef:
-    """A request or reply that names one nozzle (STOP, READ_PROGRESS; 0 means all nozzles for STOP)."""
+    """A request or reply that names one nozzle (STOP, READ_PROGRESS; 0 means all nozzles for STOP).
+
+    Any u8 goes through the codec: a STOP naming no nozzle of the device still stops them all (§6.2)."""
 
     nozzle: int
 
     def encode(self) -> bytes:
-        return _pack("<B", _nozzle(self.nozzle, "nozzle", allow_zero=True))
+        return _pack("<B", self.nozzle)
 
     @classmethod
     def decode(cls, payload: bytes) -> Self:
@@ -144,7 +150,7 @@ class AlarmTable:
     alarms: tuple[tuple[int, AlarmKind], ...]  # (nozzle, active alarm bits)
 
     def encode(self) -> bytes:
-        out = _pack("<B", len(self.alarms))
+        out = _pack("<B", _count(len(self.alarms), "alarms"))
         for nozzle, bits in self.alarms:
             out += _pack("<BB", _nozzle(nozzle, "alarms"), bits)
         return out
@@ -152,7 +158,7 @@ class AlarmTable:
     @classmethod
     def decode(cls, payload: bytes) -> Self:
         r = _Reader(payload, "alarms")
-        count = r.one("<B")
+        count = _count(r.one("<B"), "alarms")
         items = []
         for _ in range(count):
             nozzle, bits = r.take("<BB")

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
-from station.devices.dispenser_protocol._payload import _enum, _nozzle, _pack, _Reader
+from station.devices.dispenser_protocol._payload import _count, _enum, _nozzle, _pack, _Reader
 from station.devices.dispenser_protocol.authorize import Preset
 from station.devices.dispenser_protocol.codes import (
     PresetKind,
@@ -31,7 +31,7 @@ class PriceTable:
         return dict(self.prices)
 
     def encode(self) -> bytes:
-        out = _pack("<B", len(self.prices))
+        out = _pack("<B", _count(len(self.prices), "prices"))
         for nozzle, price in self.prices:
             out += _pack("<BI", _nozzle(nozzle, "prices"), price)
         return out
@@ -39,7 +39,7 @@ class PriceTable:
     @classmethod
     def decode(cls, payload: bytes) -> Self:
         r = _Reader(payload, "prices")
-        count = r.one("<B")
+        count = _count(r.one("<B"), "prices")
         prices = []
         for _ in range(count):
             nozzle, price = r.take("<BI")
@@ -62,7 +62,7 @@ class TotalizerTable:
     totalizers: tuple[Totalizers, ...]
 
     def encode(self) -> bytes:
-        out = _pack("<B", len(self.totalizers))
+        out = _pack("<B", _count(len(self.totalizers), "totalizers"))
         for t in self.totalizers:
             out += _pack("<BQQ", _nozzle(t.nozzle, "totalizers"), t.quantity, t.amount)
         return out
@@ -70,7 +70,7 @@ class TotalizerTable:
     @classmethod
     def decode(cls, payload: bytes) -> Self:
         r = _Reader(payload, "totalizers")
-        count = r.one("<B")
+        count = _count(r.one("<B"), "totalizers")
         items = []
         for _ in range(count):
             nozzle, qty, amount = r.take("<BQQ")

@@ -1,8 +1,8 @@
-"""How the simulated devices answer the bus: as a dispenser and as an unloading post (protocol v1.0).
+"""How the simulated devices answer the bus: as a dispenser and as an unloading post (protocol v1.1).
 
 Identity, status, prices, authorization, progress, totalizers, transactions and their acknowledgement, and the
-unloading post's commands. A retried request (same sequence, command and payload within ``DUPLICATE_WINDOW``)
-gets the cached reply again and is not carried out twice.
+unloading post's commands. A retried request (same sequence, command and payload within ``CACHE_WINDOW`` of
+the latest matching one) gets the cached reply again and is not carried out twice; a STOP always is (§5).
 """
 
 from __future__ import annotations
@@ -11,9 +11,13 @@ import time
 from dataclasses import replace
 
 from station.devices.dispenser_protocol import (
+    CACHE_WINDOW,
+    MAX_UNACKED,
     MAX_UNACKED_LISTED,
+    NAK_COMMAND,
     PROTOCOL_MAJOR,
     PROTOCOL_MINOR,
+    AlarmKind,
     AlarmTable,
     AuthorizeReply,
     AuthorizeRequest,
@@ -41,13 +45,16 @@ from station.devices.dispenser_protocol import (
     expect_empty,
     nak_frame,
     reply_frame,
+    valid_price,
 )
 from station.devices.dispenser_sim.physics import SimulatorPhysics
 from station.devices.dispenser_sim.state import CachedReply, Fill, Nozzle, SimDispenser, SimUnloadingPost
 from station.money import amount_for, quantity_for_amount
 
-DUPLICATE_WINDOW = 2.0  # seconds a cached reply answers a retried request (same seq, cmd, payload)
-MAX_UNACKED = 64
+
+def _is_busy(reply: Frame) -> bool:
+    return reply.command == NAK_COMMAND and reply.payload[1:2] == bytes((NakCode.BUSY,))
+
 
 _ABNORMAL = {
     StopReason.MANUAL_STOP,
@@ -76,11 +83,18 @@ class SimulatorAnswers(SimulatorPhysics):
             and cached.sequence == frame.sequence
             and cached.command == frame.command
             and cached.payload == frame.payload
-            and now - cached.at < DUPLICATE_WINDOW
+            and now - cached.at < CACHE_WINDOW
         ):
-            # a retry of a request already carried out: answer again, do not act twice
+            # a retry of a request already carried out: answer again, do not act twice; the window runs
+            # from this latest retry. A STOP is carried out again all the same: a stop is never skipped.
             self.stats["duplicates"] += 1
-            return cached.reply
+            cached.at = now
+            if frame.command != Command.STOP:
+                return cached.reply
+        if frame.command == Command.STOP:
+            reply = self._stop(device, frame)
+            device.cache = CachedReply(frame.sequence, frame.command, frame.payload, reply, now)
+            return reply
         try:
             if isinstance(device, SimDispenser):
                 reply = self._dispenser_request(device, frame)
@@ -90,8 +104,23 @@ class SimulatorAnswers(SimulatorPhysics):
             reply = nak_frame(frame, NakCode.BAD_LENGTH)
         except PayloadError:
             reply = nak_frame(frame, NakCode.BAD_VALUE)
-        device.cache = CachedReply(frame.sequence, frame.command, frame.payload, reply, now)
+        if not _is_busy(reply):  # BUSY means "not carried out": a retry is evaluated afresh
+            device.cache = CachedReply(frame.sequence, frame.command, frame.payload, reply, now)
         return reply
+
+    def _stop(self, device: SimDispenser | SimUnloadingPost, frame: Frame) -> Frame:
+        """STOP is never refused (§6.2): a payload naming no nozzle of the device stops them all, echo 0."""
+        wanted = frame.payload[0] if len(frame.payload) == 1 else 0
+        if isinstance(device, SimUnloadingPost):
+            if device.current is not None:
+                self._end_unloading(StopReason.MANUAL_STOP)
+            return reply_frame(frame, NozzleRef(wanted if wanted == 1 else 0).encode())
+        if wanted not in device.nozzles:
+            wanted = 0
+        for z in device.nozzles.values():
+            if wanted in (0, z.number):
+                self._stop_nozzle(device, z, StopReason.MANUAL_STOP)
+        return reply_frame(frame, NozzleRef(wanted).encode())
 
     def _identity(self, kind: DeviceKind, count: int) -> bytes:
         return DeviceIdentity(kind, PROTOCOL_MAJOR, PROTOCOL_MINOR, count, self.unit).encode()
@@ -108,7 +137,11 @@ class SimulatorAnswers(SimulatorPhysics):
             return reply_frame(frame, self.dispenser_status(d).encode())
         if cmd == Command.SET_PRICES:
             table = PriceTable.decode(payload)
-            if any(n not in d.nozzles or price <= 0 for n, price in table.prices):
+            numbers = [n for n, _ in table.prices]
+            # empty or duplicate tables are refused; a partial one leaves the unlisted nozzles' prices as they are
+            if not numbers or len(set(numbers)) != len(numbers):
+                return nak_frame(frame, NakCode.BAD_VALUE)
+            if any(n not in d.nozzles or not valid_price(price) for n, price in table.prices):
                 return nak_frame(frame, NakCode.BAD_VALUE)
             if any(d.nozzles[n].fill is not None for n, _ in table.prices):
                 return nak_frame(frame, NakCode.BAD_STATE)
@@ -121,14 +154,6 @@ class SimulatorAnswers(SimulatorPhysics):
             return reply_frame(frame, PriceTable.of({n: z.price for n, z in d.nozzles.items()}).encode())
         if cmd == Command.AUTHORIZE:
             return self._authorize(d, frame, AuthorizeRequest.decode(payload))
-        if cmd == Command.STOP:
-            ref = NozzleRef.decode(payload)
-            if ref.nozzle != 0 and ref.nozzle not in d.nozzles:
-                return nak_frame(frame, NakCode.BAD_VALUE)
-            for z in d.nozzles.values():
-                if ref.nozzle in (0, z.number):
-                    self._stop_nozzle(d, z, StopReason.MANUAL_STOP)
-            return reply_frame(frame, ref.encode())
         if cmd == Command.READ_PROGRESS:
             ref = NozzleRef.decode(payload)
             if ref.nozzle not in d.nozzles:
@@ -157,6 +182,9 @@ class SimulatorAnswers(SimulatorPhysics):
             number = TransactionNumber.decode(payload).number
             txn = d.transactions.get(number)
             if txn is None:
+                # only acknowledged records are ever evicted: an ACK of one of them succeeds again (idempotent)
+                if 0 < number <= d.counter:
+                    return reply_frame(frame, payload)
                 return nak_frame(frame, NakCode.UNKNOWN_TRANSACTION)
             if not txn.acknowledged:
                 d.transactions[number] = replace(txn, acknowledged=True)
@@ -171,13 +199,14 @@ class SimulatorAnswers(SimulatorPhysics):
 
     def _authorize(self, d: SimDispenser, frame: Frame, req: AuthorizeRequest) -> Frame:
         z = d.nozzles.get(req.nozzle)
-        if z is None or req.unit_price <= 0:
+        if z is None or not valid_price(req.unit_price):
             return nak_frame(frame, NakCode.BAD_VALUE)
         try:
             req.preset.validate()
         except PayloadError:
             return nak_frame(frame, NakCode.BAD_VALUE)
-        if z.alarms:
+        # the nozzle's own alarms, and a leak anywhere on the dispenser (gas detection covers the cabinet)
+        if z.alarms or any(other.alarms & AlarmKind.LEAK for other in d.nozzles.values()):
             return nak_frame(frame, NakCode.ALARM_ACTIVE)
         if z.fill is not None:
             return nak_frame(frame, NakCode.BAD_STATE)
@@ -195,7 +224,7 @@ class SimulatorAnswers(SimulatorPhysics):
         elif req.preset.kind is PresetKind.QUANTITY:
             target = req.preset.value
         else:
-            target = None
+            target = None  # fill-up: to the pressure cut-off, and never past MAX_PRESET_QUANTITY (physics)
         assert self._loop is not None
         fill = Fill(
             preset=req.preset,
@@ -291,6 +320,8 @@ class SimulatorAnswers(SimulatorPhysics):
             number = TransactionNumber.decode(payload).number
             record = u.records.get(number)
             if record is None:
+                if 0 < number <= u.counter and (u.current is None or u.current.number != number):
+                    return reply_frame(frame, payload)  # evicted, so acknowledged before: idempotent
                 return nak_frame(frame, NakCode.UNKNOWN_TRANSACTION)
             if not record.acknowledged:
                 u.records[number] = replace(record, acknowledged=True)

@@ -75,10 +75,7 @@ class SimulatorControl(SimulatorAnswers):
                 self._end_unloading(StopReason.LEAK_ALARM if alarm & AlarmKind.LEAK else StopReason.FAULT)
             return
         d, z = self._nozzle(address, nozzle)
-        z.alarms |= alarm
-        reason = StopReason.LEAK_ALARM if alarm & AlarmKind.LEAK else StopReason.FAULT
-        if z.fill is not None:
-            self._stop_nozzle(d, z, reason)
+        self.latch_alarm(d, z, alarm)
 
     def leak(self, address: int, nozzle: int) -> None:
         self.raise_alarm(address, nozzle, AlarmKind.LEAK)

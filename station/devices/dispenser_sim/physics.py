@@ -13,6 +13,7 @@ import math
 import time
 
 from station.devices.dispenser_protocol import (
+    MAX_PRESET_QUANTITY,
     AlarmKind,
     NozzleState,
     Progress,
@@ -71,19 +72,17 @@ class SimulatorPhysics(SimulatorBase):
         dm = rate / 60 * dt
         room = z.capacity_kg - z.cylinder_kg
         dm = min(dm, max(room, 0.0))
-        if f.target is not None:
-            dm = min(dm, max(f.target / 100 - f.dispensed_kg, 0.0))
+        # no fill goes past MAX_PRESET_QUANTITY, a fill-up included (§7.4): every amount then fits its u32
+        target = MAX_PRESET_QUANTITY if f.target is None else min(f.target, MAX_PRESET_QUANTITY)
+        dm = min(dm, max(target / 100 - f.dispensed_kg, 0.0))
         f.dispensed_kg += dm
         z.cylinder_kg += dm
-        quantity = math.floor(f.dispensed_kg * 100 + 1e-6)
-        if f.target is not None:
-            quantity = min(quantity, f.target)
+        quantity = min(math.floor(f.dispensed_kg * 100 + 1e-6), target)
         f.quantity = quantity
         self._dirty = True
         if f.leak_at is not None and quantity >= f.leak_at:
-            z.alarms |= AlarmKind.LEAK
-            self._end_fill(d, z, StopReason.LEAK_ALARM)
-        elif f.target is not None and quantity >= f.target:
+            self.latch_alarm(d, z, AlarmKind.LEAK)
+        elif quantity >= target:
             self._end_fill(d, z, StopReason.PRESET_REACHED)
         elif z.pressure(self.cutoff) >= self.cutoff or room <= 1e-9:
             self._end_fill(d, z, StopReason.PRESSURE_LIMIT)
@@ -121,6 +120,15 @@ class SimulatorPhysics(SimulatorBase):
         d.trim()
         self._save_state()
         return txn
+
+    def latch_alarm(self, d: SimDispenser, z: Nozzle, alarm: AlarmKind) -> None:
+        """Latch ``alarm`` on nozzle ``z``: its fill stops at once; a LEAK stops every fill of the dispenser
+        (the gas detector guards the whole cabinet, §7.10)."""
+        z.alarms |= alarm
+        reason = StopReason.LEAK_ALARM if alarm & AlarmKind.LEAK else StopReason.FAULT
+        for other in d.nozzles.values():
+            if other is z or alarm & AlarmKind.LEAK:
+                self._stop_nozzle(d, other, reason)
 
     def _stop_nozzle(self, d: SimDispenser, z: Nozzle, reason: StopReason) -> None:
         if z.fill is None:

@@ -15,7 +15,14 @@ import time
 import tty
 from pathlib import Path
 
-from station.devices.dispenser_protocol import Frame, FrameDecoder, SaleUnit, StopReason
+from station.devices.dispenser_protocol import (
+    MAX_NOZZLES,
+    Frame,
+    FrameDecoder,
+    SaleUnit,
+    StopReason,
+    inter_byte_timeout,
+)
 from station.devices.dispenser_sim.control import SimulatorControl
 from station.devices.dispenser_sim.faults import Faults
 from station.devices.dispenser_sim.state import Nozzle, SimDispenser, SimulatorError, SimUnloadingPost
@@ -56,8 +63,8 @@ class DispenserSimulator(SimulatorControl):
         self.dispensers = {}
         for address, count in layout.items():
             self._check_address(address)
-            if not 1 <= count <= 8:
-                raise SimulatorError("a dispenser has 1..8 nozzles")
+            if not 1 <= count <= MAX_NOZZLES:
+                raise SimulatorError(f"a dispenser has 1..{MAX_NOZZLES} nozzles")
             nozzles = {n: Nozzle(n, price=default_price) for n in range(1, count + 1)}
             self.dispensers[address] = SimDispenser(address, nozzles, unit=unit)
         self.unloading = None
@@ -93,7 +100,9 @@ class DispenserSimulator(SimulatorControl):
         self._master: int | None = None
         self._slave: int | None = None
         self._pty_queue: asyncio.Queue[Frame] = asyncio.Queue()
-        self._pty_decoder = FrameDecoder()
+        # §3.2: a request that stops arriving mid-frame for 20 character times (at 9600) is dropped
+        self.inter_byte_timeout = inter_byte_timeout(9600)
+        self._pty_decoder = FrameDecoder(inter_byte_timeout=self.inter_byte_timeout)
         self._silent_until = 0.0
         self._down = False
         self._last_save = 0.0
@@ -203,7 +212,8 @@ class DispenserSimulator(SimulatorControl):
             return
         if self._is_silent():
             return
-        for frame in self._pty_decoder.feed(data):
+        assert self._loop is not None
+        for frame in self._pty_decoder.feed(data, self._loop.time()):
             self._pty_queue.put_nowait(frame)
 
     async def _pty_worker(self) -> None:
@@ -232,13 +242,14 @@ class DispenserSimulator(SimulatorControl):
         for old in list(self._writers):
             old.close()
         self._writers = {writer}
-        decoder = FrameDecoder()
+        decoder = FrameDecoder(inter_byte_timeout=self.inter_byte_timeout)
+        loop = asyncio.get_running_loop()
         try:
             while not reader.at_eof():
                 data = await reader.read(4096)
                 if not data:
                     break
-                for frame in decoder.feed(data):
+                for frame in decoder.feed(data, loop.time()):
                     out = await self._answer(frame)
                     if out and not writer.is_closing():
                         writer.write(out)

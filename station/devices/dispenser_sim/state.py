@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from station.devices.dispenser_protocol import (
+    KEEP_ACKED,
     AlarmKind,
     Frame,
     Preset,
@@ -18,8 +19,6 @@ from station.devices.dispenser_protocol import (
     UnloadRecord,
 )
 from station.money import amount_for
-
-KEEP_ACKED = 100  # acknowledged transactions kept for READ_TRANSACTION after the ack
 
 
 class SimulatorError(Exception):

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from station.devices.dispenser_protocol import (
+    NozzleState,
     Preset,
     PresetKind,
+    Progress,
     SaleUnit,
     StopReason,
     Transaction,
@@ -48,6 +50,8 @@ def save_state(
                         "pressure_before": f.pressure_before,
                         "pressure_now": z.pressure(cutoff),
                         "quantity": f.quantity,
+                        # the moment this quantity was metered: a power failure's end time (§7.9)
+                        "saved_at": int(time.time()),
                     }
                 )
         data["dispensers"][str(address)] = {
@@ -90,7 +94,7 @@ def load_state(path: Path, dispensers: dict[int, SimDispenser], unloading: SimUn
             txn = _txn_from_json(t)
             d.transactions[txn.number] = txn
         for a in saved.get("active", []):
-            _book_power_failure(d, a)
+            _book_power_failure(d, a, int(path.stat().st_mtime))
     saved_u = data.get("unloading")
     if saved_u is not None and unloading is not None:
         unloading.counter = int(saved_u["counter"])
@@ -100,8 +104,9 @@ def load_state(path: Path, dispensers: dict[int, SimDispenser], unloading: SimUn
             unloading.records[record.number] = record
 
 
-def _book_power_failure(d: SimDispenser, a: dict[str, int]) -> None:
-    # the simulator died mid-fill: book what was metered, as a real dispenser does after a power cut
+def _book_power_failure(d: SimDispenser, a: dict[str, int], written_at: int) -> None:
+    # the simulator died mid-fill: book what was metered, as a real dispenser does after a power cut, ended
+    # when that quantity was last stored (files older than v1.1 lack saved_at: the file's own time)
     z = d.nozzles.get(int(a["nozzle"]))
     if z is None:
         return
@@ -114,7 +119,7 @@ def _book_power_failure(d: SimDispenser, a: dict[str, int]) -> None:
         unit=d.unit,
         stop_reason=StopReason.POWER_FAIL,
         start_time=int(a["start_time"]),
-        end_time=int(time.time()),
+        end_time=int(a.get("saved_at", written_at)),
         quantity=qty,
         unit_price=price,
         amount=amount,
@@ -127,6 +132,8 @@ def _book_power_failure(d: SimDispenser, a: dict[str, int]) -> None:
     d.transactions[txn.number] = txn
     z.totalizer_quantity += qty
     z.totalizer_amount += amount
+    # READ_PROGRESS shows the interrupted fill's figures until the next authorization (§6.2)
+    z.last = Progress(z.number, NozzleState.STOPPED, qty, amount, price, 0, 0, txn.preset)
 
 
 def _txn_to_json(t: Transaction) -> dict[str, int]:
