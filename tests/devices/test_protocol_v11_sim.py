@@ -24,6 +24,7 @@ from station.devices.dispenser_protocol import (
     MAX_UNACKED,
     Command,
     Frame,
+    NakCode,
     NozzleState,
     Preset,
     PresetKind,
@@ -308,3 +309,23 @@ async def test_a_silent_tcp_link_is_reopened_and_every_device_identified_again()
             await wait_event(events, LinkUp)
             await wait_event(events, DeviceOnline)
             assert seen.count(Command.IDENTIFY) >= 2 and bus.stats.reconnects >= 1
+
+
+async def test_a_v10_device_refusing_a_stop_gets_stop_all() -> None:
+    stopped: list[bytes] = []
+
+    def answer(frame: Frame, writer: asyncio.StreamWriter) -> None:
+        if frame.command == Command.STOP and frame.payload != b"\x00":
+            writer.write(encode_frame(Frame(1, 0xFF, frame.sequence, bytes((Command.STOP, NakCode.BAD_VALUE)))))
+            return
+        stopped.append(frame.payload)
+        writer.write(encode_frame(Frame(1, frame.command | 0x80, frame.sequence, frame.payload)))
+
+    async with fake_device(answer) as url:
+        bus = DispenserBus(url, [1])
+        await bus.start(poll=False)
+        try:
+            assert await bus.wait_connected(10)
+            assert await bus.stop(1, 9) == 0 and stopped == [b"\x00"]
+        finally:
+            await bus.close()

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from station.devices.dispenser_bus.errors import (
+    DeviceRejected,
     InvalidRequest,
     ProtocolMismatch,
 )
@@ -19,6 +20,7 @@ from station.devices.dispenser_protocol import (
     Command,
     DeviceIdentity,
     DispenserStatus,
+    NakCode,
     NozzleRef,
     NozzleState,
     PayloadError,
@@ -78,7 +80,13 @@ class Requests(Exchange):
 
         It goes before every request waiting for the bus and cuts short the one on the wire (``stop_grace``)."""
         payload = _encode(NozzleRef(nozzle).encode)
-        reply = await self._request(address, Command.STOP, payload, retries=retries, urgent=True)
+        try:
+            reply = await self._request(address, Command.STOP, payload, retries=retries, urgent=True)
+        except DeviceRejected as exc:
+            if nozzle == 0 or exc.code not in (NakCode.BAD_VALUE, NakCode.BAD_LENGTH):
+                raise
+            # a v1.0 device refuses a nozzle it lacks: stop them all rather than leave gas flowing (§10)
+            return await self.stop(address, 0, retries=retries)
         echo = parse_reply(NozzleRef.decode, reply.payload).nozzle
         if echo not in (0, nozzle):
             raise ProtocolMismatch(f"address {address}: STOP {nozzle} answered for nozzle {echo}")
