@@ -43,4 +43,4 @@ class InvalidRequest(BusError, ValueError):
 
 
 class ProtocolMismatch(BusError):
-    """The device answered with a CRC-valid frame whose payload does not fit v1.0."""
+    """The device answered with a CRC-valid frame whose payload does not fit v1.1."""
