@@ -177,7 +177,10 @@ def _setup(url: str, key: bytes, rng: random.Random, first: dt.datetime) -> tupl
     return [a.id for a in staff], manager.id, cards
 
 
-def generate(url: str, *, days: int, fills_per_shift: int, seed: int, pin_key: Path) -> dict[str, int]:
+def generate(
+    url: str, *, days: int, fills_per_shift: int, seed: int, pin_key: Path, last_shift_fills: int | None = None
+) -> dict[str, int]:
+    """Write the database; ``last_shift_fills``: the size of the very last shift (the benchmarks' 5,000-fill one)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         raise SystemExit("gen_year writes SQLite databases (sqlite:///PATH)")
@@ -201,8 +204,8 @@ def generate(url: str, *, days: int, fills_per_shift: int, seed: int, pin_key: P
     ids = {t: int(conn.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0]) for t in keyed}
     accounts = {str(c): int(i) for i, c in conn.execute("SELECT id, code FROM accounts")}
     by_number = {str(n): int(i) for i, n in conn.execute("SELECT id, number FROM cards")}
-    for card in cards:
-        card.id = by_number[card.number]
+    for state in cards:
+        state.id = by_number[state.number]
     head = str(conn.execute("SELECT value FROM station_state WHERE key = ?", (audit.HEAD_KEY,)).fetchone()[0])
     w = Writer(conn, audit.chain_key(key), head, ids, accounts)
     totalizers = {(d, n): [rng.randrange(10**6, 10**7), 0] for d, n, _p in nozzles}
@@ -250,8 +253,10 @@ def generate(url: str, *, days: int, fills_per_shift: int, seed: int, pin_key: P
                     "typed": [],
                 },
             )
-            step = (closed - opened - dt.timedelta(minutes=20)) / max(fills_per_shift, 1)
-            for i in range(fills_per_shift):
+            last = day == days - 1 and half == 1 and last_shift_fills is not None
+            shift_fills = last_shift_fills if last and last_shift_fills is not None else fills_per_shift
+            step = (closed - opened - dt.timedelta(minutes=20)) / max(shift_fills, 1)
+            for i in range(shift_fills):
                 d, n, product = nozzles[rng.randrange(len(nozzles))]
                 attendant = crew[rng.randrange(3)]
                 ended = opened + dt.timedelta(minutes=8) + step * i
@@ -427,7 +432,7 @@ def generate(url: str, *, days: int, fills_per_shift: int, seed: int, pin_key: P
                 day_sums["fills"] += 1
                 day_sums["qty"] += qty
                 day_sums["sales"] += amount
-            fills_total += fills_per_shift
+            fills_total += shift_fills
             # The close: everything over the float goes to the safe, the count equals the books.
             drop = drawer - FLOAT_FEN
             drop_at = closed - dt.timedelta(minutes=5)
@@ -439,9 +444,9 @@ def generate(url: str, *, days: int, fills_per_shift: int, seed: int, pin_key: P
                 w.event(drop_at, crew[0], "cash_drop", {"amount_fen": drop, "entry": entry})
                 drawer -= drop
                 day_sums["drops"] += drop
-            for (d, n), (q, a) in totalizers.items():
+            for (d, n), (tq, ta) in totalizers.items():
                 oq, oa = opening[(d, n)]
-                w.add("shift_totalizers", (w.next_id("shift_totalizers"), sid, d, n, oq, oa, 0, q, a, 0))
+                w.add("shift_totalizers", (w.next_id("shift_totalizers"), sid, d, n, oq, oa, 0, tq, ta, 0))
             left = drawer
             for denomination in DENOMINATIONS_FEN:
                 w.add("shift_cash_counts", (sid, denomination, left // denomination))
@@ -531,6 +536,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fills-per-shift", type=int, default=1370, help="1370 × 730 shifts ≈ 1,000,000 fills")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument(
+        "--last-shift-fills", type=int, default=None, help="size of the last shift (default: as the rest)"
+    )
+    parser.add_argument(
         "--pin-key",
         type=Path,
         default=None,
@@ -539,7 +547,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pin_key = args.pin_key or pin_key_path(config_path(None))
     started = time.perf_counter()
-    stats = generate(args.db, days=args.days, fills_per_shift=args.fills_per_shift, seed=args.seed, pin_key=pin_key)
+    stats = generate(
+        args.db,
+        days=args.days,
+        fills_per_shift=args.fills_per_shift,
+        seed=args.seed,
+        pin_key=pin_key,
+        last_shift_fills=args.last_shift_fills,
+    )
     elapsed = time.perf_counter() - started
     print(f"gen_year: {stats['fills']} fills over {args.days} days in {elapsed:.1f} s ({args.db}, key {pin_key})")
     return 0
