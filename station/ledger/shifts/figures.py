@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, union
+from sqlalchemy import ColumnElement, case, false, func, select, union
 from sqlalchemy.orm import Session
 
-from station.ledger.models import Card, CardType, Fill, Hold, JournalEntry, PaymentMode, Posting
+from station.ledger.models import Card, CardType, Fill, FillStatus, Hold, JournalEntry, PaymentMode, Posting
 from station.ledger.shifts.values import AttendantTimers, HoldLine, NozzleKey
 
 
@@ -40,43 +41,98 @@ def _int(value: int | None) -> int:
     return int(value or 0)  # SUM of no rows is NULL
 
 
-def nozzle_sums(session: Session, shift_id: int) -> tuple[dict[NozzleKey, NozzleSums], FillTotals]:
-    """Per nozzle, split by between-shifts, and the shift's totals, in one GROUP BY."""
-    mismatch = func.sum(case((Fill.amount_mismatch.is_(True), 1), else_=0))
+@dataclass(frozen=True)
+class FillSums:
+    """One pass over the shift's fills: per nozzle, per attendant, the totals, and what needs its rows listed."""
+
+    nozzles: dict[NozzleKey, NozzleSums]
+    totals: FillTotals
+    timers: tuple[AttendantTimers, ...]
+    unpaid_at_end: int  # fills to list as unpaid at the end (0: no query for them)
+    between_count: int  # fills adopted from between shifts (0: no query for them)
+
+
+def fill_sums(
+    session: Session,
+    shift_id: int,
+    end: dt.datetime,
+    who: Callable[[int | None], str],
+    flow_limit: int,
+    commit_limit: int,
+) -> FillSums:
+    """The shift's fills in one GROUP BY (nozzle × between-shifts × attendant), folded here per nozzle and per
+    attendant: one scan of the shift's rows instead of one per subject."""
+    settled_later = Fill.settled_at.is_not(None) & (Fill.settled_at > end) & (Fill.amount_fen != 0)
+    unpaid = (Fill.status == FillStatus.UNPAID) | settled_later
     rows = session.execute(
         select(
             Fill.dispenser,
             Fill.nozzle,
             Fill.between_shifts,
+            Fill.attendant_id,
             func.count(),
             func.sum(Fill.quantity_centi),
             func.sum(Fill.amount_fen),
             func.sum(Fill.dispenser_amount_fen),
-            mismatch,
+            func.sum(case((Fill.amount_mismatch.is_(True), 1), else_=0)),
+            func.sum(case((unpaid, 1), else_=0)),
+            *_timer_columns(flow_limit, commit_limit),
         )
         .where(Fill.shift_id == shift_id)
-        .group_by(Fill.dispenser, Fill.nozzle, Fill.between_shifts)
+        .group_by(Fill.dispenser, Fill.nozzle, Fill.between_shifts, Fill.attendant_id)
     ).all()
-    own: dict[NozzleKey, NozzleSums] = {}
+    own: dict[NozzleKey, list[int]] = {}
     between: dict[NozzleKey, int] = {}
-    count = quantity = amount = mismatches = 0
-    for dispenser, nozzle, is_between, n, q, a, da, mm in rows:
+    people: dict[int | None, list[int]] = {}
+    totals = [0, 0, 0, 0]
+    unpaid_count = between_count = 0
+    for dispenser, nozzle, is_between, attendant_id, n, q, a, da, mm, up, *timed in rows:
         key = (int(dispenser), int(nozzle))
-        count, quantity, amount, mismatches = (
-            count + int(n),
-            quantity + _int(q),
-            amount + _int(a),
-            mismatches + _int(mm),
-        )
+        n, q, a, da = int(n), _int(q), _int(a), _int(da)
+        totals = [totals[0] + n, totals[1] + q, totals[2] + a, totals[3] + _int(mm)]
+        unpaid_count += _int(up)
         if is_between:
-            between[key] = _int(q)
+            between[key] = between.get(key, 0) + q
+            between_count += n
         else:
-            own[key] = NozzleSums(int(n), _int(q), _int(a), _int(da))
-    out = {
-        key: replace(own.get(key, NozzleSums()), between_quantity_centi=between.get(key, 0))
-        for key in own.keys() | between.keys()
-    }
-    return out, FillTotals(count, quantity, amount, mismatches)
+            mine = own.setdefault(key, [0, 0, 0, 0])
+            own[key] = [mine[0] + n, mine[1] + q, mine[2] + a, mine[3] + da]
+        person = people.setdefault(attendant_id, [0] * 9)
+        people[attendant_id] = [x + _int(y) for x, y in zip(person, (n, q, a, *timed), strict=True)]
+    nozzles = {}
+    for key in own.keys() | between.keys():
+        n, q, a, da = own.get(key, [0, 0, 0, 0])
+        nozzles[key] = NozzleSums(n, q, a, da, between.get(key, 0))
+    timers = tuple(sorted((_attendant_timers(i, who, v) for i, v in people.items()), key=lambda t: t.attendant))
+    return FillSums(nozzles, FillTotals(*totals), timers, unpaid_count, between_count)
+
+
+def _timer_columns(flow_limit: int, commit_limit: int) -> list[ColumnElement[Any]]:
+    flow, commit = Fill.engine_off_to_flow_ms, Fill.fill_end_to_commit_ms
+    return [
+        func.count(flow),
+        func.sum(case((flow > flow_limit, 1), else_=0)),
+        func.sum(flow),
+        func.count(commit),
+        func.sum(case((commit > commit_limit, 1), else_=0)),
+        func.sum(commit),
+    ]
+
+
+def _attendant_timers(attendant_id: int | None, who: Callable[[int | None], str], v: list[int]) -> AttendantTimers:
+    return AttendantTimers(
+        attendant_id=None if attendant_id is None else int(attendant_id),
+        attendant=str(who(attendant_id)),
+        fill_count=v[0],
+        quantity_centi=v[1],
+        amount_fen=v[2],
+        flow_timed=v[3],
+        flow_over=v[4],
+        flow_total_ms=v[5],
+        commit_timed=v[6],
+        commit_over=v[7],
+        commit_total_ms=v[8],
+    )
 
 
 def first_product(session: Session, shift_id: int, key: NozzleKey) -> str | None:
@@ -99,8 +155,7 @@ def timers(
     flow_limit: int,
     commit_limit: int,
 ) -> tuple[AttendantTimers, ...]:
-    """Per attendant over the shifts' fills: counts, sums and the timers against their limits."""
-    flow, commit = Fill.engine_off_to_flow_ms, Fill.fill_end_to_commit_ms
+    """Per attendant over the shifts' fills (a day's attendants report): counts, sums, the timers' limits."""
     ids = list(shift_ids)
     where: ColumnElement[bool] = Fill.shift_id == ids[0] if len(ids) == 1 else Fill.shift_id.in_(ids)
     rows = session.execute(
@@ -109,32 +164,12 @@ def timers(
             func.count(),
             func.sum(Fill.quantity_centi),
             func.sum(Fill.amount_fen),
-            func.count(flow),
-            func.sum(case((flow > flow_limit, 1), else_=0)),
-            func.sum(flow),
-            func.count(commit),
-            func.sum(case((commit > commit_limit, 1), else_=0)),
-            func.sum(commit),
+            *_timer_columns(flow_limit, commit_limit),
         )
         .where(where)
         .group_by(Fill.attendant_id)
     ).all()
-    out = [
-        AttendantTimers(
-            attendant_id=None if attendant_id is None else int(attendant_id),
-            attendant=str(who(attendant_id)),
-            fill_count=int(n),
-            quantity_centi=_int(q),
-            amount_fen=_int(a),
-            flow_timed=int(ft),
-            flow_over=_int(fo),
-            flow_total_ms=_int(fs),
-            commit_timed=int(ct),
-            commit_over=_int(co),
-            commit_total_ms=_int(cs),
-        )
-        for attendant_id, n, q, a, ft, fo, fs, ct, co, cs in rows
-    ]
+    out = [_attendant_timers(attendant_id, who, [_int(x) for x in values]) for attendant_id, *values in rows]
     return tuple(sorted(out, key=lambda t: t.attendant))
 
 
@@ -144,36 +179,70 @@ class CardSums:
     paying_fen: int
     internal_count: int
     internal_fen: int
-    debits_fen: int
 
 
 def card_sums(session: Session, shift_id: int) -> CardSums:
-    """Card fills settled in the shift (by its sale entries) and what those sales took from card accounts."""
-    sales = (JournalEntry.shift_id == shift_id) & (JournalEntry.kind == "fill_sale")
+    """Card fills settled in the shift (by its sale entries), paying cards apart from internal ones."""
     paying_count = paying = internal_count = internal = 0
     for card_type, n, total in session.execute(
         select(Card.card_type, func.count(), func.sum(Fill.amount_fen))
         .select_from(JournalEntry)
         .join(Fill, Fill.sale_entry_id == JournalEntry.id)
         .join(Card, Card.id == Fill.card_id)
-        .where(sales, Fill.payment_mode == PaymentMode.CARD)
+        .where(JournalEntry.shift_id == shift_id, JournalEntry.kind == "fill_sale")
+        .where(Fill.payment_mode == PaymentMode.CARD)
         .group_by(Card.card_type)
     ):
         if card_type is CardType.INTERNAL:
             internal_count, internal = internal_count + int(n), internal + _int(total)
         else:
             paying_count, paying = paying_count + int(n), paying + _int(total)
+    return CardSums(paying_count, paying, internal_count, internal)
+
+
+@dataclass(frozen=True)
+class JournalSums:
+    drawer_by_kind: dict[str, tuple[int, int]]  # kind: (drawer postings, entries), kinds that touched the drawer
+    card_debits_fen: int  # what the shift's sale entries took from card and hold accounts (not internal cards)
+    adopted_entries: int  # entries adopted from between shifts
+    adopted_cash_fen: int  # their drawer postings
+
+
+def journal_sums(session: Session, shift_id: int, drawer_id: int | None) -> JournalSums:
+    """The shift's postings in one GROUP BY (kind × between-shifts): the drawer by kind, the card debits of its
+    sales, the adopted entries and their cash. One scan of the shift's entries instead of one per subject."""
+    is_drawer: ColumnElement[bool] = Posting.account_id == drawer_id if drawer_id is not None else false()
     not_internal = Card.card_type != CardType.INTERNAL
     card_accounts = union(
         select(Card.account_id).where(not_internal), select(Card.hold_account_id).where(not_internal)
     ).subquery()
-    debits = session.scalar(
-        select(func.coalesce(func.sum(Posting.amount_fen), 0))
+    is_card = Posting.account_id.in_(select(card_accounts.c[0]))
+    by_kind: dict[str, tuple[int, int]] = {}
+    debits = adopted = adopted_cash = 0
+    for kind, is_between, drawer, drawer_entries, entries, card in session.execute(
+        select(
+            JournalEntry.kind,
+            JournalEntry.between_shifts,
+            func.sum(case((is_drawer, Posting.amount_fen))),
+            func.count(func.distinct(case((is_drawer, JournalEntry.id)))),
+            # Distinct over the adopted entries only (rare): NULL for the rest costs no sort.
+            func.count(func.distinct(case((JournalEntry.between_shifts.is_(True), JournalEntry.id)))),
+            func.sum(case((is_card, Posting.amount_fen))),
+        )
         .select_from(JournalEntry)
         .join(Posting, Posting.entry_id == JournalEntry.id)
-        .where(sales, Posting.account_id.in_(select(card_accounts.c[0])))
-    )
-    return CardSums(paying_count, paying, internal_count, internal, _int(debits))
+        .where(JournalEntry.shift_id == shift_id)
+        .group_by(JournalEntry.kind, JournalEntry.between_shifts)
+    ):
+        if drawer_entries:
+            total, count = by_kind.get(str(kind), (0, 0))
+            by_kind[str(kind)] = (total + _int(drawer), count + int(drawer_entries))
+        if kind == "fill_sale":
+            debits += _int(card)
+        if is_between:
+            adopted += int(entries)
+            adopted_cash += _int(drawer)
+    return JournalSums(by_kind, debits, adopted, adopted_cash)
 
 
 def open_holds(session: Session, end: dt.datetime) -> tuple[HoldLine, ...]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,7 +25,6 @@ from station.ledger.models import (
     Fill,
     FillStatus,
     JournalEntry,
-    Posting,
     Price,
     Shift,
     ShiftAttendant,
@@ -57,6 +56,7 @@ from station.ledger.shifts.values import (
 from station.money import amount_for
 
 _NO_FILLS = figures.NozzleSums()
+_NAMES = select(Attendant.id, Attendant.number, Attendant.name)
 _NEAR_EVENTS = 8  # open events looked at from the shift's opening time (one per shift: the first is it)
 
 
@@ -78,7 +78,7 @@ class Reconciler:
 
     @staticmethod
     def _names(session: Session) -> dict[int, str]:
-        return {a.id: f"{a.number} {a.name}" for a in session.scalars(select(Attendant))}
+        return {i: f"{number} {name}" for i, number, name in session.execute(_NAMES)}
 
     @staticmethod
     def _shift(session: Session, shift_id: int, *, lock: bool = False) -> Shift:
@@ -135,8 +135,11 @@ class Reconciler:
         def who(attendant_id: int | None) -> str:
             return names.get(attendant_id, "—") if attendant_id is not None else "—"
 
-        # ---- fills of the shift, summed per nozzle in SQL
-        sums, totals = figures.nozzle_sums(session, sid)
+        # ---- fills of the shift, summed per nozzle and per attendant in one GROUP BY
+        flow_limit = settings.timers.engine_off_to_flow_seconds * 1000
+        commit_limit = settings.timers.fill_end_to_commit_seconds * 1000
+        fill_sums = figures.fill_sums(session, sid, end, who, flow_limit, commit_limit)
+        sums, totals = fill_sums.nozzles, fill_sums.totals
 
         # ---- nozzles
         totalizers = {
@@ -144,6 +147,7 @@ class Reconciler:
             for t in session.scalars(select(ShiftTotalizer).where(ShiftTotalizer.shift_id == sid))
         }
         keys = sorted(set(totalizers) | set(sums))
+        list_prices: dict[str, int] = {}
         previous_shift = session.scalar(select(func.max(ShiftTotalizer.shift_id)).where(ShiftTotalizer.shift_id < sid))
         previous = {
             (t.dispenser, t.nozzle): t.closing_quantity_centi
@@ -156,7 +160,9 @@ class Reconciler:
             mine = sums.get(key, _NO_FILLS)
             between = mine.between_quantity_centi
             product = (figures.first_product(session, sid, key) if mine.fill_count else None) or self._product_of(key)
-            list_price = self._price_at(session, product, 0, end) or 0
+            if product not in list_prices:  # one look-up per product, not per nozzle
+                list_prices[product] = self._price_at(session, product, 0, end) or 0
+            list_price = list_prices[product]
             amount_tolerance = amount_for(list_price, tolerance)
             fq, fa, fda = mine.quantity_centi, mine.amount_fen, mine.dispenser_amount_fen
             oq = row.opening_quantity_centi if row else None
@@ -210,14 +216,8 @@ class Reconciler:
 
         # ---- cash
         drawer_id = session.scalar(select(Account.id).where(Account.code == CASH_DRAWER))
-        by_kind: dict[str, tuple[int, int]] = {}
-        for kind, total, entries in session.execute(
-            select(JournalEntry.kind, func.sum(Posting.amount_fen), func.count(func.distinct(JournalEntry.id)))
-            .join(Posting, Posting.entry_id == JournalEntry.id)
-            .where(JournalEntry.shift_id == sid, Posting.account_id == drawer_id)
-            .group_by(JournalEntry.kind)
-        ):
-            by_kind[str(kind)] = (int(total or 0), int(entries))
+        journal = figures.journal_sums(session, sid, drawer_id)
+        by_kind = journal.drawer_by_kind
         # The float entry is already the opening float; over/short is posted by the close itself.
         other = sum(
             t for k, (t, _n) in by_kind.items() if k not in _CASH_KINDS and k not in ("cash_over_short", "float")
@@ -261,8 +261,8 @@ class Reconciler:
         card_rec = CardReconciliation(
             card_fill_count=card_sums.paying_count,
             card_fills_fen=card_sums.paying_fen,
-            card_debits_fen=card_sums.debits_fen,
-            debit_variance_fen=card_sums.debits_fen - card_sums.paying_fen,
+            card_debits_fen=journal.card_debits_fen,
+            debit_variance_fen=journal.card_debits_fen - card_sums.paying_fen,
             internal_fill_count=card_sums.internal_count,
             internal_fills_fen=card_sums.internal_fen,
             recharge_count=recharge_count,
@@ -272,9 +272,7 @@ class Reconciler:
         )
 
         # ---- timers per attendant
-        flow_limit = settings.timers.engine_off_to_flow_seconds * 1000
-        commit_limit = settings.timers.fill_end_to_commit_seconds * 1000
-        timers = figures.timers(session, [sid], who, flow_limit, commit_limit)
+        timers = fill_sums.timers
 
         # ---- audited manager actions in the shift
         start_id = self._open_event_id(session, shift)
@@ -325,14 +323,18 @@ class Reconciler:
                 if fill is not None:
                     cleared.append(_fill_line(fill, who, reason=reason, cleared_by=who(event.actor_id)))
 
-        # ---- unpaid at the end of the shift
+        # ---- unpaid at the end of the shift (listed only when the GROUP BY counted some)
         settled_later = Fill.settled_at.is_not(None) & (Fill.settled_at > end) & (Fill.amount_fen != 0)
         unpaid = tuple(
             _fill_line(f, who)
-            for f in session.scalars(
-                select(Fill)
-                .where(Fill.shift_id == sid, (Fill.status == FillStatus.UNPAID) | settled_later)
-                .order_by(Fill.id)
+            for f in (
+                session.scalars(
+                    select(Fill)
+                    .where(Fill.shift_id == sid, (Fill.status == FillStatus.UNPAID) | settled_later)
+                    .order_by(Fill.id)
+                )
+                if fill_sums.unpaid_at_end
+                else ()
             )
         )
 
@@ -377,28 +379,17 @@ class Reconciler:
             .where(ShiftAttendant.shift_id == sid)
             .order_by(ShiftAttendant.attendant_id)
         ).all()
-        adopted = session.scalars(
-            select(Fill).where(Fill.shift_id == sid, Fill.between_shifts.is_(True)).order_by(Fill.id)
-        ).all()
-        adopted_entries = session.scalars(
-            select(JournalEntry.id).where(JournalEntry.shift_id == sid, JournalEntry.between_shifts.is_(True))
-        ).all()
-        adopted_cash = 0
-        if adopted_entries and drawer_id is not None:
-            adopted_cash = int(
-                session.scalar(
-                    select(func.coalesce(func.sum(Posting.amount_fen), 0)).where(
-                        Posting.entry_id.in_(list(adopted_entries)), Posting.account_id == drawer_id
-                    )
-                )
-                or 0
-            )
+        adopted: Sequence[Fill] = ()
+        if fill_sums.between_count:
+            adopted = session.scalars(
+                select(Fill).where(Fill.shift_id == sid, Fill.between_shifts.is_(True)).order_by(Fill.id)
+            ).all()
         between_shifts = BetweenShifts(
             fills=tuple(_fill_line(f, who) for f in adopted),
             quantity_centi=sum(f.quantity_centi for f in adopted),
             amount_fen=sum(f.amount_fen for f in adopted),
-            entry_count=len(adopted_entries),
-            cash_fen=adopted_cash,
+            entry_count=journal.adopted_entries,
+            cash_fen=journal.adopted_cash_fen,
         )
         head = record.audit_head if record is not None else _chain_head(session)
         closed = shift.status is ShiftStatus.CLOSED
