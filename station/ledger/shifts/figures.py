@@ -1,7 +1,8 @@
 """A shift's figures as GROUP BY queries on its own rows (by ``shift_id`` and the period's indexes).
 
 The reconciliation once loaded every fill of the shift, every card and every hold in history into Python; these
-queries return the sums it needs, so its cost follows the shift, not the age of the database.
+queries return the sums it needs, so its cost follows the shift, not the age of the database. They run on the
+session's connection (Core): plain rows, without the ORM's per-statement work.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, false, func, select, union
+from sqlalchemy import ColumnElement, case, func, select, union
 from sqlalchemy.orm import Session
 
 from station.ledger.models import Card, CardType, Fill, FillStatus, Hold, JournalEntry, PaymentMode, Posting
@@ -27,6 +28,7 @@ class NozzleSums:
     amount_fen: int = 0
     dispenser_amount_fen: int = 0
     between_quantity_centi: int = 0
+    product_code: str | None = None  # of the nozzle's first own fill in the shift (what it sold)
 
 
 @dataclass(frozen=True)
@@ -64,29 +66,36 @@ def fill_sums(
     attendant: one scan of the shift's rows instead of one per subject."""
     settled_later = Fill.settled_at.is_not(None) & (Fill.settled_at > end) & (Fill.amount_fen != 0)
     unpaid = (Fill.status == FillStatus.UNPAID) | settled_later
-    rows = session.execute(
-        select(
-            Fill.dispenser,
-            Fill.nozzle,
-            Fill.between_shifts,
-            Fill.attendant_id,
-            func.count(),
-            func.sum(Fill.quantity_centi),
-            func.sum(Fill.amount_fen),
-            func.sum(Fill.dispenser_amount_fen),
-            func.sum(case((Fill.amount_mismatch.is_(True), 1), else_=0)),
-            func.sum(case((unpaid, 1), else_=0)),
-            *_timer_columns(flow_limit, commit_limit),
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Fill.dispenser,
+                Fill.nozzle,
+                Fill.between_shifts,
+                Fill.attendant_id,
+                Fill.product_code,
+                func.min(Fill.id),
+                func.count(),
+                func.sum(Fill.quantity_centi),
+                func.sum(Fill.amount_fen),
+                func.sum(Fill.dispenser_amount_fen),
+                func.sum(case((Fill.amount_mismatch.is_(True), 1), else_=0)),
+                func.sum(case((unpaid, 1), else_=0)),
+                *_timer_columns(flow_limit, commit_limit),
+            )
+            .where(Fill.shift_id == shift_id)
+            .group_by(Fill.dispenser, Fill.nozzle, Fill.between_shifts, Fill.attendant_id, Fill.product_code)
         )
-        .where(Fill.shift_id == shift_id)
-        .group_by(Fill.dispenser, Fill.nozzle, Fill.between_shifts, Fill.attendant_id)
-    ).all()
+        .all()
+    )
     own: dict[NozzleKey, list[int]] = {}
     between: dict[NozzleKey, int] = {}
     people: dict[int | None, list[int]] = {}
     totals = [0, 0, 0, 0]
     unpaid_count = between_count = 0
-    for dispenser, nozzle, is_between, attendant_id, n, q, a, da, mm, up, *timed in rows:
+    first: dict[NozzleKey, tuple[int, str]] = {}  # the nozzle's first own fill: (id, product)
+    for dispenser, nozzle, is_between, attendant_id, product, first_id, n, q, a, da, mm, up, *timed in rows:
         key = (int(dispenser), int(nozzle))
         n, q, a, da = int(n), _int(q), _int(a), _int(da)
         totals = [totals[0] + n, totals[1] + q, totals[2] + a, totals[3] + _int(mm)]
@@ -97,12 +106,13 @@ def fill_sums(
         else:
             mine = own.setdefault(key, [0, 0, 0, 0])
             own[key] = [mine[0] + n, mine[1] + q, mine[2] + a, mine[3] + da]
+            first[key] = min(first.get(key, (int(first_id), str(product))), (int(first_id), str(product)))
         person = people.setdefault(attendant_id, [0] * 9)
         people[attendant_id] = [x + _int(y) for x, y in zip(person, (n, q, a, *timed), strict=True)]
     nozzles = {}
     for key in own.keys() | between.keys():
         n, q, a, da = own.get(key, [0, 0, 0, 0])
-        nozzles[key] = NozzleSums(n, q, a, da, between.get(key, 0))
+        nozzles[key] = NozzleSums(n, q, a, da, between.get(key, 0), first[key][1] if key in first else None)
     timers = tuple(sorted((_attendant_timers(i, who, v) for i, v in people.items()), key=lambda t: t.attendant))
     return FillSums(nozzles, FillTotals(*totals), timers, unpaid_count, between_count)
 
@@ -135,19 +145,6 @@ def _attendant_timers(attendant_id: int | None, who: Callable[[int | None], str]
     )
 
 
-def first_product(session: Session, shift_id: int, key: NozzleKey) -> str | None:
-    """The product of the nozzle's first own fill in the shift (what the nozzle sold)."""
-    value = session.scalar(
-        select(Fill.product_code)
-        .where(
-            Fill.shift_id == shift_id, Fill.dispenser == key[0], Fill.nozzle == key[1], Fill.between_shifts.is_(False)
-        )
-        .order_by(Fill.id)
-        .limit(1)
-    )
-    return None if value is None else str(value)
-
-
 def timers(
     session: Session,
     shift_ids: Iterable[int],
@@ -158,17 +155,21 @@ def timers(
     """Per attendant over the shifts' fills (a day's attendants report): counts, sums, the timers' limits."""
     ids = list(shift_ids)
     where: ColumnElement[bool] = Fill.shift_id == ids[0] if len(ids) == 1 else Fill.shift_id.in_(ids)
-    rows = session.execute(
-        select(
-            Fill.attendant_id,
-            func.count(),
-            func.sum(Fill.quantity_centi),
-            func.sum(Fill.amount_fen),
-            *_timer_columns(flow_limit, commit_limit),
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Fill.attendant_id,
+                func.count(),
+                func.sum(Fill.quantity_centi),
+                func.sum(Fill.amount_fen),
+                *_timer_columns(flow_limit, commit_limit),
+            )
+            .where(where)
+            .group_by(Fill.attendant_id)
         )
-        .where(where)
-        .group_by(Fill.attendant_id)
-    ).all()
+        .all()
+    )
     out = [_attendant_timers(attendant_id, who, [_int(x) for x in values]) for attendant_id, *values in rows]
     return tuple(sorted(out, key=lambda t: t.attendant))
 
@@ -184,7 +185,7 @@ class CardSums:
 def card_sums(session: Session, shift_id: int) -> CardSums:
     """Card fills settled in the shift (by its sale entries), paying cards apart from internal ones."""
     paying_count = paying = internal_count = internal = 0
-    for card_type, n, total in session.execute(
+    for card_type, n, total in session.connection().execute(
         select(Card.card_type, func.count(), func.sum(Fill.amount_fen))
         .select_from(JournalEntry)
         .join(Fill, Fill.sale_entry_id == JournalEntry.id)
@@ -209,40 +210,43 @@ class JournalSums:
 
 
 def journal_sums(session: Session, shift_id: int, drawer_id: int | None) -> JournalSums:
-    """The shift's postings in one GROUP BY (kind × between-shifts): the drawer by kind, the card debits of its
-    sales, the adopted entries and their cash. One scan of the shift's entries instead of one per subject."""
-    is_drawer: ColumnElement[bool] = Posting.account_id == drawer_id if drawer_id is not None else false()
+    """The shift's drawer postings by kind, the card debits of its sales, the adopted entries and their cash.
+
+    Three small queries rather than one GROUP BY over every posting: SQLite sorts a combined group far slower.
+    """
+    by_kind: dict[str, tuple[int, int]] = {}
+    if drawer_id is not None:
+        # "+ 0": read by the shift's entries (shift_id index), not by every drawer posting in history.
+        for kind, total, entries in session.connection().execute(
+            select(JournalEntry.kind, func.sum(Posting.amount_fen), func.count(func.distinct(JournalEntry.id)))
+            .join(Posting, Posting.entry_id == JournalEntry.id)
+            .where(JournalEntry.shift_id == shift_id, (Posting.account_id + 0) == drawer_id)
+            .group_by(JournalEntry.kind)
+        ):
+            by_kind[str(kind)] = (_int(total), int(entries))
     not_internal = Card.card_type != CardType.INTERNAL
     card_accounts = union(
         select(Card.account_id).where(not_internal), select(Card.hold_account_id).where(not_internal)
     ).subquery()
-    is_card = Posting.account_id.in_(select(card_accounts.c[0]))
-    by_kind: dict[str, tuple[int, int]] = {}
-    debits = adopted = adopted_cash = 0
-    for kind, is_between, drawer, drawer_entries, entries, card in session.execute(
-        select(
-            JournalEntry.kind,
-            JournalEntry.between_shifts,
-            func.sum(case((is_drawer, Posting.amount_fen))),
-            func.count(func.distinct(case((is_drawer, JournalEntry.id)))),
-            # Distinct over the adopted entries only (rare): NULL for the rest costs no sort.
-            func.count(func.distinct(case((JournalEntry.between_shifts.is_(True), JournalEntry.id)))),
-            func.sum(case((is_card, Posting.amount_fen))),
-        )
+    debits = session.connection().scalar(
+        select(func.coalesce(func.sum(Posting.amount_fen), 0))
         .select_from(JournalEntry)
         .join(Posting, Posting.entry_id == JournalEntry.id)
-        .where(JournalEntry.shift_id == shift_id)
-        .group_by(JournalEntry.kind, JournalEntry.between_shifts)
-    ):
-        if drawer_entries:
-            total, count = by_kind.get(str(kind), (0, 0))
-            by_kind[str(kind)] = (total + _int(drawer), count + int(drawer_entries))
-        if kind == "fill_sale":
-            debits += _int(card)
-        if is_between:
-            adopted += int(entries)
-            adopted_cash += _int(drawer)
-    return JournalSums(by_kind, debits, adopted, adopted_cash)
+        .where(JournalEntry.shift_id == shift_id, JournalEntry.kind == "fill_sale")
+        .where(Posting.account_id.in_(select(card_accounts.c[0])))
+    )
+    adopted = select(JournalEntry.id).where(JournalEntry.shift_id == shift_id, JournalEntry.between_shifts.is_(True))
+    adopted_count = _int(session.connection().scalar(select(func.count()).select_from(adopted.subquery())))
+    adopted_cash = 0
+    if adopted_count and drawer_id is not None:
+        adopted_cash = _int(
+            session.connection().scalar(
+                select(func.coalesce(func.sum(Posting.amount_fen), 0)).where(
+                    Posting.entry_id.in_(adopted), Posting.account_id == drawer_id
+                )
+            )
+        )
+    return JournalSums(by_kind, _int(debits), adopted_count, adopted_cash)
 
 
 def open_holds(session: Session, end: dt.datetime) -> tuple[HoldLine, ...]:
@@ -253,7 +257,7 @@ def open_holds(session: Session, end: dt.datetime) -> tuple[HoldLine, ...]:
     ).subquery()
     return tuple(
         HoldLine(int(i), str(number), int(amount), dispenser, nozzle, created_at)
-        for i, number, amount, dispenser, nozzle, created_at in session.execute(
+        for i, number, amount, dispenser, nozzle, created_at in session.connection().execute(
             select(Hold.id, Card.number, Hold.amount_fen, Hold.dispenser, Hold.nozzle, Hold.created_at)
             .join(Card, Card.id == Hold.card_id)
             .where(Hold.id.in_(select(ids.c[0])))

@@ -57,6 +57,8 @@ from station.money import amount_for
 
 _NO_FILLS = figures.NozzleSums()
 _NAMES = select(Attendant.id, Attendant.number, Attendant.name)
+# Rows, not objects: the reconciliation only reads them (Core on the session's connection skips the ORM's work).
+_TOTALIZERS = select(ShiftTotalizer.__table__)
 _NEAR_EVENTS = 8  # open events looked at from the shift's opening time (one per shift: the first is it)
 
 
@@ -78,7 +80,7 @@ class Reconciler:
 
     @staticmethod
     def _names(session: Session) -> dict[int, str]:
-        return {i: f"{number} {name}" for i, number, name in session.execute(_NAMES)}
+        return {i: f"{number} {name}" for i, number, name in session.connection().execute(_NAMES)}
 
     @staticmethod
     def _shift(session: Session, shift_id: int, *, lock: bool = False) -> Shift:
@@ -89,7 +91,7 @@ class Reconciler:
 
     @staticmethod
     def _price_at(session: Session, product: str, level: int, at: dt.datetime) -> int | None:
-        price = session.scalar(
+        price = session.connection().scalar(
             select(Price.unit_price_fen)
             .where(Price.product_code == product, Price.level == level, Price.effective_from <= at)
             .order_by(Price.effective_from.desc(), Price.id.desc())
@@ -103,10 +105,10 @@ class Reconciler:
         # time order (index on action, at), and only if the clock went backwards walk every open event.
         opened = (AuditEvent.action == "shift_opened") & (AuditEvent.at >= shift.opened_at)
         near = select(AuditEvent.id, AuditEvent.detail).where(opened).order_by(AuditEvent.at, AuditEvent.id)
-        for event_id, detail in session.execute(near.limit(_NEAR_EVENTS)):
+        for event_id, detail in session.connection().execute(near.limit(_NEAR_EVENTS)):
             if json.loads(detail).get("shift") == shift.id:
                 return int(event_id)
-        for event_id, detail in session.execute(
+        for event_id, detail in session.connection().execute(
             select(AuditEvent.id, AuditEvent.detail)
             .where(AuditEvent.action == "shift_opened")
             .order_by(AuditEvent.id.desc())
@@ -126,6 +128,7 @@ class Reconciler:
     ) -> Reconciliation:
         ledger = self.ledger
         settings = ledger.settings
+        session.flush()  # the Core reads below do not autoflush: a closing's own changes must be seen
         names = self._names(session)
         sid = shift.id
         record = session.get(ShiftClosing, sid)
@@ -144,14 +147,18 @@ class Reconciler:
         # ---- nozzles
         totalizers = {
             (t.dispenser, t.nozzle): t
-            for t in session.scalars(select(ShiftTotalizer).where(ShiftTotalizer.shift_id == sid))
+            for t in session.connection().execute(_TOTALIZERS.where(ShiftTotalizer.shift_id == sid))
         }
         keys = sorted(set(totalizers) | set(sums))
         list_prices: dict[str, int] = {}
-        previous_shift = session.scalar(select(func.max(ShiftTotalizer.shift_id)).where(ShiftTotalizer.shift_id < sid))
+        previous_shift = select(func.max(ShiftTotalizer.shift_id)).where(ShiftTotalizer.shift_id < sid)
         previous = {
-            (t.dispenser, t.nozzle): t.closing_quantity_centi
-            for t in session.scalars(select(ShiftTotalizer).where(ShiftTotalizer.shift_id == previous_shift))
+            (int(d), int(n)): q
+            for d, n, q in session.connection().execute(
+                select(ShiftTotalizer.dispenser, ShiftTotalizer.nozzle, ShiftTotalizer.closing_quantity_centi).where(
+                    ShiftTotalizer.shift_id == previous_shift.scalar_subquery()
+                )
+            )
         }
         nozzles: list[NozzleReconciliation] = []
         for key in keys:
@@ -159,7 +166,7 @@ class Reconciler:
             # Between-shift fills happened before this opening reading: they explain the gap, not the delta.
             mine = sums.get(key, _NO_FILLS)
             between = mine.between_quantity_centi
-            product = (figures.first_product(session, sid, key) if mine.fill_count else None) or self._product_of(key)
+            product = mine.product_code or self._product_of(key)
             if product not in list_prices:  # one look-up per product, not per nozzle
                 list_prices[product] = self._price_at(session, product, 0, end) or 0
             list_price = list_prices[product]
@@ -215,7 +222,7 @@ class Reconciler:
             )
 
         # ---- cash
-        drawer_id = session.scalar(select(Account.id).where(Account.code == CASH_DRAWER))
+        drawer_id = session.connection().scalar(select(Account.id).where(Account.code == CASH_DRAWER))
         journal = figures.journal_sums(session, sid, drawer_id)
         by_kind = journal.drawer_by_kind
         # The float entry is already the opening float; over/short is posted by the close itself.
@@ -230,12 +237,16 @@ class Reconciler:
         expected = shift.opening_float_fen + sales + recharges + fees - refunds - drops_total + other
         drops = tuple(
             CashDropLine(d.created_at, d.amount_fen, who(d.attendant_id))
-            for d in session.scalars(select(CashDrop).where(CashDrop.shift_id == sid).order_by(CashDrop.id))
+            for d in session.connection().execute(
+                select(CashDrop.__table__).where(CashDrop.shift_id == sid).order_by(CashDrop.id)
+            )
         )
         if counts is None and record is not None:
             counts = {
-                c.denomination_fen: c.count
-                for c in session.scalars(select(ShiftCashCount).where(ShiftCashCount.shift_id == sid))
+                int(denomination): int(pieces)
+                for denomination, pieces in session.connection().execute(
+                    select(ShiftCashCount.denomination_fen, ShiftCashCount.count).where(ShiftCashCount.shift_id == sid)
+                )
             }
         counted = sum(d * c for d, c in counts.items()) if counts is not None else None
         cash = CashReconciliation(
@@ -339,7 +350,9 @@ class Reconciler:
         )
 
         # ---- prices
-        level_keys = sorted({(str(p), int(lv)) for p, lv in session.execute(select(Price.product_code, Price.level))})
+        level_keys = sorted(
+            {(str(p), int(lv)) for p, lv in session.connection().execute(select(Price.product_code, Price.level))}
+        )
         at_open: list[PriceLine] = []
         for product, level in level_keys:
             price = self._price_at(session, product, level, shift.opened_at)
@@ -374,11 +387,15 @@ class Reconciler:
                 )
             )
 
-        staff_ids = session.scalars(
-            select(ShiftAttendant.attendant_id)
-            .where(ShiftAttendant.shift_id == sid)
-            .order_by(ShiftAttendant.attendant_id)
-        ).all()
+        staff_ids = (
+            session.connection()
+            .scalars(
+                select(ShiftAttendant.attendant_id)
+                .where(ShiftAttendant.shift_id == sid)
+                .order_by(ShiftAttendant.attendant_id)
+            )
+            .all()
+        )
         adopted: Sequence[Fill] = ()
         if fill_sums.between_count:
             adopted = session.scalars(
