@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, union
+from sqlalchemy import ColumnElement, bindparam, case, func, select, union
 from sqlalchemy.orm import Session
 
 from station.ledger.models import Card, CardType, Fill, FillStatus, Hold, JournalEntry, PaymentMode, Posting
@@ -64,31 +64,8 @@ def fill_sums(
 ) -> FillSums:
     """The shift's fills in one GROUP BY (nozzle × between-shifts × attendant), folded here per nozzle and per
     attendant: one scan of the shift's rows instead of one per subject."""
-    settled_later = Fill.settled_at.is_not(None) & (Fill.settled_at > end) & (Fill.amount_fen != 0)
-    unpaid = (Fill.status == FillStatus.UNPAID) | settled_later
-    rows = (
-        session.connection()
-        .execute(
-            select(
-                Fill.dispenser,
-                Fill.nozzle,
-                Fill.between_shifts,
-                Fill.attendant_id,
-                Fill.product_code,
-                func.min(Fill.id),
-                func.count(),
-                func.sum(Fill.quantity_centi),
-                func.sum(Fill.amount_fen),
-                func.sum(Fill.dispenser_amount_fen),
-                func.sum(case((Fill.amount_mismatch.is_(True), 1), else_=0)),
-                func.sum(case((unpaid, 1), else_=0)),
-                *_timer_columns(flow_limit, commit_limit),
-            )
-            .where(Fill.shift_id == shift_id)
-            .group_by(Fill.dispenser, Fill.nozzle, Fill.between_shifts, Fill.attendant_id, Fill.product_code)
-        )
-        .all()
-    )
+    params = {"shift_id": shift_id, "end": end, "flow_limit": flow_limit, "commit_limit": commit_limit}
+    rows = session.connection().execute(_FILL_SUMS, params).all()
     own: dict[NozzleKey, list[int]] = {}
     between: dict[NozzleKey, int] = {}
     people: dict[int | None, list[int]] = {}
@@ -117,16 +94,50 @@ def fill_sums(
     return FillSums(nozzles, FillTotals(*totals), timers, unpaid_count, between_count)
 
 
-def _timer_columns(flow_limit: int, commit_limit: int) -> list[ColumnElement[Any]]:
+def _timer_columns() -> list[ColumnElement[Any]]:
     flow, commit = Fill.engine_off_to_flow_ms, Fill.fill_end_to_commit_ms
     return [
         func.count(flow),
-        func.sum(case((flow > flow_limit, 1), else_=0)),
+        func.sum(case((flow > bindparam("flow_limit"), 1), else_=0)),
         func.sum(flow),
         func.count(commit),
-        func.sum(case((commit > commit_limit, 1), else_=0)),
+        func.sum(case((commit > bindparam("commit_limit"), 1), else_=0)),
         func.sum(commit),
     ]
+
+
+# Built once, bound per call: the statements cost their SQL, not their construction.
+_SETTLED_LATER = Fill.settled_at.is_not(None) & (Fill.settled_at > bindparam("end")) & (Fill.amount_fen != 0)
+_FILL_SUMS = (
+    select(
+        Fill.dispenser,
+        Fill.nozzle,
+        Fill.between_shifts,
+        Fill.attendant_id,
+        Fill.product_code,
+        func.min(Fill.id),
+        func.count(),
+        func.sum(Fill.quantity_centi),
+        func.sum(Fill.amount_fen),
+        func.sum(Fill.dispenser_amount_fen),
+        func.sum(case((Fill.amount_mismatch.is_(True), 1), else_=0)),
+        func.sum(case(((Fill.status == FillStatus.UNPAID) | _SETTLED_LATER, 1), else_=0)),
+        *_timer_columns(),
+    )
+    .where(Fill.shift_id == bindparam("shift_id"))
+    .group_by(Fill.dispenser, Fill.nozzle, Fill.between_shifts, Fill.attendant_id, Fill.product_code)
+)
+_TIMERS = (
+    select(
+        Fill.attendant_id,
+        func.count(),
+        func.sum(Fill.quantity_centi),
+        func.sum(Fill.amount_fen),
+        *_timer_columns(),
+    )
+    .where(Fill.shift_id.in_(bindparam("shift_ids", expanding=True)))
+    .group_by(Fill.attendant_id)
+)
 
 
 def _attendant_timers(attendant_id: int | None, who: Callable[[int | None], str], v: list[int]) -> AttendantTimers:
@@ -153,23 +164,8 @@ def timers(
     commit_limit: int,
 ) -> tuple[AttendantTimers, ...]:
     """Per attendant over the shifts' fills (a day's attendants report): counts, sums, the timers' limits."""
-    ids = list(shift_ids)
-    where: ColumnElement[bool] = Fill.shift_id == ids[0] if len(ids) == 1 else Fill.shift_id.in_(ids)
-    rows = (
-        session.connection()
-        .execute(
-            select(
-                Fill.attendant_id,
-                func.count(),
-                func.sum(Fill.quantity_centi),
-                func.sum(Fill.amount_fen),
-                *_timer_columns(flow_limit, commit_limit),
-            )
-            .where(where)
-            .group_by(Fill.attendant_id)
-        )
-        .all()
-    )
+    params = {"shift_ids": list(shift_ids), "flow_limit": flow_limit, "commit_limit": commit_limit}
+    rows = session.connection().execute(_TIMERS, params).all()
     out = [_attendant_timers(attendant_id, who, [_int(x) for x in values]) for attendant_id, *values in rows]
     return tuple(sorted(out, key=lambda t: t.attendant))
 
@@ -185,15 +181,7 @@ class CardSums:
 def card_sums(session: Session, shift_id: int) -> CardSums:
     """Card fills settled in the shift (by its sale entries), paying cards apart from internal ones."""
     paying_count = paying = internal_count = internal = 0
-    for card_type, n, total in session.connection().execute(
-        select(Card.card_type, func.count(), func.sum(Fill.amount_fen))
-        .select_from(JournalEntry)
-        .join(Fill, Fill.sale_entry_id == JournalEntry.id)
-        .join(Card, Card.id == Fill.card_id)
-        .where(JournalEntry.shift_id == shift_id, JournalEntry.kind == "fill_sale")
-        .where(Fill.payment_mode == PaymentMode.CARD)
-        .group_by(Card.card_type)
-    ):
+    for card_type, n, total in session.connection().execute(_CARD_FILLS, {"shift_id": shift_id}):
         if card_type is CardType.INTERNAL:
             internal_count, internal = internal_count + int(n), internal + _int(total)
         else:
@@ -214,53 +202,68 @@ def journal_sums(session: Session, shift_id: int, drawer_id: int | None) -> Jour
 
     Three small queries rather than one GROUP BY over every posting: SQLite sorts a combined group far slower.
     """
+    conn = session.connection()
     by_kind: dict[str, tuple[int, int]] = {}
     if drawer_id is not None:
-        # "+ 0": read by the shift's entries (shift_id index), not by every drawer posting in history.
-        for kind, total, entries in session.connection().execute(
-            select(JournalEntry.kind, func.sum(Posting.amount_fen), func.count(func.distinct(JournalEntry.id)))
-            .join(Posting, Posting.entry_id == JournalEntry.id)
-            .where(JournalEntry.shift_id == shift_id, (Posting.account_id + 0) == drawer_id)
-            .group_by(JournalEntry.kind)
-        ):
+        for kind, total, entries in conn.execute(_DRAWER_BY_KIND, {"shift_id": shift_id, "drawer_id": drawer_id}):
             by_kind[str(kind)] = (_int(total), int(entries))
-    not_internal = Card.card_type != CardType.INTERNAL
-    card_accounts = union(
-        select(Card.account_id).where(not_internal), select(Card.hold_account_id).where(not_internal)
-    ).subquery()
-    debits = session.connection().scalar(
-        select(func.coalesce(func.sum(Posting.amount_fen), 0))
-        .select_from(JournalEntry)
-        .join(Posting, Posting.entry_id == JournalEntry.id)
-        .where(JournalEntry.shift_id == shift_id, JournalEntry.kind == "fill_sale")
-        .where(Posting.account_id.in_(select(card_accounts.c[0])))
-    )
-    adopted = select(JournalEntry.id).where(JournalEntry.shift_id == shift_id, JournalEntry.between_shifts.is_(True))
-    adopted_count = _int(session.connection().scalar(select(func.count()).select_from(adopted.subquery())))
+    debits = conn.scalar(_CARD_DEBITS, {"shift_id": shift_id})
+    adopted_count = _int(conn.scalar(_ADOPTED_COUNT, {"shift_id": shift_id}))
     adopted_cash = 0
     if adopted_count and drawer_id is not None:
-        adopted_cash = _int(
-            session.connection().scalar(
-                select(func.coalesce(func.sum(Posting.amount_fen), 0)).where(
-                    Posting.entry_id.in_(adopted), Posting.account_id == drawer_id
-                )
-            )
-        )
+        adopted_cash = _int(conn.scalar(_ADOPTED_CASH, {"shift_id": shift_id, "drawer_id": drawer_id}))
     return JournalSums(by_kind, _int(debits), adopted_count, adopted_cash)
 
 
 def open_holds(session: Session, end: dt.datetime) -> tuple[HoldLine, ...]:
     """Holds placed by ``end`` and not resolved by then: the ones still open, and the ones resolved after it."""
-    ids = union(
-        select(Hold.id).where(Hold.resolved_at.is_(None), Hold.created_at <= end),
-        select(Hold.id).where(Hold.resolved_at > end, Hold.created_at <= end),
-    ).subquery()
     return tuple(
         HoldLine(int(i), str(number), int(amount), dispenser, nozzle, created_at)
-        for i, number, amount, dispenser, nozzle, created_at in session.connection().execute(
-            select(Hold.id, Card.number, Hold.amount_fen, Hold.dispenser, Hold.nozzle, Hold.created_at)
-            .join(Card, Card.id == Hold.card_id)
-            .where(Hold.id.in_(select(ids.c[0])))
-            .order_by(Hold.id)
-        )
+        for i, number, amount, dispenser, nozzle, created_at in session.connection().execute(_OPEN_HOLDS, {"end": end})
     )
+
+
+_SHIFT_SALES = (JournalEntry.shift_id == bindparam("shift_id")) & (JournalEntry.kind == "fill_sale")
+_CARD_FILLS = (
+    select(Card.card_type, func.count(), func.sum(Fill.amount_fen))
+    .select_from(JournalEntry)
+    .join(Fill, Fill.sale_entry_id == JournalEntry.id)
+    .join(Card, Card.id == Fill.card_id)
+    .where(_SHIFT_SALES, Fill.payment_mode == PaymentMode.CARD)
+    .group_by(Card.card_type)
+)
+# "+ 0": read by the shift's entries (shift_id index), not by every drawer posting in history.
+_DRAWER_BY_KIND = (
+    select(JournalEntry.kind, func.sum(Posting.amount_fen), func.count(func.distinct(JournalEntry.id)))
+    .join(Posting, Posting.entry_id == JournalEntry.id)
+    .where(JournalEntry.shift_id == bindparam("shift_id"), (Posting.account_id + 0) == bindparam("drawer_id"))
+    .group_by(JournalEntry.kind)
+)
+_NOT_INTERNAL = Card.card_type != CardType.INTERNAL
+_CARD_ACCOUNTS = union(
+    select(Card.account_id).where(_NOT_INTERNAL), select(Card.hold_account_id).where(_NOT_INTERNAL)
+).subquery()
+_CARD_DEBITS = (
+    select(func.coalesce(func.sum(Posting.amount_fen), 0))
+    .select_from(JournalEntry)
+    .join(Posting, Posting.entry_id == JournalEntry.id)
+    .where(_SHIFT_SALES, Posting.account_id.in_(select(_CARD_ACCOUNTS.c[0])))
+)
+_ADOPTED = select(JournalEntry.id).where(
+    JournalEntry.shift_id == bindparam("shift_id"), JournalEntry.between_shifts.is_(True)
+)
+_ADOPTED_COUNT = select(func.count()).select_from(_ADOPTED.subquery())
+_ADOPTED_CASH = select(func.coalesce(func.sum(Posting.amount_fen), 0)).where(
+    Posting.entry_id.in_(_ADOPTED), Posting.account_id == bindparam("drawer_id")
+)
+# The holds open at ``end``: still open, or resolved after it (index on resolved_at), placed by then.
+_OPEN_HOLD_IDS = union(
+    select(Hold.id).where(Hold.resolved_at.is_(None), Hold.created_at <= bindparam("end")),
+    select(Hold.id).where(Hold.resolved_at > bindparam("end"), Hold.created_at <= bindparam("end")),
+).subquery()
+_OPEN_HOLDS = (
+    select(Hold.id, Card.number, Hold.amount_fen, Hold.dispenser, Hold.nozzle, Hold.created_at)
+    .join(Card, Card.id == Hold.card_id)
+    .where(Hold.id.in_(select(_OPEN_HOLD_IDS.c[0])))
+    .order_by(Hold.id)
+)
