@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from station.ledger.errors import NotFound
@@ -104,7 +104,8 @@ class ShiftQueries(Reconciler):
         """The day's timers per attendant (as in :meth:`day_summary`) from one GROUP BY over the day's fills."""
         ledger = self.ledger
         with ledger._read() as session:
-            shift_ids = list(session.scalars(_closed_on(business_date).with_only_columns(Shift.id)))
+            start, stop = business_day_bounds(business_date)
+            shift_ids = list(session.connection().scalars(_DAY_SHIFT_IDS, {"start": start, "stop": stop}))
             if not shift_ids:
                 return ()
             names = self._names(session)
@@ -155,6 +156,15 @@ class ShiftQueries(Reconciler):
             note=day.note if day else "",
         )
         return summary, recs
+
+
+_DAY_SHIFT_IDS = (
+    select(Shift.id)
+    .where(
+        Shift.status == ShiftStatus.CLOSED, Shift.closed_at >= bindparam("start"), Shift.closed_at < bindparam("stop")
+    )
+    .order_by(Shift.id)
+)
 
 
 def _closed_on(business_date: dt.date) -> Select[Shift]:
