@@ -66,3 +66,32 @@ def test_two_days_check_and_report_sums(tmp_path: Path, station_settings: Settin
         raw.close()
     finally:
         engine.dispose()
+
+
+def test_streamed_checks_name_what_was_broken(tmp_path: Path) -> None:
+    """The streaming db check finds and words a deleted sale, a deleted entry and a stock change as before."""
+    gen = _gen_year()
+    path = tmp_path / "year.db"
+    key_path = tmp_path / "pin.key"
+    gen.generate(f"sqlite:///{path}", days=1, fills_per_shift=20, seed=3, pin_key=key_path)
+    raw = sqlite3.connect(path)
+    fill_id, sale = raw.execute("SELECT id, sale_entry_id FROM fills ORDER BY id LIMIT 1").fetchone()
+    other_fill, qty = raw.execute("SELECT id, quantity_centi FROM fills ORDER BY id DESC LIMIT 1").fetchone()
+    float_entry = raw.execute("SELECT id FROM journal_entries WHERE kind = 'float'").fetchone()[0]
+    with raw:
+        raw.execute("PRAGMA foreign_keys=OFF")
+        for table in ("stock_movements", "receipt_jobs", "lane_authorizations"):
+            raw.execute(f"DELETE FROM {table} WHERE fill_id = ?", (fill_id,))
+        raw.execute("DELETE FROM fills WHERE id = ?", (fill_id,))
+        raw.execute("UPDATE stock_movements SET quantity_centi = 1 WHERE fill_id = ?", (other_fill,))
+        raw.execute("DELETE FROM postings WHERE entry_id = ?", (float_entry,))
+        raw.execute("DELETE FROM journal_entries WHERE id = ?", (float_entry,))
+    raw.close()
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        text = check_ledger(engine, audit.chain_key(key_path.read_bytes())).render()
+    finally:
+        engine.dispose()
+    assert f"sale entry {sale} has no fill (deleted)" in text
+    assert f"entry {float_entry} is in the audit chain but not in the journal (deleted)" in text
+    assert f"fill {other_fill} quantity {qty} has stock movement 1" in text
