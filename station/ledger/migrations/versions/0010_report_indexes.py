@@ -16,7 +16,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("holds", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_holds_resolved_at"), ["resolved_at"], unique=False)
+        batch_op.create_index("ix_holds_resolved_at_created_at", ["resolved_at", "created_at"], unique=False)
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index("ix_audit_events_action_at", ["action", "at"], unique=False)
     with op.batch_alter_table("cash_drops", schema=None) as batch_op:
@@ -33,4 +33,4 @@ def downgrade() -> None:
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_action_at")
     with op.batch_alter_table("holds", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_holds_resolved_at"))
+        batch_op.drop_index("ix_holds_resolved_at_created_at")
