@@ -256,7 +256,7 @@ _ADOPTED_COUNT = select(func.count()).select_from(_ADOPTED.subquery())
 _ADOPTED_CASH = select(func.coalesce(func.sum(Posting.amount_fen), 0)).where(
     Posting.entry_id.in_(_ADOPTED), Posting.account_id == bindparam("drawer_id")
 )
-# The holds open at ``end``: still open, or resolved after it (index on resolved_at), placed by then.
+# The holds open at ``end``: still open, or resolved after it, placed by then (index on resolved_at, created_at).
 _OPEN_HOLD_IDS = union(
     select(Hold.id).where(Hold.resolved_at.is_(None), Hold.created_at <= bindparam("end")),
     select(Hold.id).where(Hold.resolved_at > bindparam("end"), Hold.created_at <= bindparam("end")),
