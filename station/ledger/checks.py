@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from station.ledger import audit
+from station.ledger.checks_journal import CHUNK, Problems, journal_in_audit_chain
 from station.ledger.db import read_engine
 from station.ledger.locks import LOCK_CLEARED, LOCKED
 from station.ledger.models import (
@@ -24,7 +26,6 @@ from station.ledger.models import (
     LaneAuthorization,
     Posting,
     Shift,
-    ShiftClosing,
     StockMovement,
 )
 from station.ledger.models_locks import NozzleLock
@@ -40,9 +41,12 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.failed
 
-    def expect(self, name: str, problems: list[str]) -> None:
-        if problems:
-            shown = "; ".join(problems[:5]) + (f"; … {len(problems) - 5} more" if len(problems) > 5 else "")
+    def expect(self, name: str, problems: Iterable[str]) -> None:
+        # Counted as they stream by, the first five kept: a broken year never becomes a list of a million lines.
+        found = problems if isinstance(problems, Problems) else Problems(problems)
+        if found:
+            more = found.count - Problems.SHOWN
+            shown = "; ".join(found.shown) + (f"; … {more} more" if more > 0 else "")
             self.failed.append(f"{name}: {shown}")
         else:
             self.passed.append(name)
@@ -92,12 +96,15 @@ def check_ledger(engine: Engine, audit_key: bytes | None = None) -> CheckReport:
             select(Posting.entry_id, func.sum(Posting.amount_fen))
             .group_by(Posting.entry_id)
             .having(func.sum(Posting.amount_fen) != 0)
-        ).all()
-        report.expect("every journal entry sums to zero", [f"entry {e} sums to {s}" for e, s in unbalanced])
+            .execution_options(yield_per=CHUNK)
+        )
+        report.expect("every journal entry sums to zero", (f"entry {e} sums to {s}" for e, s in unbalanced))
         empty = session.scalars(
-            select(JournalEntry.id).where(~select(Posting.id).where(Posting.entry_id == JournalEntry.id).exists())
-        ).all()
-        report.expect("every journal entry has postings", [f"entry {e} has none" for e in empty])
+            select(JournalEntry.id)
+            .where(~select(Posting.id).where(Posting.entry_id == JournalEntry.id).exists())
+            .execution_options(yield_per=CHUNK)
+        )
+        report.expect("every journal entry has postings", (f"entry {e} has none" for e in empty))
 
         balances = _card_balances(session)
         floor_problems: list[str] = []
@@ -134,27 +141,34 @@ def check_ledger(engine: Engine, audit_key: bytes | None = None) -> CheckReport:
         report.expect(
             "every dispenser transaction recorded exactly once", [f"{d}/{n}/{t} ×{c}" for d, n, t, c in dupes]
         )
-        fill_problems: list[str] = []
-        for fill in session.scalars(select(Fill)):
-            if fill.amount_fen != amount_for(fill.unit_price_fen, fill.quantity_centi):
-                fill_problems.append(f"fill {fill.id} amount is not price × quantity")
-            if fill.status is FillStatus.PAID and fill.amount_fen and fill.sale_entry_id is None:
-                fill_problems.append(f"fill {fill.id} paid without a sale entry")
-            if fill.status is FillStatus.UNPAID and fill.sale_entry_id is not None:
-                fill_problems.append(f"fill {fill.id} unpaid but has a sale entry")
+        # Columns, not entities, a chunk at a time: a year of fills never enters the session's identity map.
+        fill_problems = Problems()
+        for fill_id, amount, price, quantity, status, sale_entry in session.execute(
+            select(Fill.id, Fill.amount_fen, Fill.unit_price_fen, Fill.quantity_centi, Fill.status, Fill.sale_entry_id)
+            .order_by(Fill.id)
+            .execution_options(yield_per=CHUNK)
+        ):
+            if amount != amount_for(price, quantity):
+                fill_problems.add(f"fill {fill_id} amount is not price × quantity")
+            if status is FillStatus.PAID and amount and sale_entry is None:
+                fill_problems.add(f"fill {fill_id} paid without a sale entry")
+            if status is FillStatus.UNPAID and sale_entry is not None:
+                fill_problems.add(f"fill {fill_id} unpaid but has a sale entry")
         report.expect("fills priced and settled consistently", fill_problems)
 
-        stock = dict(
-            session.execute(
-                select(StockMovement.fill_id, StockMovement.quantity_centi).where(StockMovement.fill_id.is_not(None))
-            ).all()
+        # The fill's movement joined in SQL (fill_id is unique), only the mismatches come back.
+        movement = StockMovement.quantity_centi
+        stock_rows = session.execute(
+            select(Fill.id, Fill.quantity_centi, movement)
+            .outerjoin(StockMovement, StockMovement.fill_id == Fill.id)
+            .where(Fill.quantity_centi != 0, movement.is_(None) | (movement != -Fill.quantity_centi))
+            .order_by(Fill.id)
+            .execution_options(yield_per=CHUNK)
         )
-        stock_problems = [
-            f"fill {fill_id} quantity {qty} has stock movement {stock.get(fill_id)}"
-            for fill_id, qty in session.execute(select(Fill.id, Fill.quantity_centi))
-            if qty and stock.get(fill_id) != -qty
-        ]
-        report.expect("every fill taken from the gas stock once", stock_problems)
+        report.expect(
+            "every fill taken from the gas stock once",
+            (f"fill {fill_id} quantity {qty} has stock movement {moved}" for fill_id, qty, moved in stock_rows),
+        )
 
         _check_shift_books(session, report)
 
@@ -199,46 +213,6 @@ def nozzle_locks_in_audit_chain(session: Session) -> list[str]:
     return problems
 
 
-def journal_in_audit_chain(session: Session) -> list[str]:
-    """The journal against its links in the keyed audit chain (a deleted sale leaves its link behind).
-
-    Rows can be deleted by anyone who can write the database, but a keyed link cannot be deleted or rewritten
-    without breaking the chain. So: every audited entry must still be in the journal with the same postings;
-    every entry since the chain began auditing entries must have its link; every sale entry its fill; and the
-    head recorded at every shift close must still be a link of the chain.
-    """
-    problems: list[str] = []
-    audited: dict[int, list[tuple[str, int]]] = {}
-    for detail in session.scalars(select(AuditEvent.detail).where(AuditEvent.action == audit.JOURNAL_ENTRY)):
-        data = json.loads(detail)
-        audited[int(data["entry"])] = sorted((str(a), int(f)) for a, f in data["postings"])
-    journal: dict[int, list[tuple[str, int]]] = {}
-    for entry_id, code, amount in session.execute(
-        select(Posting.entry_id, Account.code, Posting.amount_fen).join(Account, Account.id == Posting.account_id)
-    ):
-        journal.setdefault(entry_id, []).append((code, int(amount)))
-    kinds: dict[int, str] = {e: k for e, k in session.execute(select(JournalEntry.id, JournalEntry.kind))}
-    first_audited = min(audited, default=None)
-    for entry_id, postings in sorted(audited.items()):
-        if entry_id not in kinds:
-            problems.append(f"entry {entry_id} is in the audit chain but not in the journal (deleted)")
-        elif sorted(journal.get(entry_id, [])) != postings:
-            problems.append(f"entry {entry_id} postings differ from its audit link")
-    if first_audited is not None:
-        problems += [
-            f"entry {e} is not in the audit chain" for e in sorted(kinds) if e > first_audited and e not in audited
-        ]
-    sold = set(session.scalars(select(Fill.sale_entry_id).where(Fill.sale_entry_id.is_not(None))))
-    problems += [
-        f"sale entry {e} has no fill (deleted)" for e, k in sorted(kinds.items()) if k == "fill_sale" and e not in sold
-    ]
-    links = set(session.scalars(select(AuditEvent.hash)))
-    for shift_id, head in session.execute(select(ShiftClosing.shift_id, ShiftClosing.audit_head)):
-        if head != audit.GENESIS and head not in links:
-            problems.append(f"shift {shift_id} closed at chain head {head[:12]}, no longer in the chain")
-    return problems
-
-
 def _check_shift_books(session: Session, report: CheckReport) -> None:
     """Every entry and fill in exactly one shift or the between-shifts bucket, and the sums agree per account."""
     orphans = session.scalars(
@@ -251,12 +225,12 @@ def _check_shift_books(session: Session, report: CheckReport) -> None:
     # Σ over the shifts and the bucket, each group counted once; an orphan entry falls outside both.
     in_books = (JournalEntry.shift_id.is_not(None)) | (JournalEntry.between_shifts.is_(True))
     parts: dict[str, int] = {}
-    for code, _shift_id, amount in session.execute(
-        select(Account.code, JournalEntry.shift_id, func.sum(Posting.amount_fen))
+    for code, amount in session.execute(
+        select(Account.code, func.sum(Posting.amount_fen))
         .join(Posting, Posting.account_id == Account.id)
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
         .where(in_books)
-        .group_by(Account.code, JournalEntry.shift_id)
+        .group_by(Account.code)
     ):
         parts[code] = parts.get(code, 0) + int(amount or 0)
     totals = {
@@ -276,19 +250,24 @@ def _check_shift_books(session: Session, report: CheckReport) -> None:
         ],
     )
 
-    # A shift's own entries were posted while it was open; adopted ones before it opened.
-    windows = {sh.id: (sh.opened_at, sh.closed_at) for sh in session.scalars(select(Shift))}
-    misplaced: list[str] = []
-    for entry_id, shift_id, created, between in session.execute(
-        select(JournalEntry.id, JournalEntry.shift_id, JournalEntry.created_at, JournalEntry.between_shifts).where(
-            JournalEntry.shift_id.is_not(None)
-        )
-    ):
-        if shift_id is None:
-            continue
-        opened, closed = windows[shift_id]
-        if between and created > opened:
-            misplaced.append(f"entry {entry_id} adopted by shift {shift_id} but posted after it opened")
-        if not between and (created < opened or (closed is not None and created > closed)):
-            misplaced.append(f"entry {entry_id} posted outside shift {shift_id}")
-    report.expect("every shift's entries posted while it was open (adopted ones before)", misplaced)
+    # A shift's own entries were posted while it was open; adopted ones before it opened. Compared in SQL: only
+    # the misplaced entries come back.
+    created, opened, closed = JournalEntry.created_at, Shift.opened_at, Shift.closed_at
+    between = JournalEntry.between_shifts.is_(True)
+    outside = (created < opened) | (closed.is_not(None) & (created > closed))
+    misplaced = session.execute(
+        select(JournalEntry.id, JournalEntry.shift_id, JournalEntry.between_shifts)
+        .join(Shift, Shift.id == JournalEntry.shift_id)
+        .where((between & (created > opened)) | (~between & outside))
+        .order_by(JournalEntry.id)
+        .execution_options(yield_per=CHUNK)
+    )
+    report.expect(
+        "every shift's entries posted while it was open (adopted ones before)",
+        (
+            f"entry {entry_id} adopted by shift {shift_id} but posted after it opened"
+            if is_between
+            else f"entry {entry_id} posted outside shift {shift_id}"
+            for entry_id, shift_id, is_between in misplaced
+        ),
+    )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -215,7 +216,7 @@ class Shift(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("attendants.id"))
     opening_float_fen: Mapped[int] = mapped_column(BigInteger)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)  # a day's shifts by their close
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("attendants.id"))
     counted_cash_fen: Mapped[int | None] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(Text, default="")
@@ -265,7 +266,11 @@ class Hold(Base):
     nozzle: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    __table_args__ = (CheckConstraint("amount_fen > 0", name="positive_hold"),)
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="positive_hold"),
+        # The holds open at a shift's end, found from it (covering: no row read) instead of every hold in history.
+        Index("ix_holds_resolved_at_created_at", "resolved_at", "created_at"),
+    )
 
 
 class LaneAuthorization(Base):
@@ -336,7 +341,7 @@ class Fill(Base):
 class CashDrop(Base):
     __tablename__ = "cash_drops"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"))
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     attendant_id: Mapped[int] = mapped_column(ForeignKey("attendants.id"))
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
@@ -369,6 +374,8 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text)  # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A shift's open event is found among the events of its action from its time on (not all history).
+    __table_args__ = (Index("ix_audit_events_action_at", "action", "at"),)
 
 
 class StationState(Base):

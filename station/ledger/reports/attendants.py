@@ -24,7 +24,7 @@ def attendant_report(ledger: Ledger, *, shift_id: int | None = None, business_da
     """
     desk = ShiftDesk(ledger)
     if business_date is not None:
-        timers = desk.day_summary(business_date).timers
+        timers = desk.day_timers(business_date)  # the day's GROUP BY, not every shift's reconciliation
         subject = business_date.isoformat()
     else:
         rec = desk.reconciliation(shift_id)

@@ -31,8 +31,7 @@ def day_report(ledger: Ledger, business_date: dt.date | None = None) -> Report:
     """The day (日结): the sums of the shifts closed on a business date (default: today, China time)."""
     desk = ShiftDesk(ledger)
     business_date = business_date or ledger.now().astimezone(STATION_TZ).date()
-    day = desk.day_summary(business_date)
-    recs = [desk.reconciliation(s) for s in day.shift_ids]
+    day, recs = desk.day(business_date)  # each shift reconciled once, in the same read as the sums
     summary = pairs(
         "summary",
         Text("日结", "Day"),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from station.ledger.errors import NotFound
 from station.ledger.journal import CASH_DRAWER
 from station.ledger.models import CashDrop, DayClose, Shift, ShiftClosing, ShiftStatus
+from station.ledger.shifts import figures
 from station.ledger.shifts.reconcile import Reconciler
 from station.ledger.shifts.values import (
     AttendantTimers,
@@ -92,15 +93,35 @@ class ShiftQueries(Reconciler):
     def day_summary(self, business_date: dt.date) -> DaySummary:
         """The sums of the shifts closed on a business date (CST), whether or not the day is closed yet."""
         with self.ledger._read() as session:
-            return self._day_summary(session, business_date)
+            return self._day(session, business_date)[0]
+
+    def day(self, business_date: dt.date) -> tuple[DaySummary, list[Reconciliation]]:
+        """The day's sums and the reconciliations they were summed from, in one read (each shift once)."""
+        with self.ledger._read() as session:
+            return self._day(session, business_date)
+
+    def day_timers(self, business_date: dt.date) -> tuple[AttendantTimers, ...]:
+        """The day's timers per attendant (as in :meth:`day_summary`) from one GROUP BY over the day's fills."""
+        ledger = self.ledger
+        with ledger._read() as session:
+            start, stop = business_day_bounds(business_date)
+            shift_ids = list(session.connection().scalars(_DAY_SHIFT_IDS, {"start": start, "stop": stop}))
+            if not shift_ids:
+                return ()
+            names = self._names(session)
+
+            def who(attendant_id: int | None) -> str:
+                return names.get(attendant_id, "—") if attendant_id is not None else "—"
+
+            flow_limit = ledger.settings.timers.engine_off_to_flow_seconds * 1000
+            commit_limit = ledger.settings.timers.fill_end_to_commit_seconds * 1000
+            return figures.timers(session, shift_ids, who, flow_limit, commit_limit)
 
     def _day_summary(self, session: Session, business_date: dt.date) -> DaySummary:
-        start, stop = business_day_bounds(business_date)
-        shifts = session.scalars(
-            select(Shift)
-            .where(Shift.status == ShiftStatus.CLOSED, Shift.closed_at >= start, Shift.closed_at < stop)
-            .order_by(Shift.id)
-        ).all()
+        return self._day(session, business_date)[0]
+
+    def _day(self, session: Session, business_date: dt.date) -> tuple[DaySummary, list[Reconciliation]]:
+        shifts = session.scalars(_closed_on(business_date)).all()
         recs = [self._reconcile(session, s) for s in shifts]
         day = session.scalar(select(DayClose).where(DayClose.business_date == business_date))
         names = self._names(session)
@@ -108,7 +129,7 @@ class ShiftQueries(Reconciler):
         for rec in recs:
             for t in rec.timers:
                 timers[t.attendant_id] = _merge_timers(timers.get(t.attendant_id), t)
-        return DaySummary(
+        summary = DaySummary(
             business_date=business_date,
             shift_ids=tuple(r.shift_id for r in recs),
             unsigned_shift_ids=tuple(r.shift_id for r in recs if r.signed_off_at is None),
@@ -134,6 +155,26 @@ class ShiftQueries(Reconciler):
             closed_at=day.closed_at if day else None,
             note=day.note if day else "",
         )
+        return summary, recs
+
+
+_DAY_SHIFT_IDS = (
+    select(Shift.id)
+    .where(
+        Shift.status == ShiftStatus.CLOSED, Shift.closed_at >= bindparam("start"), Shift.closed_at < bindparam("stop")
+    )
+    .order_by(Shift.id)
+)
+
+
+def _closed_on(business_date: dt.date) -> Select[Shift]:
+    """The shifts closed on a business date (CST), by id (index on closed_at)."""
+    start, stop = business_day_bounds(business_date)
+    return (
+        select(Shift)
+        .where(Shift.status == ShiftStatus.CLOSED, Shift.closed_at >= start, Shift.closed_at < stop)
+        .order_by(Shift.id)
+    )
 
 
 def _merge_timers(a: AttendantTimers | None, b: AttendantTimers) -> AttendantTimers:

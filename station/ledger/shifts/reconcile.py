@@ -21,15 +21,10 @@ from station.ledger.models import (
     Account,
     Attendant,
     AuditEvent,
-    Card,
-    CardType,
     CashDrop,
     Fill,
     FillStatus,
-    Hold,
     JournalEntry,
-    PaymentMode,
-    Posting,
     Price,
     Shift,
     ShiftAttendant,
@@ -40,17 +35,16 @@ from station.ledger.models import (
     StationState,
 )
 from station.ledger.services import Ledger
+from station.ledger.shifts import figures
 from station.ledger.shifts.values import (
     _CASH_KINDS,
     DENOMINATIONS_FEN,
-    AttendantTimers,
     BetweenShifts,
     CardReconciliation,
     CashDropLine,
     CashReconciliation,
     EventLine,
     FillLine,
-    HoldLine,
     NozzleKey,
     NozzleReconciliation,
     PriceChangeLine,
@@ -60,6 +54,12 @@ from station.ledger.shifts.values import (
     business_date_of,
 )
 from station.money import amount_for
+
+_NO_FILLS = figures.NozzleSums()
+_NAMES = select(Attendant.id, Attendant.number, Attendant.name)
+# Rows, not objects: the reconciliation only reads them (Core on the session's connection skips the ORM's work).
+_TOTALIZERS = select(ShiftTotalizer.__table__)
+_NEAR_EVENTS = 8  # open events looked at from the shift's opening time (one per shift: the first is it)
 
 
 class Reconciler:
@@ -80,7 +80,7 @@ class Reconciler:
 
     @staticmethod
     def _names(session: Session) -> dict[int, str]:
-        return {a.id: f"{a.number} {a.name}" for a in session.scalars(select(Attendant))}
+        return {i: f"{number} {name}" for i, number, name in session.connection().execute(_NAMES)}
 
     @staticmethod
     def _shift(session: Session, shift_id: int, *, lock: bool = False) -> Shift:
@@ -91,7 +91,7 @@ class Reconciler:
 
     @staticmethod
     def _price_at(session: Session, product: str, level: int, at: dt.datetime) -> int | None:
-        price = session.scalar(
+        price = session.connection().scalar(
             select(Price.unit_price_fen)
             .where(Price.product_code == product, Price.level == level, Price.effective_from <= at)
             .order_by(Price.effective_from.desc(), Price.id.desc())
@@ -100,12 +100,21 @@ class Reconciler:
         return None if price is None else int(price)
 
     @staticmethod
-    def _open_event_id(session: Session, shift_id: int) -> int:
-        for event in session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "shift_opened").order_by(AuditEvent.id.desc())
+    def _open_event_id(session: Session, shift: Shift) -> int:
+        # The open event is written after the shift row, so at or after its opened_at: look there first, in
+        # time order (index on action, at), and only if the clock went backwards walk every open event.
+        opened = (AuditEvent.action == "shift_opened") & (AuditEvent.at >= shift.opened_at)
+        near = select(AuditEvent.id, AuditEvent.detail).where(opened).order_by(AuditEvent.at, AuditEvent.id)
+        for event_id, detail in session.connection().execute(near.limit(_NEAR_EVENTS)):
+            if json.loads(detail).get("shift") == shift.id:
+                return int(event_id)
+        for event_id, detail in session.connection().execute(
+            select(AuditEvent.id, AuditEvent.detail)
+            .where(AuditEvent.action == "shift_opened")
+            .order_by(AuditEvent.id.desc())
         ):
-            if json.loads(event.detail).get("shift") == shift_id:
-                return event.id
+            if json.loads(detail).get("shift") == shift.id:
+                return int(event_id)
         return 0
 
     def _reconcile(
@@ -119,6 +128,7 @@ class Reconciler:
     ) -> Reconciliation:
         ledger = self.ledger
         settings = ledger.settings
+        session.flush()  # the Core reads below do not autoflush: a closing's own changes must be seen
         names = self._names(session)
         sid = shift.id
         record = session.get(ShiftClosing, sid)
@@ -128,32 +138,40 @@ class Reconciler:
         def who(attendant_id: int | None) -> str:
             return names.get(attendant_id, "—") if attendant_id is not None else "—"
 
-        # ---- fills of the shift
-        fills = session.scalars(select(Fill).where(Fill.shift_id == sid).order_by(Fill.id)).all()
+        # ---- fills of the shift, summed per nozzle and per attendant in one GROUP BY
+        flow_limit = settings.timers.engine_off_to_flow_seconds * 1000
+        commit_limit = settings.timers.fill_end_to_commit_seconds * 1000
+        fill_sums = figures.fill_sums(session, sid, end, who, flow_limit, commit_limit)
+        sums, totals = fill_sums.nozzles, fill_sums.totals
 
         # ---- nozzles
         totalizers = {
             (t.dispenser, t.nozzle): t
-            for t in session.scalars(select(ShiftTotalizer).where(ShiftTotalizer.shift_id == sid))
+            for t in session.connection().execute(_TOTALIZERS.where(ShiftTotalizer.shift_id == sid))
         }
-        keys = sorted(set(totalizers) | {(f.dispenser, f.nozzle) for f in fills})
-        previous_shift = session.scalar(select(func.max(ShiftTotalizer.shift_id)).where(ShiftTotalizer.shift_id < sid))
+        keys = sorted(set(totalizers) | set(sums))
+        list_prices: dict[str, int] = {}
+        previous_shift = select(func.max(ShiftTotalizer.shift_id)).where(ShiftTotalizer.shift_id < sid)
         previous = {
-            (t.dispenser, t.nozzle): t.closing_quantity_centi
-            for t in session.scalars(select(ShiftTotalizer).where(ShiftTotalizer.shift_id == previous_shift))
+            (int(d), int(n)): q
+            for d, n, q in session.connection().execute(
+                select(ShiftTotalizer.dispenser, ShiftTotalizer.nozzle, ShiftTotalizer.closing_quantity_centi).where(
+                    ShiftTotalizer.shift_id == previous_shift.scalar_subquery()
+                )
+            )
         }
         nozzles: list[NozzleReconciliation] = []
         for key in keys:
             row = totalizers.get(key)
             # Between-shift fills happened before this opening reading: they explain the gap, not the delta.
-            mine = [f for f in fills if (f.dispenser, f.nozzle) == key and not f.between_shifts]
-            between = sum(f.quantity_centi for f in fills if (f.dispenser, f.nozzle) == key and f.between_shifts)
-            product = mine[0].product_code if mine else self._product_of(key)
-            list_price = self._price_at(session, product, 0, end) or 0
+            mine = sums.get(key, _NO_FILLS)
+            between = mine.between_quantity_centi
+            product = mine.product_code or self._product_of(key)
+            if product not in list_prices:  # one look-up per product, not per nozzle
+                list_prices[product] = self._price_at(session, product, 0, end) or 0
+            list_price = list_prices[product]
             amount_tolerance = amount_for(list_price, tolerance)
-            fq = sum(f.quantity_centi for f in mine)
-            fa = sum(f.amount_fen for f in mine)
-            fda = sum(f.dispenser_amount_fen for f in mine)
+            fq, fa, fda = mine.quantity_centi, mine.amount_fen, mine.dispenser_amount_fen
             oq = row.opening_quantity_centi if row else None
             oa = row.opening_amount_fen if row else None
             cq: int | None
@@ -189,7 +207,7 @@ class Reconciler:
                     closing_typed=ctyped,
                     delta_quantity_centi=dq,
                     delta_amount_fen=da,
-                    fill_count=len(mine),
+                    fill_count=mine.fill_count,
                     fills_quantity_centi=fq,
                     fills_amount_fen=fa,
                     fills_dispenser_amount_fen=fda,
@@ -204,15 +222,9 @@ class Reconciler:
             )
 
         # ---- cash
-        drawer_id = session.scalar(select(Account.id).where(Account.code == CASH_DRAWER))
-        by_kind: dict[str, tuple[int, int]] = {}
-        for kind, total, entries in session.execute(
-            select(JournalEntry.kind, func.sum(Posting.amount_fen), func.count(func.distinct(JournalEntry.id)))
-            .join(Posting, Posting.entry_id == JournalEntry.id)
-            .where(JournalEntry.shift_id == sid, Posting.account_id == drawer_id)
-            .group_by(JournalEntry.kind)
-        ):
-            by_kind[str(kind)] = (int(total or 0), int(entries))
+        drawer_id = session.connection().scalar(select(Account.id).where(Account.code == CASH_DRAWER))
+        journal = figures.journal_sums(session, sid, drawer_id)
+        by_kind = journal.drawer_by_kind
         # The float entry is already the opening float; over/short is posted by the close itself.
         other = sum(
             t for k, (t, _n) in by_kind.items() if k not in _CASH_KINDS and k not in ("cash_over_short", "float")
@@ -225,12 +237,16 @@ class Reconciler:
         expected = shift.opening_float_fen + sales + recharges + fees - refunds - drops_total + other
         drops = tuple(
             CashDropLine(d.created_at, d.amount_fen, who(d.attendant_id))
-            for d in session.scalars(select(CashDrop).where(CashDrop.shift_id == sid).order_by(CashDrop.id))
+            for d in session.connection().execute(
+                select(CashDrop.__table__).where(CashDrop.shift_id == sid).order_by(CashDrop.id)
+            )
         )
         if counts is None and record is not None:
             counts = {
-                c.denomination_fen: c.count
-                for c in session.scalars(select(ShiftCashCount).where(ShiftCashCount.shift_id == sid))
+                int(denomination): int(pieces)
+                for denomination, pieces in session.connection().execute(
+                    select(ShiftCashCount.denomination_fen, ShiftCashCount.count).where(ShiftCashCount.shift_id == sid)
+                )
             }
         counted = sum(d * c for d, c in counts.items()) if counts is not None else None
         cash = CashReconciliation(
@@ -250,50 +266,16 @@ class Reconciler:
             count=tuple((d, (counts or {}).get(d, 0)) for d in DENOMINATIONS_FEN),
         )
 
-        # ---- cards
-        cards = {c.id: c for c in session.scalars(select(Card))}
-        card_accounts = {
-            acct: c
-            for c in cards.values()
-            if c.card_type is not CardType.INTERNAL
-            for acct in (c.account_id, c.hold_account_id)
-        }
-        sale_entries = {
-            e.id: e
-            for e in session.scalars(
-                select(JournalEntry).where(JournalEntry.shift_id == sid, JournalEntry.kind == "fill_sale")
-            )
-        }
-        card_fills = [
-            f
-            for f in session.scalars(
-                select(Fill).where(Fill.payment_mode == PaymentMode.CARD, Fill.sale_entry_id.in_(list(sale_entries)))
-            )
-        ]
-        paying = [
-            f for f in card_fills if f.card_id is not None and cards[f.card_id].card_type is not CardType.INTERNAL
-        ]
-        internal = [f for f in card_fills if f.card_id is not None and cards[f.card_id].card_type is CardType.INTERNAL]
-        debits = 0
-        if sale_entries:
-            for account_id, posted in session.execute(
-                select(Posting.account_id, Posting.amount_fen).where(Posting.entry_id.in_(list(sale_entries)))
-            ):
-                if account_id in card_accounts:
-                    debits += int(posted)
-        card_fills_fen = sum(f.amount_fen for f in paying)
-        holds = tuple(
-            HoldLine(h.id, cards[h.card_id].number, h.amount_fen, h.dispenser, h.nozzle, h.created_at)
-            for h in session.scalars(select(Hold).where(Hold.created_at <= end).order_by(Hold.id))
-            if h.resolved_at is None or h.resolved_at > end
-        )
+        # ---- cards: the sales settled in the shift, and the holds open at its end
+        card_sums = figures.card_sums(session, sid)
+        holds = figures.open_holds(session, end)
         card_rec = CardReconciliation(
-            card_fill_count=len(paying),
-            card_fills_fen=card_fills_fen,
-            card_debits_fen=debits,
-            debit_variance_fen=debits - card_fills_fen,
-            internal_fill_count=len(internal),
-            internal_fills_fen=sum(f.amount_fen for f in internal),
+            card_fill_count=card_sums.paying_count,
+            card_fills_fen=card_sums.paying_fen,
+            card_debits_fen=journal.card_debits_fen,
+            debit_variance_fen=journal.card_debits_fen - card_sums.paying_fen,
+            internal_fill_count=card_sums.internal_count,
+            internal_fills_fen=card_sums.internal_fen,
             recharge_count=recharge_count,
             recharges_fen=recharges,
             open_holds=holds,
@@ -301,12 +283,10 @@ class Reconciler:
         )
 
         # ---- timers per attendant
-        flow_limit = settings.timers.engine_off_to_flow_seconds * 1000
-        commit_limit = settings.timers.fill_end_to_commit_seconds * 1000
-        timers = _timers(fills, who, flow_limit, commit_limit)
+        timers = fill_sums.timers
 
         # ---- audited manager actions in the shift
-        start_id = self._open_event_id(session, sid)
+        start_id = self._open_event_id(session, shift)
         stmt = select(AuditEvent).where(AuditEvent.id > start_id).order_by(AuditEvent.id)
         if record is not None and record.close_audit_id is not None:
             stmt = stmt.where(AuditEvent.id <= record.close_audit_id)
@@ -354,15 +334,25 @@ class Reconciler:
                 if fill is not None:
                     cleared.append(_fill_line(fill, who, reason=reason, cleared_by=who(event.actor_id)))
 
-        # ---- unpaid at the end of the shift
+        # ---- unpaid at the end of the shift (listed only when the GROUP BY counted some)
+        settled_later = Fill.settled_at.is_not(None) & (Fill.settled_at > end) & (Fill.amount_fen != 0)
         unpaid = tuple(
             _fill_line(f, who)
-            for f in fills
-            if f.status is FillStatus.UNPAID or (f.settled_at is not None and f.settled_at > end and f.amount_fen)
+            for f in (
+                session.scalars(
+                    select(Fill)
+                    .where(Fill.shift_id == sid, (Fill.status == FillStatus.UNPAID) | settled_later)
+                    .order_by(Fill.id)
+                )
+                if fill_sums.unpaid_at_end
+                else ()
+            )
         )
 
         # ---- prices
-        level_keys = sorted({(str(p), int(lv)) for p, lv in session.execute(select(Price.product_code, Price.level))})
+        level_keys = sorted(
+            {(str(p), int(lv)) for p, lv in session.connection().execute(select(Price.product_code, Price.level))}
+        )
         at_open: list[PriceLine] = []
         for product, level in level_keys:
             price = self._price_at(session, product, level, shift.opened_at)
@@ -397,31 +387,26 @@ class Reconciler:
                 )
             )
 
-        staff_ids = session.scalars(
-            select(ShiftAttendant.attendant_id)
-            .where(ShiftAttendant.shift_id == sid)
-            .order_by(ShiftAttendant.attendant_id)
-        ).all()
-        adopted = [f for f in fills if f.between_shifts]
-        adopted_entries = session.scalars(
-            select(JournalEntry.id).where(JournalEntry.shift_id == sid, JournalEntry.between_shifts.is_(True))
-        ).all()
-        adopted_cash = 0
-        if adopted_entries and drawer_id is not None:
-            adopted_cash = int(
-                session.scalar(
-                    select(func.coalesce(func.sum(Posting.amount_fen), 0)).where(
-                        Posting.entry_id.in_(list(adopted_entries)), Posting.account_id == drawer_id
-                    )
-                )
-                or 0
+        staff_ids = (
+            session.connection()
+            .scalars(
+                select(ShiftAttendant.attendant_id)
+                .where(ShiftAttendant.shift_id == sid)
+                .order_by(ShiftAttendant.attendant_id)
             )
+            .all()
+        )
+        adopted: Sequence[Fill] = ()
+        if fill_sums.between_count:
+            adopted = session.scalars(
+                select(Fill).where(Fill.shift_id == sid, Fill.between_shifts.is_(True)).order_by(Fill.id)
+            ).all()
         between_shifts = BetweenShifts(
             fills=tuple(_fill_line(f, who) for f in adopted),
             quantity_centi=sum(f.quantity_centi for f in adopted),
             amount_fen=sum(f.amount_fen for f in adopted),
-            entry_count=len(adopted_entries),
-            cash_fen=adopted_cash,
+            entry_count=journal.adopted_entries,
+            cash_fen=journal.adopted_cash_fen,
         )
         head = record.audit_head if record is not None else _chain_head(session)
         closed = shift.status is ShiftStatus.CLOSED
@@ -440,10 +425,10 @@ class Reconciler:
             tolerance_centi=tolerance,
             flow_limit_ms=flow_limit,
             commit_limit_ms=commit_limit,
-            fill_count=len(fills),
-            quantity_centi=sum(f.quantity_centi for f in fills),
-            sales_fen=sum(f.amount_fen for f in fills),
-            amount_mismatch_count=sum(1 for f in fills if f.amount_mismatch),
+            fill_count=totals.fill_count,
+            quantity_centi=totals.quantity_centi,
+            sales_fen=totals.amount_fen,
+            amount_mismatch_count=totals.amount_mismatch_count,
             nozzles=tuple(nozzles),
             cash=cash,
             cards=card_rec,
@@ -482,31 +467,3 @@ def _fill_line(fill: Fill, who: Callable[[int | None], str], *, reason: str = ""
         reason=reason or fill.clear_reason,
         cleared_by=cleared_by,
     )
-
-
-def _timers(
-    fills: Sequence[Fill], who: Callable[[int | None], str], flow_limit: int, commit_limit: int
-) -> tuple[AttendantTimers, ...]:
-    groups: dict[int | None, list[Fill]] = {}
-    for fill in fills:
-        groups.setdefault(fill.attendant_id, []).append(fill)
-    out: list[AttendantTimers] = []
-    for attendant_id, mine in groups.items():
-        flows = [f.engine_off_to_flow_ms for f in mine if f.engine_off_to_flow_ms is not None]
-        commits = [f.fill_end_to_commit_ms for f in mine if f.fill_end_to_commit_ms is not None]
-        out.append(
-            AttendantTimers(
-                attendant_id=attendant_id,
-                attendant=str(who(attendant_id)),
-                fill_count=len(mine),
-                quantity_centi=sum(f.quantity_centi for f in mine),
-                amount_fen=sum(f.amount_fen for f in mine),
-                flow_timed=len(flows),
-                flow_over=sum(1 for ms in flows if ms > flow_limit),
-                flow_total_ms=sum(flows),
-                commit_timed=len(commits),
-                commit_over=sum(1 for ms in commits if ms > commit_limit),
-                commit_total_ms=sum(commits),
-            )
-        )
-    return tuple(sorted(out, key=lambda t: t.attendant))
