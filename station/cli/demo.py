@@ -14,13 +14,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from station.cli import help_line
 from station.config import ConfigError
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_common: AddCommon) -> None:
-    demo = sub.add_parser("demo", help="the demo: the terminal UI on simulated devices and sample data")
+    demo = sub.add_parser("demo", help=help_line("demo"))
     add_common(demo)
     demo.add_argument("--walkthrough", action="store_true", help="print a ledger walkthrough instead of the UI")
     demo.add_argument("--dir", type=Path, default=Path("var/demo"), help="where the demo keeps its files")

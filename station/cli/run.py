@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
+from station.cli import help_line
 from station.config import ConfigError
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ AddCommon = Callable[[argparse.ArgumentParser], None]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_common: AddCommon) -> None:
-    run = sub.add_parser("run", help="the attendant terminal with the devices named in the configuration")
+    run = sub.add_parser("run", help=help_line("run"))
     add_common(run)
     run.add_argument("--spool", type=Path, default=None, help="print queue directory (default: beside the database)")
     run.set_defaults(handler=_run)
