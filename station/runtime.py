@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from station.config import Settings, config_path, load_settings
-from station.ledger.db import make_engine, resolve_db_url, upgrade
+from station.ledger.db import make_engine, resolve_db_url, upgrade_if_behind
 from station.ledger.pins import load_or_create_key
 from station.ledger.services import Ledger
 
@@ -32,11 +32,13 @@ class StationRuntime:
 
 
 def open_station(db: str | None = None, config: str | None = None, *, migrate: bool = True) -> StationRuntime:
+    """The station from its configuration and database; with ``migrate``, the schema brought to the head first
+    (the database made if need be) when it is not there: a database at the head is only looked at."""
     path = config_path(config)
     settings = load_settings(path)
     url = resolve_db_url(db)
     if migrate:
-        upgrade(url)
+        upgrade_if_behind(url)
     engine = make_engine(url)
     ledger = Ledger(engine, settings, load_or_create_key(pin_key_path(path)))
     ledger.bootstrap()
