@@ -42,6 +42,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 async def run_demo(directory: Path, config: str | None = None, speed: float = 4.0) -> int:
     """Sample data on simulators in ``directory`` (kept between runs), then the terminal UI until it quits."""
+    from station.cli.run import freeze_startup_heap
     from station.runtime import open_station
     from station.seed import seed_demo
     from station.simrig import open_first_shift, start_forecourt
@@ -56,6 +57,7 @@ async def run_demo(directory: Path, config: str | None = None, speed: float = 4.
         await rig.bus.wait_connected(10.0)
         await open_first_shift(rig.core)
         app = StationApp(rig.core, sim=rig)
+        freeze_startup_heap()
         await app.run_async()
     finally:
         await rig.stop()
