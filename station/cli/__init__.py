@@ -1,7 +1,8 @@
 """The ``station`` command: its parser, the dispatch to a handler, and any failure as one line on stderr.
 
 The top floor: nothing in ``station`` imports this package. Each subcommand lives in a module of its own and
-adds itself to the parser through ``register``:
+adds itself to the parser through ``register``; that module is imported only when its subcommand is named on
+the command line (``station --help`` and the parser load nothing but argparse, see :data:`COMMANDS`):
 
 - ``db``: ``station db …`` and ``station audit …`` (schema, backup, ledger check, audit chain);
 - ``run``: ``station run``, the terminal with the devices named in the configuration;
@@ -13,6 +14,7 @@ adds itself to the parser through ``register``:
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -40,23 +42,64 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Each subcommand: the module under station.cli that registers it, and its line in ``station --help``. The
+# module registers the subcommand (and the others it owns) with the same help; it is imported only when named.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("db", "database: upgrade, backup, check"),
+    "audit": ("db", "the hash-chained audit log"),
+    "run": ("run", "the attendant terminal with the devices named in the configuration"),
+    "demo": ("demo", "the demo: the terminal UI on simulated devices and sample data"),
+    "report": ("report", "reports: shift, day, attendants, card statement, unpaid fills"),
+    "sim": ("sim", "run a device simulator"),
+}
+
+
+def help_line(name: str) -> str:
+    """The subcommand's line in ``station --help`` (its module registers it with this help)."""
+    return COMMANDS[name][1]
+
+
+def _register(module_name: str, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    module = importlib.import_module(f"station.cli.{module_name}")
+    if module_name == "sim":
+        module.register(sub)
+    else:
+        module.register(sub, _add_common)
+
+
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The subcommand argv names, as argparse reads it, from a parser whose subcommands are only names."""
+    scout = _Parser(prog="station", description="CNG station point of service")
+    _add_common(scout)
+    sub = scout.add_subparsers(dest="command", required=True)
+    for name, (_module, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    # --help here prints the same top-level help the full parser would; a wrong name fails the same way.
+    args, _rest = scout.parse_known_args(argv)
+    command: str | None = args.command
+    return command
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``station`` parser. Given ``argv``, only the subcommand it names is registered in full (its module
+    imported); the others are names with their help line. Without ``argv``, every subcommand in full."""
+    chosen = None if argv is None else COMMANDS[named][0] if (named := _named_command(argv)) else None
     parser: argparse.ArgumentParser = _Parser(prog="station", description="CNG station point of service")
     _add_common(parser)
     sub = parser.add_subparsers(dest="command", required=True)
-
-    from station.cli import db, demo, report, run, sim
-
-    db.register(sub, _add_common)
-    run.register(sub, _add_common)
-    demo.register(sub, _add_common)
-    report.register(sub, _add_common)
-    sim.register(sub)
+    for name, (module_name, help_text) in COMMANDS.items():
+        if name in sub.choices:
+            continue  # registered by its module already
+        if argv is None or module_name == chosen:
+            _register(module_name, sub)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:

@@ -12,11 +12,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from station.cli import help_line
+
 AddCommon = Callable[[argparse.ArgumentParser], None]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_common: AddCommon) -> None:
-    db = sub.add_parser("db", help="database: upgrade, backup, check")
+    db = sub.add_parser("db", help=help_line("db"))
     db_sub = db.add_subparsers(dest="db_command", required=True)
     p = db_sub.add_parser("upgrade", help="create or migrate the schema to the newest version")
     add_common(p)
@@ -29,7 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
     add_common(p)
     p.set_defaults(handler=_check)
 
-    au = sub.add_parser("audit", help="the hash-chained audit log")
+    au = sub.add_parser("audit", help=help_line("audit"))
     au_sub = au.add_subparsers(dest="audit_command", required=True)
     p = au_sub.add_parser("verify", help="verify the chain; report the first broken link")
     add_common(p)

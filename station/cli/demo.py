@@ -14,13 +14,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from station.cli import help_line
 from station.config import ConfigError
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_common: AddCommon) -> None:
-    demo = sub.add_parser("demo", help="the demo: the terminal UI on simulated devices and sample data")
+    demo = sub.add_parser("demo", help=help_line("demo"))
     add_common(demo)
     demo.add_argument("--walkthrough", action="store_true", help="print a ledger walkthrough instead of the UI")
     demo.add_argument("--dir", type=Path, default=Path("var/demo"), help="where the demo keeps its files")
@@ -41,6 +42,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 async def run_demo(directory: Path, config: str | None = None, speed: float = 4.0) -> int:
     """Sample data on simulators in ``directory`` (kept between runs), then the terminal UI until it quits."""
+    from station.cli.run import freeze_startup_heap
     from station.runtime import open_station
     from station.seed import seed_demo
     from station.simrig import open_first_shift, start_forecourt
@@ -55,6 +57,7 @@ async def run_demo(directory: Path, config: str | None = None, speed: float = 4.
         await rig.bus.wait_connected(10.0)
         await open_first_shift(rig.core)
         app = StationApp(rig.core, sim=rig)
+        freeze_startup_heap()
         await app.run_async()
     finally:
         await rig.stop()

@@ -10,6 +10,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 
+from station.cli import help_line
 from station.ledger.errors import LedgerError
 from station.ledger.services import Ledger
 from station.printouts.report import Lang, Report
@@ -43,7 +44,7 @@ def _id(text: str) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_common: AddCommon) -> None:
-    report = sub.add_parser("report", help="reports: shift, day, attendants, card statement, unpaid fills")
+    report = sub.add_parser("report", help=help_line("report"))
     report_sub = report.add_subparsers(dest="report_command", required=True)
 
     def parser(name: str, help_text: str) -> argparse.ArgumentParser:

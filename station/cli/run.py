@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import logging.handlers
 import os
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
+from station.cli import help_line
 from station.config import ConfigError
 
 if TYPE_CHECKING:
@@ -29,7 +31,7 @@ AddCommon = Callable[[argparse.ArgumentParser], None]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_common: AddCommon) -> None:
-    run = sub.add_parser("run", help="the attendant terminal with the devices named in the configuration")
+    run = sub.add_parser("run", help=help_line("run"))
     add_common(run)
     run.add_argument("--spool", type=Path, default=None, help="print queue directory (default: beside the database)")
     run.set_defaults(handler=_run)
@@ -86,6 +88,13 @@ def log_to_file() -> Path:
     return path
 
 
+def freeze_startup_heap() -> None:
+    """What was imported and built before the terminal runs (modules, the ORM's mappers, the core) lives as long
+    as the process: moved out of the collector's sight, a full collection no longer walks it (one took ~40 ms
+    of the first frame, and each one after it pauses the terminal as long), nor does the one at exit."""
+    gc.freeze()
+
+
 async def run_station(db: str | None, config: str | None, spool: Path) -> int:
     """Build the core with its devices, start it, and run the terminal UI on it until the attendant quits."""
     from station.tui.app import StationApp
@@ -94,7 +103,9 @@ async def run_station(db: str | None, config: str | None, spool: Path) -> int:
     runtime, core = build_core(db, config, spool)
     await core.start()
     try:
-        await StationApp(core).run_async()
+        app = StationApp(core)
+        freeze_startup_heap()
+        await app.run_async()
     finally:
         await core.stop()
         runtime.close()

@@ -13,13 +13,14 @@ import contextlib
 import signal
 import sys
 
+from station.cli import help_line
 from station.devices.pn532_protocol import parse_uid_hex
 from station.devices.pn532_sim import PN532Simulator
 from station.devices.printer_sim import PrinterSimulator
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sim = sub.add_parser("sim", help="run a device simulator")
+    sim = sub.add_parser("sim", help=help_line("sim"))
     sim_sub = sim.add_subparsers(dest="sim_command", required=True)
 
     disp = sim_sub.add_parser(

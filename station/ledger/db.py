@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 # Execution option marking a connection that only reads; see _configure_sqlite.
 READ_ONLY = "station_read_only"
@@ -85,6 +86,8 @@ def read_engine(engine: Engine) -> Engine:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", _normalise(url).replace("%", "%%"))
@@ -92,7 +95,59 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "heads") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
+
+
+def upgrade_if_behind(url: str) -> bool:
+    """Migrate to the head only when the schema is not there (a database not made yet included); True if it
+    migrated. A database already at the head costs one read (no Alembic, no write lock)."""
+    engine = make_engine(url)
+    try:
+        with read_engine(engine).connect() as conn:
+            at_head = schema_versions(conn) == schema_heads()
+    finally:
+        engine.dispose()
+    if not at_head:
+        upgrade(url)
+    return not at_head
+
+
+def schema_versions(conn: Connection) -> set[str] | None:
+    """The revisions the database is at (its alembic_version rows); None when it has no schema at all."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return {str(v) for v in conn.execute(text("SELECT version_num FROM alembic_version")).scalars()}
+
+
+_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
+_QUOTED = re.compile(r"""["']([^"']+)["']""")
+
+
+def schema_heads() -> set[str]:
+    """The head revisions of the migrations, read from the ``revision =`` and ``down_revision =`` lines of
+    their files: Alembic's script directory would import every migration (and Alembic) to say the same. A file
+    written another way falls back to Alembic; ``tests/ledger/test_schema_heads.py`` holds the two equal."""
+    revisions: set[str] = set()
+    down: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision, down_revision = _REVISION.search(source), _DOWN_REVISION.search(source)
+        names = _QUOTED.findall(revision.group(1)) if revision else []
+        if len(names) != 1 or down_revision is None:
+            return alembic_heads()
+        revisions.add(names[0])
+        down.update(_QUOTED.findall(down_revision.group(1)))
+    return (revisions - down) or alembic_heads()
+
+
+def alembic_heads() -> set[str]:
+    """The head revisions as Alembic's script directory has them."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
 class DatabaseUnavailable(Exception):
@@ -130,10 +185,10 @@ def open_existing(url: str) -> Engine:
         raise DatabaseUnavailable(f"not a usable database URL: {type(exc).__name__}: {one_line(exc)}") from None
     try:
         with read_engine(engine).connect() as conn:  # a look, never the write lock a sale may be waiting for
-            if not inspect(conn).has_table("alembic_version"):
-                raise DatabaseUnavailable(f"not a station database (no schema): {_NEW_HINT}")
-            versions = {str(v) for v in conn.execute(text("SELECT version_num FROM alembic_version")).scalars()}
-        heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+            versions = schema_versions(conn)
+        if versions is None:
+            raise DatabaseUnavailable(f"not a station database (no schema): {_NEW_HINT}")
+        heads = schema_heads()
         if versions != heads:
             at = ", ".join(sorted(versions)) or "none"
             raise DatabaseUnavailable(f"the schema is at {at}, not {', '.join(sorted(heads))}: run station db upgrade")

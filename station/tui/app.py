@@ -1,13 +1,17 @@
 """The attendant's terminal: a Textual client of the station core. Only the app lives here: its keys (F2, F9,
 Ctrl+Q, F12), the routing of core events to the screen showing, and which screen comes next; the screens are in
-screens/, the shared boxes in modals/, their pieces in widgets/, and what a screen may ask of the app in common.py."""
+screens/, the shared boxes in modals/, their pieces in widgets/, and what a screen may ask of the app in common.py.
+
+Only the login screen is imported with the app: every other screen (and its widgets) is imported where it is
+first opened, so the terminal's first frame does not wait for screens nobody has asked for yet."""
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from rich.text import Text
 from textual import work
@@ -22,15 +26,10 @@ from textual.worker import WorkerFailed
 from station.core.station import CardRead, CoreEvent, CoreRefused, LaneChanged, Notice, StaffCardLogin, StationCore
 from station.i18n import Language, t
 from station.tui.common import Key, apply_bindings, refusal_text
-from station.tui.modals.leave import LeaveConfirmScreen, open_work
-from station.tui.modals.sim_panel import SimPanelScreen
-from station.tui.screens.cards import CardServicesScreen
-from station.tui.screens.desk.base import DeskScreen
-from station.tui.screens.desk.menu import ManagerDeskScreen
-from station.tui.screens.forecourt import OverviewScreen
 from station.tui.screens.login import LoginScreen
-from station.tui.screens.sequence import SequenceScreen
-from station.tui.screens.unloading.visit import UnloadingScreen
+
+if TYPE_CHECKING:
+    from station.tui.screens.forecourt import OverviewScreen
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +102,26 @@ class StationApp(App[None]):
         if len(self.screen_stack) > 2:
             await self.pop_screen()
         else:
-            await self.switch_screen(OverviewScreen() if self.core.actor is not None else LoginScreen())
+            await self.switch_screen(self._overview() if self.core.actor is not None else LoginScreen())
 
     def on_mount(self) -> None:
         self._apply_app_bindings()
         if self.core.actor is None:
             self.push_screen(LoginScreen())
         else:
-            self.push_screen(OverviewScreen())
+            self.push_screen(self._overview())
+
+    @staticmethod
+    def _overview() -> OverviewScreen:
+        from station.tui.screens.forecourt import OverviewScreen
+
+        return OverviewScreen()
+
+    @staticmethod
+    def _is_overview(screen: object) -> TypeGuard[OverviewScreen]:
+        # No overview was ever opened while its module is not imported: nothing to import to say so.
+        forecourt = sys.modules.get("station.tui.screens.forecourt")
+        return forecourt is not None and isinstance(screen, forecourt.OverviewScreen)
 
     def _apply_app_bindings(self) -> None:
         keys = [
@@ -132,7 +143,7 @@ class StationApp(App[None]):
             refresh = getattr(screen, "on_lane_changed", None)
             if refresh is not None:
                 refresh(event.lane)
-            elif isinstance(screen, OverviewScreen):
+            elif self._is_overview(screen):
                 screen.refresh_tiles()
         elif isinstance(event, Notice):
             severity = {"error": "error", "warning": "warning"}.get(event.severity, "information")
@@ -153,7 +164,7 @@ class StationApp(App[None]):
         actor = self.core.actor
         if actor is not None:
             self.notify(t("login.welcome", self.language, name=actor.name))
-        self.switch_screen(OverviewScreen())
+        self.switch_screen(self._overview())
         # A restart brought a sequence back (authorized or filled, not yet paid): the attendant lands on it.
         resumed = [k for k, lane in self.core.lanes.items() if (s := lane.sequence) and s.resumed and not s.finished]
         if resumed:
@@ -170,6 +181,8 @@ class StationApp(App[None]):
         self.switch_screen(LoginScreen())
 
     def _leave(self, kind: str, then: Callable[[], None]) -> None:
+        from station.tui.modals.leave import LeaveConfirmScreen, open_work
+
         if isinstance(self.screen, LeaveConfirmScreen):
             return  # already asking
         if not open_work(self.core, self.language):
@@ -187,6 +200,8 @@ class StationApp(App[None]):
         self._leave("quit", self.exit)
 
     def open_sequence(self, key: tuple[int, int]) -> None:
+        from station.tui.screens.sequence import SequenceScreen
+
         self.push_screen(SequenceScreen(key))
 
     def current_lane(self) -> tuple[int, int]:
@@ -194,7 +209,7 @@ class StationApp(App[None]):
         if lane is not None:
             return lane  # type: ignore[no-any-return]
         for screen in reversed(self.screen_stack):
-            if isinstance(screen, OverviewScreen):
+            if self._is_overview(screen):
                 return screen.selected_lane
         return next(iter(self.core.lanes))
 
@@ -221,11 +236,15 @@ class StationApp(App[None]):
 
     def action_unloading(self) -> None:
         """The tube-trailer unloading log (卸气记录)."""
+        from station.tui.screens.unloading.visit import UnloadingScreen
+
         if self._logged_in_screen() and not isinstance(self.screen, UnloadingScreen):
             self.push_screen(UnloadingScreen())
 
     def action_cards(self) -> None:
         """Card services (卡务): recharge, balance, lost, replace, PIN, close."""
+        from station.tui.screens.cards import CardServicesScreen
+
         if self._logged_in_screen() and not isinstance(self.screen, CardServicesScreen):
             self.push_screen(CardServicesScreen())
 
@@ -236,9 +255,14 @@ class StationApp(App[None]):
 
     def action_desk(self) -> None:
         """The manager's desk: shifts, cash drops, reconciliation, prices, reports."""
+        from station.tui.screens.desk.base import DeskScreen
+        from station.tui.screens.desk.menu import ManagerDeskScreen
+
         if self._logged_in_screen() and not isinstance(self.screen, DeskScreen):
             self.push_screen(ManagerDeskScreen(export_dir=self.export_dir()))
 
     def action_sim_panel(self) -> None:
+        from station.tui.modals.sim_panel import SimPanelScreen
+
         if self.sim is not None and not isinstance(self.screen, SimPanelScreen):
             self.push_screen(SimPanelScreen(self.current_lane()))

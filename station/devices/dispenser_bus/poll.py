@@ -43,8 +43,13 @@ class Poller(Requests):
     """Polling dispensers and unloading posts."""
 
     async def _poll_loop(self) -> None:
+        """A cycle over every address each ``poll_interval``, from the start of one cycle to the start of the
+        next (the protocol's poll period): the wait is the period less what the cycle took, and a cycle that
+        took the whole period or more is followed by the next at once (after a yield to the loop)."""
+        loop = asyncio.get_running_loop()
         while self._running:
             await self._connected.wait()
+            started = loop.time()
             for address in self.addresses:
                 if not self._connected.is_set():
                     break
@@ -58,7 +63,7 @@ class Poller(Requests):
                     raise
                 except Exception:  # never let one bad poll end polling
                     log.exception("dispenser poll of address %s failed", address)
-            await asyncio.sleep(self.poll_interval)
+            await asyncio.sleep(max(0.0, self.poll_interval - (loop.time() - started)))
 
     async def poll_once(self, address: int) -> None:
         """Poll one address now and emit what changed (the poller calls this; tests may too)."""

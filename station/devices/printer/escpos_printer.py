@@ -3,16 +3,26 @@
 Chinese text goes to the printer as GB18030 inside the printer's Chinese mode (FS & ... FS .). python-escpos's
 code-page "magic" cannot produce GB18030, so the text is written with ``_raw``; python-escpos still does the
 transport (file, serial, network, USB, dummy), the cut and the DLE EOT status queries.
+
+python-escpos is imported on the first printer opened, not with this module (the terminal starts without it):
+importing it parses its capabilities file unless a pickle of it is found, so :func:`_escpos_printer` points it
+at a persistent cache under the user cache directory first (see there).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
+import os
+import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
-from escpos.printer import Dummy, File, Network, Serial, Usb
+import platformdirs
 
 from station.printouts.receipt import (
     Language,
@@ -76,19 +86,112 @@ class PrinterConfig:
         return cls(kind=devices.printer, target=devices.printer_target, encoding=devices.printer_encoding)
 
 
-class _AppendFile(File):  # type: ignore[misc]
-    """python-escpos's File truncates on open; a receipt file must keep earlier receipts."""
+PICKLE_DIR_ENV = "ESCPOS_CAPABILITIES_PICKLE_DIR"
+_import_lock = threading.Lock()
 
-    def open(self, raise_not_found: bool = True) -> None:
-        handle: Any = None
+
+@functools.cache
+def _escpos_printer() -> Any:
+    """``escpos.printer``, imported once, with its capabilities pickled in the user cache directory.
+
+    python-escpos pickles its parsed capabilities file into ``$ESCPOS_CAPABILITIES_PICKLE_DIR`` and reads the
+    pickle on later imports; without the variable it uses a new temporary directory every time (parsing the
+    file again, and leaving the directory behind). What else it does at import is worked around here: it
+    writes the pickle in place (another process importing at the same moment could read half of it), so a
+    missing or stale pickle is made in a private directory and moved into the cache whole; it calls
+    ``mkdtemp()`` even when the variable is set, so that empty directory is made inside the private one
+    (``tempfile.tempdir`` for the moment of the import) and removed with it; and it calls
+    ``logging.basicConfig()``, which would send the station's log records to stderr (over the terminal's
+    screen) when no handler is set yet. A pickle directory set by the user is used as it is.
+    """
+    with _import_lock:
+        root = logging.getLogger()
+        guard = logging.NullHandler()
+        root.addHandler(guard)  # basicConfig() does nothing while the root logger has a handler
         try:
-            handle = open(self.devfile, "ab")  # noqa: SIM115 - closed by close()
-        except OSError as exc:
+            return _import_escpos_printer()
+        finally:
+            root.removeHandler(guard)
+
+
+def _import_escpos_printer() -> Any:
+    if PICKLE_DIR_ENV in os.environ:
+        import escpos.printer
+
+        return escpos.printer
+    cache = Path(platformdirs.user_cache_dir("cng-station", appauthor=False)) / "escpos"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".import-", dir=cache))
+    except OSError:  # no cache directory to be had: python-escpos's own behaviour
+        import escpos.printer
+
+        return escpos.printer
+    saved_tempdir = tempfile.tempdir
+    try:
+        stale = _stale_pickle(cache)
+        tempfile.tempdir = str(scratch)  # python-escpos's unused mkdtemp() lands here
+        os.environ[PICKLE_DIR_ENV] = str(scratch if stale else cache)
+        import escpos.printer
+
+        if stale:
+            for pickle in scratch.glob("*.capabilities.pickle"):
+                os.replace(pickle, cache / pickle.name)
+    finally:
+        tempfile.tempdir = saved_tempdir
+        os.environ.pop(PICKLE_DIR_ENV, None)
+        _remove_private(scratch)
+    return escpos.printer
+
+
+def _stale_pickle(cache: Path) -> bool:
+    """True when the import is to parse the capabilities and write a pickle: none in the cache, or an older
+    one than the capabilities file (python-escpos's own test)."""
+    import importlib.util
+    import platform
+
+    pickle = cache / f"{platform.python_version()}.capabilities.pickle"
+    source = os.environ.get("ESCPOS_CAPABILITIES_FILE")
+    if source is None:
+        spec = importlib.util.find_spec("escpos")
+        if spec is None or spec.origin is None:
+            return True
+        source = str(Path(spec.origin).parent / "capabilities.json")
+    try:
+        return pickle.stat().st_mtime < Path(source).stat().st_mtime
+    except OSError:
+        return True
+
+
+def _remove_private(directory: Path) -> None:
+    """The private directory and what python-escpos left in it; anything else put there is left alone."""
+    with contextlib.suppress(OSError):
+        for pickle in directory.glob("*.capabilities.pickle"):
+            pickle.unlink()
+        for path in directory.iterdir():
+            if path.is_dir():
+                with contextlib.suppress(OSError):
+                    path.rmdir()  # empty: python-escpos's mkdtemp()
+        directory.rmdir()
+
+
+@functools.cache
+def _append_file_class() -> type:
+    class _AppendFile(_escpos_printer().File):  # type: ignore[misc]
+        """python-escpos's File truncates on open; a receipt file must keep earlier receipts."""
+
+        def open(self, raise_not_found: bool = True) -> None:
+            handle: Any = None
+            try:
+                handle = open(self.devfile, "ab")  # noqa: SIM115 - closed by close()
+            except OSError as exc:
+                self.device = handle
+                if raise_not_found:
+                    raise PrinterUnavailable(f"cannot open {self.devfile}: {exc}") from exc
+                return
             self.device = handle
-            if raise_not_found:
-                raise PrinterUnavailable(f"cannot open {self.devfile}: {exc}") from exc
-            return
-        self.device = handle
+
+    return _AppendFile
 
 
 def encode_text(lines: Sequence[str], encoding: str = "gb18030") -> bytes:
@@ -125,19 +228,20 @@ class ReceiptPrinter:
     def _make(self) -> Any:
         cfg = self.config
         try:
+            escpos = _escpos_printer()
             if cfg.kind == "file":
-                return _AppendFile(devfile=cfg.target)
+                return _append_file_class()(devfile=cfg.target)
             if cfg.kind == "none":
-                return Dummy()
+                return escpos.Dummy()
             if cfg.kind == "network":
                 host, port = _host_port(cfg.target)
-                return Network(host=host, port=port, timeout=cfg.timeout)
+                return escpos.Network(host=host, port=port, timeout=cfg.timeout)
             if cfg.kind == "serial":
                 port_name, _, baud = cfg.target.partition("@")
-                return Serial(devfile=port_name, baudrate=int(baud or 9600), timeout=cfg.timeout)
+                return escpos.Serial(devfile=port_name, baudrate=int(baud or 9600), timeout=cfg.timeout)
             if cfg.kind == "usb":
                 vendor, _, product = cfg.target.partition(":")
-                return Usb(idVendor=int(vendor, 16), idProduct=int(product, 16), timeout=int(cfg.timeout * 1000))
+                return escpos.Usb(idVendor=int(vendor, 16), idProduct=int(product, 16), timeout=int(cfg.timeout * 1000))
         except PrinterError:
             raise
         except Exception as exc:  # python-escpos raises many kinds; all mean "no printer"
