@@ -146,6 +146,8 @@ async def test_while_typing_the_login_footer_shows_enter_tab_esc_and_the_f_keys(
     app = StationApp(core, language=lang)  # type: ignore[arg-type]
     async with app.run_test(size=(80, 24)) as pilot:
         await until(lambda: isinstance(app.screen, LoginScreen))
+        # The footer recomposes after the focus settles; under load that is more than one pause away.
+        await until(lambda: "escape" in [k.key for k in footer_keys(app)])
         await pilot.pause()
         keys = [k.key for k in footer_keys(app)]
         assert keys[:2] == ["enter", "tab"]
@@ -167,6 +169,7 @@ async def test_while_typing_a_plate_the_footer_drops_letter_keys_and_keeps_the_w
         await until(lambda: isinstance(app.screen, OverviewScreen))
         await app.push_screen(SequenceScreen(LANE))
         await until(lambda: app.screen.focused is not None)
+        await until(lambda: "escape" in [k.key for k in footer_keys(app)])
         await pilot.pause()
         keys = [k.key for k in footer_keys(app)]
         assert keys[0] == "enter" and "escape" in keys and "f8" in keys
