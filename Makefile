@@ -29,7 +29,7 @@ fuzz: $(STAMP)
 	STATION_KILLS=$${STATION_KILLS:-300} $(BIN)/pytest -q -p no:xdist --timeout=7200 -s tests/recovery/test_kills.py
 
 bench: $(STAMP)
-	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
