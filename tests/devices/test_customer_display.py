@@ -1,15 +1,23 @@
-"""The customer display (客显): the bytes, and the simulator reading them off a real pty."""
+"""The customer display (客显): the bytes, and the driver writing to the simulator over a real pty."""
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from station.config import Devices
+from station.devices.customer_display import (
+    CustomerDisplay,
+    NullCustomerDisplay,
+    customer_display_from_config,
+)
 from station.devices.customer_display_protocol import (
     MAX_FEN,
     OVERFLOW_DIGITS,
@@ -31,6 +39,14 @@ async def sim(tmp_path: Path) -> AsyncIterator[CustomerDisplaySimulator]:
     await simulator.start()
     yield simulator
     await simulator.stop()
+
+
+@pytest.fixture
+async def display(sim: CustomerDisplaySimulator) -> AsyncIterator[CustomerDisplay]:
+    driver = CustomerDisplay(sim.url, reconnect_interval=0.05, refresh_interval=0.2, write_timeout=1.0)
+    await driver.start()
+    yield driver
+    await driver.stop()
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -97,3 +113,165 @@ async def test_simulator_reads_the_pty(sim: CustomerDisplaySimulator) -> None:
         port.write(b"\x1b@" + encode_picture(Picture("4.50", Light.PRICE)))
         await until(lambda: sim.picture == Picture("4.50", Light.PRICE))
     assert sim.history == [Picture("", Light.PRICE), Picture("4.50", Light.PRICE)]
+
+
+# --- the driver on the wire --------------------------------------------------------------------------------
+
+SHOWS = [
+    ("show_amount", 4567, Picture("45.67", Light.TOTAL)),
+    ("show_due", 12000, Picture("120.00", Light.TOTAL)),
+    ("show_received", 20000, Picture("200.00", Light.COLLECT)),
+    ("show_change", 8000, Picture("80.00", Light.CHANGE)),
+    ("show_balance", 35050, Picture("350.50", Light.OFF)),
+    ("show_price", 450, Picture("4.50", Light.PRICE)),
+]
+
+
+@pytest.mark.parametrize(("method", "fen", "expected"), SHOWS)
+async def test_each_call_shows_its_digits_and_light(
+    sim: CustomerDisplaySimulator, display: CustomerDisplay, method: str, fen: int, expected: Picture
+) -> None:
+    await getattr(display, method)(fen)
+    await until(lambda: sim.picture == expected)
+    assert display.healthy and await display.wait_shown(WAIT)
+    await display.clear()
+    await until(lambda: sim.picture == Picture())
+
+
+async def test_a_cash_sale_as_the_driver_sees_it(sim: CustomerDisplaySimulator, display: CustomerDisplay) -> None:
+    for fen in (0, 450, 9000, 11790):
+        await display.show_amount(fen)
+        await until(lambda fen=fen: sim.picture.fen() == fen)
+    for call, fen, light in (
+        (display.show_due, 11790, Light.TOTAL),
+        (display.show_received, 20000, Light.COLLECT),
+        (display.show_change, 8210, Light.CHANGE),
+    ):
+        await call(fen)
+        await until(lambda fen=fen, light=light: sim.picture == Picture.amount(fen, light))
+    assert sim.parser.broken == 0 and sim.parser.ignored == 0
+
+
+async def test_overflow_is_shown_as_dashes(sim: CustomerDisplaySimulator, display: CustomerDisplay) -> None:
+    await display.show_amount(MAX_FEN + 1)
+    await until(lambda: sim.picture == Picture(OVERFLOW_DIGITS, Light.TOTAL))
+    assert sim.picture.fen() is None and display.healthy
+    await display.show_amount(MAX_FEN)
+    await until(lambda: sim.picture == Picture("999999.99", Light.TOTAL))
+
+
+async def test_many_calls_do_not_queue(sim: CustomerDisplaySimulator, display: CustomerDisplay) -> None:
+    await until(lambda: display.healthy)
+    for fen in range(10_000):
+        await display.show_amount(fen)
+    await until(lambda: sim.picture.fen() == 9_999)
+    # Only the latest picture goes out: nowhere near 10 000 pictures' worth of bytes at 2400 baud.
+    assert len(sim.received) < 100 * len(encode_picture(Picture.amount(9_999, Light.TOTAL)))
+
+
+async def test_unplugged_never_raises_and_comes_back_with_the_latest(
+    sim: CustomerDisplaySimulator, display: CustomerDisplay
+) -> None:
+    await display.show_due(5000)
+    await until(lambda: sim.picture.fen() == 5000)
+    await sim.disconnect()
+    await until(lambda: not display.healthy)
+    for fen in range(200):  # the fill goes on while the cable is out
+        await display.show_received(fen)
+    await asyncio.sleep(0.2)
+    assert not display.healthy and display.last_error
+    seen = len(sim.history)
+    await sim.reconnect()
+    await until(lambda: sim.picture == Picture("1.99", Light.COLLECT))
+    assert display.healthy and display.last_error is None
+    # No backlog replayed: none of the amounts asked for while unplugged but the latest reached the display.
+    shown_since = {picture.fen() for picture in sim.history[seen:]}
+    assert shown_since <= {None, 5000, 199}
+
+
+async def test_absent_port_at_start_then_plugged_in(tmp_path: Path) -> None:
+    path = tmp_path / "ttyLATE"
+    display = CustomerDisplay(str(path), reconnect_interval=0.05)
+    await display.start()
+    try:
+        await display.show_price(450)
+        await asyncio.sleep(0.2)
+        assert not display.healthy and "cannot open" in (display.last_error or "")
+        sim = CustomerDisplaySimulator(link_path=path)
+        await sim.start()
+        try:
+            await until(lambda: sim.picture == Picture("4.50", Light.PRICE))
+            assert display.healthy
+        finally:
+            await sim.stop()
+    finally:
+        await display.stop()
+
+
+async def test_a_power_cycled_display_gets_its_picture_back(
+    sim: CustomerDisplaySimulator, display: CustomerDisplay
+) -> None:
+    await display.show_amount(3000)
+    await until(lambda: sim.picture.fen() == 3000)
+    sim.power_cycle()
+    assert sim.picture == Picture()
+    await until(lambda: sim.picture.fen() == 3000)  # the periodic refresh
+
+
+async def test_no_port_configured_gives_a_display_that_does_nothing(sim: CustomerDisplaySimulator) -> None:
+    absent = customer_display_from_config(Devices())
+    assert isinstance(absent, NullCustomerDisplay)
+    await absent.start()
+    await absent.show_amount(100)
+    await absent.clear()
+    await absent.stop()
+    assert absent.healthy
+    present = customer_display_from_config(Devices(customer_display=sim.url, customer_display_baud=9600))
+    assert isinstance(present, CustomerDisplay) and present.baudrate == 9600
+
+
+@settings(max_examples=25)
+@given(st.lists(st.integers(0, MAX_FEN), min_size=1, max_size=5))
+def test_any_amount_round_trips_through_the_simulator(amounts: list[int]) -> None:
+    async def run() -> None:
+        sim = CustomerDisplaySimulator()
+        await sim.start()
+        display = CustomerDisplay(sim.url, reconnect_interval=0.05)
+        await display.start()
+        try:
+            for fen in amounts:
+                await display.show_amount(fen)
+                assert await display.wait_shown(WAIT)
+                await until(lambda fen=fen: sim.picture.fen() == fen)
+        finally:
+            await display.stop()
+            await sim.stop()
+
+    asyncio.run(run())
+
+
+def test_simulator_runs_on_its_own(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "station.devices.customer_display_sim"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        port = proc.stdout.readline().strip()
+        assert port.startswith("/dev/")
+        assert proc.stdout.readline().startswith("[         ]")
+
+        async def show() -> None:
+            display = CustomerDisplay(port)
+            await display.start()
+            await display.show_change(850)
+            assert await display.wait_shown(WAIT)
+            await display.stop()
+
+        asyncio.run(show())
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=WAIT)
+    # Each picture was printed (and flushed) as it changed, so it is in the pipe before the process ends.
+    assert any(line.startswith("[     8.50]") and "●找零/CHANGE" in line for line in out.splitlines()), out
