@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -195,7 +196,7 @@ async def test_absent_port_at_start_then_plugged_in(tmp_path: Path) -> None:
     await display.start()
     try:
         await display.show_price(450)
-        await asyncio.sleep(0.2)
+        await until(lambda: display.last_error is not None)
         assert not display.healthy and "cannot open" in (display.last_error or "")
         sim = CustomerDisplaySimulator(link_path=path)
         await sim.start()
@@ -270,8 +271,16 @@ def test_simulator_runs_on_its_own(tmp_path: Path) -> None:
             await display.stop()
 
         asyncio.run(show())
+        # The simulator prints each picture as it reads it; a watchdog ends the wait if it never comes.
+        watchdog = threading.Timer(WAIT, proc.kill)
+        watchdog.start()
+        lines = []
+        while line := proc.stdout.readline():
+            lines.append(line)
+            if line.startswith("[     8.50]") and "●找零/CHANGE" in line:
+                break
+        watchdog.cancel()
+        assert lines and lines[-1].startswith("[     8.50]"), lines
     finally:
         proc.terminate()
-        out, _ = proc.communicate(timeout=WAIT)
-    # Each picture was printed (and flushed) as it changed, so it is in the pipe before the process ends.
-    assert any(line.startswith("[     8.50]") and "●找零/CHANGE" in line for line in out.splitlines()), out
+        proc.wait(WAIT)
