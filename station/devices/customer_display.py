@@ -57,7 +57,7 @@ class CustomerDisplayLike(Protocol):
 class _Shows:
     """The pictures behind each call, shared by the real display and the null one."""
 
-    def _want(self, picture: Picture) -> None:
+    def _want(self, picture: Picture, hold: bool = False) -> None:
         raise NotImplementedError
 
     async def show_amount(self, fen: int) -> None:
@@ -69,8 +69,12 @@ class _Shows:
         self._want(Picture.amount(fen, Light.TOTAL))
 
     async def show_received(self, fen: int) -> None:
-        """Cash handed over (收到您XX元), under 收款 (COLLECT)."""
-        self._want(Picture.amount(fen, Light.COLLECT))
+        """Cash handed over (收到您XX元), under 收款 (COLLECT).
+
+        Held on the display for a moment (``received_hold``) even when the change follows at once, so that
+        the customer sees both, as seed 001 has the attendant say both.
+        """
+        self._want(Picture.amount(fen, Light.COLLECT), hold=True)
 
     async def show_change(self, fen: int) -> None:
         """The change (找零XX元), under 找零 (CHANGE)."""
@@ -102,7 +106,7 @@ class NullCustomerDisplay(_Shows):
     def __init__(self) -> None:
         self.picture = Picture()  # what would be shown, for a status line or a test
 
-    def _want(self, picture: Picture) -> None:
+    def _want(self, picture: Picture, hold: bool = False) -> None:
         self.picture = picture
 
     async def start(self) -> None:
@@ -123,18 +127,23 @@ class CustomerDisplay(_Shows):
         reconnect_interval: float = 1.0,
         refresh_interval: float = 5.0,
         write_timeout: float = 2.0,
+        received_hold: float = 2.0,
     ) -> None:
         self.url = url
         self.baudrate = baudrate
         self.reconnect_interval = reconnect_interval
         self.refresh_interval = refresh_interval
         self.write_timeout = write_timeout
+        self.received_hold = received_hold
         self.picture = Picture()  # the latest picture asked for
         self.shown: Picture | None = None  # the latest picture fully written to the port
         self.last_error: str | None = None
         self._healthy = False
         self._writer: asyncio.StreamWriter | None = None
         self._dirty = asyncio.Event()
+        # A picture to show and hold before the latest one (see show_received): the only other slot.
+        self._held: Picture | None = None
+        self._hold_until = 0.0  # loop time before which the shown picture is not replaced
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -167,10 +176,12 @@ class CustomerDisplay(_Shows):
             await asyncio.sleep(0.01)
         return True
 
-    def _want(self, picture: Picture) -> None:
+    def _want(self, picture: Picture, hold: bool = False) -> None:
         if picture.overflow and not self.picture.overflow:
             log.warning("customer display: amount does not fit eight digits; showing dashes")
         self.picture = picture
+        if hold:
+            self._held = picture
         self._dirty.set()
 
     # --- the writer ----------------------------------------------------------------------------------------
@@ -179,6 +190,8 @@ class CustomerDisplay(_Shows):
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._dirty.wait(), self.refresh_interval)
+            # During a hold, calls replace each other as ever: only the latest picture waits.
+            await asyncio.sleep(self._hold_until - asyncio.get_running_loop().time())
             try:
                 shown = await self._show_latest()
             except Exception as exc:  # whatever the port library throws, the display must not die for good
@@ -191,16 +204,27 @@ class CustomerDisplay(_Shows):
                 await asyncio.sleep(self.reconnect_interval)
 
     async def _show_latest(self) -> bool:
+        # Taken before anything can fail: a held picture lost to a fault is stale by the time the port is back.
+        held, self._held = self._held, None
         if self._writer is None or self._writer.is_closing():
             if self._writer is not None:
                 self._fault(f"{self.url} hung up")
             await self._close()
             if not await self._open():
                 return False
+        if held is not None and held != self.picture:
+            # Shown now and left up for received_hold, then the latest picture.
+            if not await self._write(encode_picture(held)):
+                return False
+            self.shown = held
+            self._hold_until = asyncio.get_running_loop().time() + self.received_hold
+            return True  # dirty is still set: the latest picture follows after the hold
         picture = self.picture
         self._dirty.clear()
         if not await self._write(encode_picture(picture)):
             return False
+        if held is not None and picture != self.shown:
+            self._hold_until = asyncio.get_running_loop().time() + self.received_hold
         self.shown = picture
         return True
 

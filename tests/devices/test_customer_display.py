@@ -32,6 +32,7 @@ from station.devices.customer_display_sim import CustomerDisplaySimulator
 
 # Generous safety limits so a slow, shared box never fails a test; nothing here measures speed.
 WAIT = 10.0
+HOLD = 0.3  # how long the fixture's display holds the amount received before the change replaces it
 
 
 @pytest.fixture
@@ -44,7 +45,9 @@ async def sim(tmp_path: Path) -> AsyncIterator[CustomerDisplaySimulator]:
 
 @pytest.fixture
 async def display(sim: CustomerDisplaySimulator) -> AsyncIterator[CustomerDisplay]:
-    driver = CustomerDisplay(sim.url, reconnect_interval=0.05, refresh_interval=0.2, write_timeout=1.0)
+    driver = CustomerDisplay(
+        sim.url, reconnect_interval=0.05, refresh_interval=0.2, write_timeout=1.0, received_hold=HOLD
+    )
     await driver.start()
     yield driver
     await driver.stop()
@@ -151,6 +154,23 @@ async def test_a_cash_sale_as_the_driver_sees_it(sim: CustomerDisplaySimulator, 
         await call(fen)
         await until(lambda fen=fen, light=light: sim.picture == Picture.amount(fen, light))
     assert sim.parser.broken == 0 and sim.parser.ignored == 0
+
+
+async def test_received_stays_up_before_the_change(sim: CustomerDisplaySimulator, display: CustomerDisplay) -> None:
+    loop = asyncio.get_running_loop()
+    seen: dict[Picture, float] = {}
+    sim.on_change = lambda picture: seen.setdefault(picture, loop.time())
+    received, change = Picture("200.00", Light.COLLECT), Picture("82.10", Light.CHANGE)
+    # The core settles cash in one go: both calls come back to back.
+    await display.show_received(20000)
+    await display.show_change(8210)
+    await until(lambda: sim.picture == change)
+    assert received in sim.history
+    assert seen[change] - seen[received] >= HOLD * 0.9
+    # Only the amount received is held: the next pictures follow at once.
+    await display.show_amount(100)
+    await display.show_due(200)
+    await until(lambda: sim.picture.fen() == 200)
 
 
 async def test_overflow_is_shown_as_dashes(sim: CustomerDisplaySimulator, display: CustomerDisplay) -> None:
