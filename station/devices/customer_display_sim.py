@@ -1,7 +1,8 @@
-"""A customer display (客显) simulator on a pty: it parses the bytes the way the display does and shows the picture.
+"""A customer display (客显) simulator: it parses the bytes the way the display does and shows the picture.
 
-The driver opens the pty's slave path (``/dev/pts/N``, or ``link_path``, a stable symlink the way
-``/dev/serial/by-id/...`` works, kept across :meth:`CustomerDisplaySimulator.reconnect`). ``picture`` is what the
+On a pty, the driver opens the slave path (``/dev/pts/N``, or ``link_path``, a stable symlink the way
+``/dev/serial/by-id/...`` works, kept across :meth:`CustomerDisplaySimulator.reconnect`); over TCP (a
+serial-over-IP converter), ``socket://127.0.0.1:PORT``, the same port after a reconnect. ``picture`` is what the
 display shows now, ``history`` every picture it showed (consecutive repeats folded), ``render()`` the text face.
 ``disconnect()`` pulls the cable: the driver's port hangs up. Run ``python -m station.devices.customer_display_sim``
 to watch it: the first line printed is the port to connect to, then one line per change.
@@ -17,6 +18,7 @@ import sys
 import tty
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from station.devices.customer_display_protocol import DisplayParser, Picture
 
@@ -25,9 +27,15 @@ class CustomerDisplaySimulator:
     def __init__(
         self,
         *,
+        mode: Literal["pty", "tcp"] = "pty",
+        host: str = "127.0.0.1",
+        port: int = 0,
         link_path: str | os.PathLike[str] | None = None,
         on_change: Callable[[Picture], None] | None = None,
     ) -> None:
+        self.mode = mode
+        self.host = host
+        self._port = port
         self.link_path = Path(link_path) if link_path is not None else None
         self.on_change = on_change
         self.parser = DisplayParser()
@@ -36,6 +44,8 @@ class CustomerDisplaySimulator:
         self.url = ""
         self._master: int | None = None
         self._slave: int | None = None
+        self._server: asyncio.Server | None = None
+        self._tcp_writers: list[asyncio.StreamWriter] = []
 
     @property
     def picture(self) -> Picture:
@@ -43,7 +53,7 @@ class CustomerDisplaySimulator:
 
     @property
     def connected(self) -> bool:
-        return self._master is not None
+        return self._master is not None or self._server is not None
 
     def render(self) -> str:
         return self.picture.render()
@@ -58,6 +68,14 @@ class CustomerDisplaySimulator:
 
     async def disconnect(self) -> None:
         """Unplug: the driver's port errors out; the display keeps showing its last picture, as a real one does."""
+        if self._server is not None:
+            self._server.close()
+            for writer in self._tcp_writers:
+                writer.close()
+            self._tcp_writers.clear()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
+            self._server = None
         if self._master is not None:
             asyncio.get_running_loop().remove_reader(self._master)
             os.close(self._master)
@@ -80,6 +98,11 @@ class CustomerDisplaySimulator:
         await self._open_link()
 
     async def _open_link(self) -> None:
+        if self.mode == "tcp":
+            self._server = await asyncio.start_server(self._tcp_client, self.host, self._port, reuse_address=True)
+            self._port = self._server.sockets[0].getsockname()[1]
+            self.url = f"socket://{self.host}:{self._port}"
+            return
         master, slave = os.openpty()
         # Raw, so the line discipline neither echoes nor turns CR into LF.
         tty.setraw(slave)
@@ -107,6 +130,18 @@ class CustomerDisplaySimulator:
         if data:
             self.feed(data)
 
+    async def _tcp_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._tcp_writers.append(writer)
+        try:
+            while data := await reader.read(4096):
+                self.feed(data)
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            if writer in self._tcp_writers:
+                self._tcp_writers.remove(writer)
+            writer.close()
+
     def feed(self, data: bytes) -> None:
         """Bytes off the wire (also callable directly, e.g. to replay a capture)."""
         self.received += data
@@ -120,11 +155,14 @@ class CustomerDisplaySimulator:
                 self.on_change(picture)
 
 
-async def _serve(link: str | None) -> None:
+async def _serve(link: str | None, tcp: int | None) -> None:
     def show(picture: Picture) -> None:
         print(picture.render(), flush=True)
 
-    sim = CustomerDisplaySimulator(link_path=link, on_change=show)
+    if tcp is not None:
+        sim = CustomerDisplaySimulator(mode="tcp", port=tcp, on_change=show)
+    else:
+        sim = CustomerDisplaySimulator(link_path=link, on_change=show)
     await sim.start()
     print(sim.url, flush=True)
     print(sim.render(), flush=True)
@@ -137,12 +175,13 @@ async def _serve(link: str | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m station.devices.customer_display_sim",
-        description="Simulated 8-digit LED customer display on a pty; prints the port, then each picture.",
+        description="Simulated 8-digit LED customer display (pty or TCP); prints the port, then each picture.",
     )
     parser.add_argument("--link", help="also make this path a symlink to the pty (stable across restarts)")
+    parser.add_argument("--tcp", type=int, metavar="PORT", help="listen on TCP (0: any free port) instead of a pty")
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args.link))
+        asyncio.run(_serve(args.link, args.tcp))
     return 0
 
 

@@ -35,9 +35,10 @@ WAIT = 10.0
 HOLD = 0.3  # how long the fixture's display holds the amount received before the change replaces it
 
 
-@pytest.fixture
-async def sim(tmp_path: Path) -> AsyncIterator[CustomerDisplaySimulator]:
-    simulator = CustomerDisplaySimulator(link_path=tmp_path / "ttyDISPLAY")
+@pytest.fixture(params=["pty", "tcp"])
+async def sim(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[CustomerDisplaySimulator]:
+    link = tmp_path / "ttyDISPLAY" if request.param == "pty" else None
+    simulator = CustomerDisplaySimulator(mode=request.param, link_path=link)
     await simulator.start()
     yield simulator
     await simulator.stop()
@@ -112,11 +113,16 @@ def test_every_amount_round_trips_through_the_bytes(fen: int, light: Light) -> N
     assert parser.picture.fen() == fen and parser.picture.light == light
 
 
-async def test_simulator_reads_the_pty(sim: CustomerDisplaySimulator) -> None:
-    with open(sim.url, "wb", buffering=0) as port:
-        port.write(b"\x1b@" + encode_picture(Picture("4.50", Light.PRICE)))
-        await until(lambda: sim.picture == Picture("4.50", Light.PRICE))
-    assert sim.history == [Picture("", Light.PRICE), Picture("4.50", Light.PRICE)]
+async def test_simulator_reads_the_pty() -> None:
+    sim = CustomerDisplaySimulator()
+    await sim.start()
+    try:
+        with open(sim.url, "wb", buffering=0) as port:
+            port.write(b"\x1b@" + encode_picture(Picture("4.50", Light.PRICE)))
+            await until(lambda: sim.picture == Picture("4.50", Light.PRICE))
+        assert sim.history == [Picture("", Light.PRICE), Picture("4.50", Light.PRICE)]
+    finally:
+        await sim.stop()
 
 
 # --- the driver on the wire --------------------------------------------------------------------------------
