@@ -138,6 +138,9 @@ class NozzleConfig(_Strict):
     product: str
 
 
+DISPLAY_BAUDS = (1200, 2400, 4800, 9600, 19200)
+
+
 class Devices(_Strict):
     dispenser_port: str = ""
     dispenser_baud: int = Field(default=9600, gt=0)
@@ -145,6 +148,17 @@ class Devices(_Strict):
     printer: Literal["file", "serial", "network", "usb", "none"] = "file"
     printer_target: str = "receipts.bin"
     printer_encoding: str = "gb18030"
+    customer_display: str = ""  # the pole display's port (pyserial URL); empty: no display
+    customer_display_baud: int = 2400
+
+    @field_validator("customer_display_baud")
+    @classmethod
+    def _display_baud(cls, value: int) -> int:
+        # The rates these displays can be set to; most are delivered at 2400. Any other is a typo.
+        if value not in DISPLAY_BAUDS:
+            rates = ", ".join(str(rate) for rate in DISPLAY_BAUDS)
+            raise ValueError(f"expected the customer display's baud rate, one of {rates} (most are delivered at 2400)")
+        return value
 
 
 def _percent_to_centi(value: object) -> int:

@@ -19,6 +19,7 @@ def test_shipped_config_loads() -> None:
     assert s.thresholds.fill_pressure_limit_mpa == 2000
     assert s.unit_price("CNG", 1) == 430 and s.unit_price("CNG", 7) == 450
     assert s.timers.engine_off_to_flow_seconds == 30 and s.timers.fill_end_to_commit_seconds == 60
+    assert s.devices.customer_display == "" and s.devices.customer_display_baud == 2400  # no display by default
 
 
 @pytest.mark.parametrize(
@@ -31,6 +32,10 @@ def test_shipped_config_loads() -> None:
         ('cash_drop_limit = "5000.00"', 'cash_drop_limit = "-1"', "thresholds.cash_drop_limit", "yuan"),
         ('minimum_residual_pressure_mpa = "0.5"', 'minimum_residual_pressure_mpa = "25"', "thresholds", "below"),
         ('product = "CNG"\nlevel = 1', 'product = "LNG"\nlevel = 1', "(top level)", "LNG"),
+        ("customer_display_baud = 2400", "customer_display_baud = 2401", "devices.customer_display_baud", "2400"),
+        ("customer_display_baud = 2400", "customer_display_baud = 0", "devices.customer_display_baud", "one of"),
+        ("customer_display_baud = 2400", 'customer_display_baud = "fast"', "devices.customer_display_baud", "integer"),
+        ('customer_display = ""', "customer_display = 3", "devices.customer_display", "string"),
     ],
 )
 def test_wrong_values_are_named(tmp_path: Path, old: str, new: str, key: str, words: str) -> None:
