@@ -23,12 +23,13 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.worker import WorkerFailed
 
-from station.core.station import CardRead, CoreEvent, CoreRefused, LaneChanged, Notice, StaffCardLogin, StationCore
+from station.core.lanes import CardRead, CoreEvent, CoreRefused, LaneChanged, Notice, StaffCardLogin
 from station.i18n import Language, t
 from station.tui.common import Key, apply_bindings, refusal_text
 from station.tui.screens.login import LoginScreen
 
 if TYPE_CHECKING:
+    from station.core.station import StationCore
     from station.tui.screens.forecourt import OverviewScreen
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
@@ -14,8 +14,11 @@ from textual.screen import Screen
 
 from station.core import entry
 from station.core.entry import EntryRefused
-from station.core.station import CoreRefused, StationCore
+from station.core.lanes import CoreRefused
 from station.i18n import CATALOGUE, Language, error_text, t
+
+if TYPE_CHECKING:  # the first frame paints before the core (and the ledger under it) is imported
+    from station.core.station import StationCore
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from station.core import entry
-from station.core.station import CoreRefused
+from station.core.lanes import CoreRefused
 from station.i18n import t
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
 from station.tui.widgets.footer import StationFooter
