@@ -16,7 +16,12 @@ from station.tui.widgets.footer import StationFooter
 
 
 class LoginScreen(Screen[None]):
-    """Staff number and PIN, read by the strict parser (full-width digits are digits; nothing dropped)."""
+    """Staff number and PIN, read by the strict parser (full-width digits are digits; nothing dropped).
+
+    Shown while the station still opens: typing is taken, and a PIN entered before the core is there is kept
+    (in memory, never in the field) and submitted as soon as it arrives (:meth:`core_arrived`)."""
+
+    _waiting_pin: str | None = None
 
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }
@@ -43,12 +48,14 @@ class LoginScreen(Screen[None]):
     def relabel(self) -> None:
         app = app_of(self)
         lang = app.language
+        station = app.core.settings.station.name if app.core_ready else ""
         self.query_one("#login-title", Static).update(
-            f"{esc(t('app.title', lang, station=app.core.settings.station.name))}\n{t('login.title', lang)}"
+            f"{esc(t('app.title', lang, station=station))}\n{t('login.title', lang)}"
         )
         self.query_one("#number", Input).placeholder = t("login.number", lang)
         self.query_one("#pin", Input).placeholder = t("login.pin", lang)
-        self.query_one("#login-hint", Static).update(t("login.hint", lang))
+        waiting = self._waiting_pin is not None
+        self.query_one("#login-hint", Static).update(t("login.starting" if waiting else "login.hint", lang))
         apply_bindings(self, [Key("escape", "clear", "login.clear")], lang)
         self.refresh_bindings()
 
@@ -56,6 +63,8 @@ class LoginScreen(Screen[None]):
         """Esc: start again from the staff number."""
         for input_id in ("number", "pin"):
             self.query_one(f"#{input_id}", Input).value = ""
+        self._waiting_pin = None
+        self.relabel()
         self.query_one("#login-error", Static).update("")
         self.query_one("#number", Input).focus()
 
@@ -69,9 +78,24 @@ class LoginScreen(Screen[None]):
 
     @on(Input.Submitted, "#pin")
     async def _submit(self) -> None:
-        app = app_of(self)
         pin_input = self.query_one("#pin", Input)
         typed_pin, pin_input.value = pin_input.value, ""  # never left in the field, even masked
+        if not app_of(self).core_ready:
+            self._waiting_pin = typed_pin
+            self.query_one("#login-error", Static).update("")
+            self.relabel()
+            return
+        await self._login(typed_pin)
+
+    async def core_arrived(self) -> None:
+        """The station is open: a login typed while it opened goes through now."""
+        typed_pin, self._waiting_pin = self._waiting_pin, None
+        if typed_pin is not None:
+            self.relabel()
+            await self._login(typed_pin)
+
+    async def _login(self, typed_pin: str) -> None:
+        app = app_of(self)
         try:
             number = read_entry(entry.staff_number, self.query_one("#number", Input).value)
         except InputError as exc:
