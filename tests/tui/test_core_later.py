@@ -9,6 +9,7 @@ import threading
 from typing import Any
 
 import pytest
+from textual import events
 from textual.widgets import Input
 
 from station.config import ConfigError
@@ -73,3 +74,21 @@ async def test_a_station_that_cannot_open_ends_the_app_with_code_2() -> None:
 def test_an_app_has_a_core_or_an_opener() -> None:
     with pytest.raises(TypeError):
         StationApp()
+
+
+async def test_a_burst_typed_ahead_puts_the_pin_in_its_field_never_in_the_number(runtime: StationRuntime) -> None:  # noqa: F811
+    """Keys queued while the terminal was busy arrive at once: the PIN after the number's Enter still goes to
+    the PIN field (not, in clear, into the number field) and the login goes through."""
+    core = StationCore(runtime.ledger, runtime.settings)
+    await core.start()
+    try:
+        app = StationApp(core, language="zh")
+        async with app.run_test(size=(80, 24)):
+            await until(lambda: isinstance(app.screen, LoginScreen))
+            await focused(app, "#number")
+            for key in [*"1001", "enter", *"1234", "enter"]:  # all posted before any is handled
+                app.post_message(events.Key(key, key if len(key) == 1 else None))
+            await until(lambda: isinstance(app.screen, OverviewScreen))
+            assert core.actor is not None and core.actor.number == "1001"
+    finally:
+        await core.stop()

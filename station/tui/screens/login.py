@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
@@ -13,6 +13,37 @@ from station.core.lanes import CoreRefused
 from station.i18n import t
 from station.tui.common import InputError, Key, app_of, apply_bindings, esc, read_entry, refusal_text
 from station.tui.widgets.footer import StationFooter
+
+
+class _NumberInput(Input):
+    """The staff number field. After its Enter, keys already queued for it (typed ahead while the terminal was
+    busy, e.g. as the station opens behind the login screen) go on to the PIN field, in order, until the focus
+    has moved there: a PIN typed quickly never lands in the number field, in clear."""
+
+    _handing_over = False
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self._handing_over:
+            pin = self.screen.query_one("#pin", Input)
+            if event.is_printable and event.character is not None:
+                pin.insert_text_at_cursor(event.character)
+            elif event.key == "backspace":
+                pin.action_delete_left()
+            elif event.key == "enter":
+                pin.post_message(Input.Submitted(pin, pin.value))
+            else:
+                self._handing_over = event.key != "escape"  # Esc starts again from the number (the screen's key)
+                return  # Esc, Tab, function keys: as they are
+            event.stop()
+            event.prevent_default()
+        elif event.key == "enter":
+            self._handing_over = True
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self, self.value))
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._handing_over = False
 
 
 class LoginScreen(Screen[None]):
@@ -35,7 +66,7 @@ class LoginScreen(Screen[None]):
         with Vertical(id="login"):
             yield Static("", id="login-title")
             # No restrict= pattern: a dropped character would change the number; the parser refuses instead.
-            yield Input(id="number", max_length=16)
+            yield _NumberInput(id="number", max_length=16)
             yield Input(id="pin", password=True, max_length=16)
             yield Static("", id="login-hint")
             yield Static("", id="login-error")
