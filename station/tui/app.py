@@ -77,6 +77,7 @@ class StationApp(App[None]):
         self.core_ready = False
         self.open_failure: Exception | None = None
         self._opener = opener
+        self._language_given = language is not None
         self.language: Language = language or (core.settings.station.language if core is not None else "zh")
         if core is not None:
             self._take_core(core, sim)
@@ -84,6 +85,8 @@ class StationApp(App[None]):
     def _take_core(self, core: StationCore, sim: Any | None) -> None:
         self.core = core
         self.sim = sim
+        if not self._language_given:  # the configured language, known once the configuration is read
+            self.language = core.settings.station.language
         core.language = self.language
         self._unsubscribe = core.subscribe(self._on_core_event)
         self.core_ready = True
@@ -271,6 +274,7 @@ class StationApp(App[None]):
 
     def action_toggle_language(self) -> None:
         self.language = "en" if self.language == "zh" else "zh"
+        self._language_given = True  # chosen here: the configuration's, arriving later, does not undo it
         if self.core_ready:
             self.core.language = self.language
         self._apply_app_bindings()
