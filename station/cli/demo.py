@@ -53,7 +53,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 async def run_demo(directory: Path, config: str | None = None, speed: float = 4.0) -> int:
     """Sample data on simulators in ``directory`` (kept between runs), then the terminal UI until it quits."""
-    from station.cli.run import freeze_startup_heap
+    from station.cli.run import freeze_startup_heap, peek_station
     from station.tui.app import StationApp
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -84,7 +84,8 @@ async def run_demo(directory: Path, config: str | None = None, speed: float = 4.
         freeze_startup_heap()
         return rig.core, rig
 
-    app = StationApp(opener=opener)
+    name, language = peek_station(config)
+    app = StationApp(opener=opener, language=language, station_name=name)
     try:
         await app.run_async()
     finally:

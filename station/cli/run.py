@@ -16,6 +16,7 @@ import logging
 import logging.handlers
 import os
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from station.cli import help_line
 
 if TYPE_CHECKING:
     from station.core.station import StationCore
+    from station.i18n import Language
     from station.runtime import StationRuntime
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
@@ -70,6 +72,23 @@ def _sqlite_file_there(db: str | None) -> bool:
         return False
     name = url.removeprefix("sqlite:///").partition("?")[0].removeprefix("file:")
     return bool(name) and name != ":memory:" and "\x00" not in name and Path(name).is_file()
+
+
+def peek_station(config: str | None) -> tuple[str, Language | None]:
+    """The station's name and language for the first frame, from the configuration's text (tomllib, not the
+    pydantic model): the file is read in full and validated behind the frame, where a fault is told as ever.
+    Found where station.config.config_path looks; anything odd here is left to that reading."""
+    import station
+
+    named = config or os.environ.get("STATION_CONFIG")
+    path = Path(named) if named else Path(station.__file__).resolve().parent.parent / "config" / "station.toml"
+    try:
+        section = tomllib.loads(path.read_text(encoding="utf-8")).get("station", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "", None
+    name = section.get("name") if isinstance(section, dict) else None
+    language = section.get("language") if isinstance(section, dict) else None
+    return (name if isinstance(name, str) else ""), (language if language in ("zh", "en") else None)
 
 
 def _open_checked(db: str | None, config: str | None, spool: Path) -> tuple[StationRuntime, StationCore]:
@@ -146,7 +165,8 @@ async def run_station(db: str | None, config: str | None, spool: Path, *, check_
         freeze_startup_heap()
         return core, None
 
-    app = StationApp(opener=opener)
+    name, language = peek_station(config)
+    app = StationApp(opener=opener, language=language, station_name=name)
     try:
         await app.run_async()
     finally:

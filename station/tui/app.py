@@ -66,10 +66,12 @@ class StationApp(App[None]):
         sim: Any | None = None,
         language: Language | None = None,
         opener: Opener | None = None,
+        station_name: str = "",
     ) -> None:
         """Given a core, or an ``opener`` (the core comes later): the login screen is painted at once and takes
         typing; the opener runs after the first frame, and a login typed meanwhile completes when it is done.
-        If it fails, the app leaves with code 2 and the failure in :attr:`open_failure` for the CLI to tell."""
+        If it fails, the app leaves with code 2 and the failure in :attr:`open_failure` for the CLI to tell.
+        ``station_name`` titles the login screen until the core (and its configuration) is there."""
         super().__init__()
         if (core is None) == (opener is None):
             raise TypeError("StationApp needs a core or an opener, not both")
@@ -77,6 +79,7 @@ class StationApp(App[None]):
         self.core_ready = False
         self.open_failure: Exception | None = None
         self._opener = opener
+        self.station_name = station_name
         self._language_given = language is not None
         self.language: Language = language or (core.settings.station.language if core is not None else "zh")
         if core is not None:
@@ -85,6 +88,7 @@ class StationApp(App[None]):
     def _take_core(self, core: StationCore, sim: Any | None) -> None:
         self.core = core
         self.sim = sim
+        self.station_name = core.settings.station.name
         if not self._language_given:  # the configured language, known once the configuration is read
             self.language = core.settings.station.language
         core.language = self.language

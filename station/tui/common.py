@@ -122,6 +122,7 @@ class StationHost(Protocol):
 
     core: StationCore
     core_ready: bool
+    station_name: str
     language: Language
     sim: Any | None
 

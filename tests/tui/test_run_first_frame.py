@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 STATION = str(Path(sys.executable).with_name("station"))
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,3 +40,21 @@ def test_a_file_that_is_no_station_database_ends_the_terminal_with_one_line_and_
     assert last.endswith(
         "error: not a station database (no schema): check --db (station db upgrade creates a database)"
     )
+
+
+def test_the_first_frame_is_titled_and_worded_as_the_configuration_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """peek_station reads the file station.config reads (the default one too), without the pydantic model."""
+    from station.cli.run import peek_station
+    from station.config import load_settings
+
+    monkeypatch.delenv("STATION_CONFIG", raising=False)
+    settings = load_settings(None)
+    assert peek_station(None) == (settings.station.name, settings.station.language)
+    english = tmp_path / "station.toml"
+    text = (ROOT / "config" / "station.toml").read_text(encoding="utf-8")
+    english.write_text(text.replace('language = "zh"', 'language = "en"', 1), encoding="utf-8")
+    monkeypatch.setenv("STATION_CONFIG", str(english))
+    assert peek_station(None) == (settings.station.name, "en")
+    assert peek_station(str(tmp_path / "missing.toml")) == ("", None)  # told when it is read in full

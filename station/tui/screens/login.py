@@ -79,9 +79,8 @@ class LoginScreen(Screen[None]):
     def relabel(self) -> None:
         app = app_of(self)
         lang = app.language
-        station = app.core.settings.station.name if app.core_ready else ""
         self.query_one("#login-title", Static).update(
-            f"{esc(t('app.title', lang, station=station))}\n{t('login.title', lang)}"
+            f"{esc(t('app.title', lang, station=app.station_name))}\n{t('login.title', lang)}"
         )
         self.query_one("#number", Input).placeholder = t("login.number", lang)
         self.query_one("#pin", Input).placeholder = t("login.pin", lang)
