@@ -2,20 +2,27 @@
 
 The demo is wired here, not in the UI: it seeds the sample data (``station.seed``), starts the simulated
 forecourt (``station.simrig``), opens the first shift and hands the core and the simulators to the terminal
-UI. The walkthrough (``station.cli.walkthrough``) prints a real ledger's steps instead, without a UI.
+UI, all behind the UI's first frame (an opener the app runs once its login screen is painted). The walkthrough
+(``station.cli.walkthrough``) prints a real ledger's steps instead, without a UI.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from station.cli import help_line
-from station.config import ConfigError
+
+if TYPE_CHECKING:
+    from station.core.station import StationCore
+    from station.runtime import StationRuntime
+    from station.simrig import SimulatedForecourt
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
 
@@ -35,32 +42,64 @@ def _demo(args: argparse.Namespace) -> int:
 
             return run_walkthrough(args.dir, config=args.config)
         return asyncio.run(run_demo(args.dir, args.config))
-    except ConfigError as exc:
+    except Exception as exc:
+        from station.config import ConfigError  # pydantic: loaded by now when the configuration was read
+
+        if not isinstance(exc, ConfigError):
+            raise
         print(exc, file=sys.stderr)
         return 2
 
 
 async def run_demo(directory: Path, config: str | None = None, speed: float = 4.0) -> int:
     """Sample data on simulators in ``directory`` (kept between runs), then the terminal UI until it quits."""
-    from station.cli.run import freeze_startup_heap
-    from station.runtime import open_station
-    from station.seed import seed_demo
-    from station.simrig import open_first_shift, start_forecourt
+    from station.cli.run import freeze_startup_heap, peek_station
     from station.tui.app import StationApp
 
     directory.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("STATION_PIN_KEY", str(directory / "pin.key"))
-    runtime = open_station(f"sqlite:///{directory / 'station.db'}", config)
-    seed_demo(runtime.ledger)
-    rig = await start_forecourt(runtime, directory, speed=speed)
-    try:
+    opening: asyncio.Future[StationRuntime] | None = None
+    rigs: list[SimulatedForecourt] = []
+
+    def prepare() -> StationRuntime:
+        import station.simrig  # noqa: F401  (its simulators and drivers imported here, off the event loop)
+        from station.runtime import open_station
+        from station.seed import seed_demo
+
+        runtime = open_station(f"sqlite:///{directory / 'station.db'}", config)
+        seed_demo(runtime.ledger)
+        return runtime
+
+    async def opener() -> tuple[StationCore, Any]:
+        nonlocal opening
+        from station.simrig import open_first_shift, start_forecourt
+
+        # In a thread (imports, configuration, database): the login screen keeps taking keys meanwhile.
+        opening = asyncio.ensure_future(asyncio.to_thread(prepare))
+        runtime = await asyncio.shield(opening)  # an early quit still lets it finish, to be closed
+        rig = await start_forecourt(runtime, directory, speed=speed)
+        rigs.append(rig)
         await rig.bus.wait_connected(10.0)
         await open_first_shift(rig.core)
-        app = StationApp(rig.core, sim=rig)
         freeze_startup_heap()
+        return rig.core, rig
+
+    name, language = peek_station(config)
+    app = StationApp(opener=opener, language=language, station_name=name)
+    try:
         await app.run_async()
     finally:
-        await rig.stop()
-        runtime.close()
-    print(f"demo data kept in {directory} (receipts: {rig.receipts_file})")
+        if opening is not None:
+            with contextlib.suppress(Exception):
+                await opening
+            try:
+                for rig in rigs:
+                    await rig.stop()
+            finally:
+                if not opening.cancelled() and opening.exception() is None:
+                    opening.result().close()
+    if app.open_failure is not None:
+        raise app.open_failure
+    for rig in rigs:
+        print(f"demo data kept in {directory} (receipts: {rig.receipts_file})")
     return 0

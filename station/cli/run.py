@@ -1,30 +1,33 @@
 """``station run``: the attendant terminal at a real station, with the devices named in the configuration.
 
 The wiring lives here, not in the UI: :func:`build_core` opens the station and attaches the core to the
-configured ports (dispenser bus, card reader, printer queue); :func:`run_station` hands that core to the
-terminal UI, which only runs an app given a core. Errors go to a log file (:func:`log_to_file`).
+configured ports (dispenser bus, card reader, printer queue); :func:`run_station` gives the terminal UI an
+opener that does so, which the app runs after its first frame: the login screen is up before SQLAlchemy, the
+configuration and the devices are even imported (issue 12). Errors go to a log file (:func:`log_to_file`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import logging
 import logging.handlers
 import os
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from station.cli import help_line
-from station.config import ConfigError
 
 if TYPE_CHECKING:
     from station.core.station import StationCore
+    from station.i18n import Language
     from station.runtime import StationRuntime
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
@@ -38,16 +41,62 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
 
 
 def _run(args: argparse.Namespace) -> int:
-    from station.ledger.db import open_existing, resolve_db_url
+    # The terminal runs on a database made by station db upgrade, never a new one. A SQLite file that is there
+    # is looked into behind the first frame; anything else is looked at now, in full, as before the terminal.
+    checked = _sqlite_file_there(args.db)
+    if not checked:
+        from station.ledger.db import open_existing, resolve_db_url
 
-    # the terminal runs on a database made by station db upgrade, never a new one
-    open_existing(resolve_db_url(args.db)).dispose()
-    spool = args.spool or Path(platformdirs.user_data_dir("cng-station", appauthor=False)) / "spool"
+        open_existing(resolve_db_url(args.db)).dispose()
+    spool = args.spool or data_dir() / "spool"
     try:
-        return asyncio.run(run_station(args.db, args.config, spool))
-    except ConfigError as exc:
+        return asyncio.run(run_station(args.db, args.config, spool, check_db=checked))
+    except Exception as exc:
+        from station.config import ConfigError  # pydantic: loaded by now when the configuration was read
+
+        if not isinstance(exc, ConfigError):
+            raise
         print(exc, file=sys.stderr)
         return 2
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("cng-station", appauthor=False))
+
+
+def _sqlite_file_there(db: str | None) -> bool:
+    """Whether the database named (or the default one, as station.ledger.db.default_db_url names it) is a
+    SQLite file that exists: read from the URL's text, without loading SQLAlchemy to parse it."""
+    url = db or os.environ.get("STATION_DB_URL") or f"sqlite:///{data_dir() / 'station.db'}"
+    if not url.startswith("sqlite:///"):
+        return False
+    name = url.removeprefix("sqlite:///").partition("?")[0].removeprefix("file:")
+    return bool(name) and name != ":memory:" and "\x00" not in name and Path(name).is_file()
+
+
+def peek_station(config: str | None) -> tuple[str, Language | None]:
+    """The station's name and language for the first frame, from the configuration's text (tomllib, not the
+    pydantic model): the file is read in full and validated behind the frame, where a fault is told as ever.
+    Found where station.config.config_path looks; anything odd here is left to that reading."""
+    import station
+
+    named = config or os.environ.get("STATION_CONFIG")
+    path = Path(named) if named else Path(station.__file__).resolve().parent.parent / "config" / "station.toml"
+    try:
+        section = tomllib.loads(path.read_text(encoding="utf-8")).get("station", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "", None
+    name = section.get("name") if isinstance(section, dict) else None
+    language = section.get("language") if isinstance(section, dict) else None
+    return (name if isinstance(name, str) else ""), (language if language in ("zh", "en") else None)
+
+
+def _open_checked(db: str | None, config: str | None, spool: Path) -> tuple[StationRuntime, StationCore]:
+    """build_core on a database first looked at as open_existing does (the schema at its head)."""
+    from station.ledger.db import open_existing, resolve_db_url
+
+    open_existing(resolve_db_url(db)).dispose()
+    return build_core(db, config, spool)
 
 
 def build_core(db: str | None, config: str | None, spool: Path) -> tuple[StationRuntime, StationCore]:
@@ -95,18 +144,51 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-async def run_station(db: str | None, config: str | None, spool: Path) -> int:
-    """Build the core with its devices, start it, and run the terminal UI on it until the attendant quits."""
+async def run_station(db: str | None, config: str | None, spool: Path, *, check_db: bool = False) -> int:
+    """Run the terminal UI at once; behind its first frame, build the core with its devices and start it (with
+    ``check_db``, the database looked at first). Until the attendant quits; a failure to open is raised here,
+    after the terminal is put back, for the CLI to tell in one line."""
     from station.tui.app import StationApp
 
     log_to_file()
-    runtime, core = build_core(db, config, spool)
-    await core.start()
-    try:
-        app = StationApp(core)
+    opening: asyncio.Future[tuple[StationRuntime, StationCore]] | None = None
+    started: list[StationCore] = []
+
+    async def opener() -> tuple[StationCore, Any]:
+        nonlocal opening
+        build = _open_checked if check_db else build_core
+        # In a thread (imports, configuration, database): the login screen keeps taking keys meanwhile.
+        opening = asyncio.ensure_future(asyncio.to_thread(build, db, config, spool))
+        _runtime, core = await asyncio.shield(opening)  # an early quit still lets it finish, to be closed
+        await core.start()
+        started.append(core)
         freeze_startup_heap()
+        return core, None
+
+    name, language = peek_station(config)
+    app = StationApp(opener=opener, language=language, station_name=name)
+    try:
         await app.run_async()
     finally:
-        await core.stop()
-        runtime.close()
+        await _close(opening, started)
+    if app.open_failure is not None:
+        raise app.open_failure
     return 0
+
+
+async def _close(
+    opening: asyncio.Future[tuple[StationRuntime, StationCore]] | None, started: list[StationCore]
+) -> None:
+    """Whatever the opener got to: the core stopped if it started, the station closed if it opened."""
+    if opening is None:
+        return
+    with contextlib.suppress(Exception):
+        await opening
+    if opening.cancelled() or opening.exception() is not None:
+        return
+    runtime, _core = opening.result()
+    try:
+        for core in started:
+            await core.stop()
+    finally:
+        runtime.close()

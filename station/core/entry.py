@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from station.ledger.pins import valid_pin
 from station.money import CentiUnits, Fen, format_centi, format_yuan
 
 # No single sale, tender or recharge at a forecourt kiosk reaches 100,000 yuan.
@@ -102,6 +101,10 @@ def count(text: str, field: str, *, maximum: int = MAX_COUNT) -> int:
 
 def pin(text: str, field: str = "pin") -> str:
     """A PIN as the card's rule has it (4 to 8 digits). Full-width digits read as digits."""
+    # The ledger's own rule, imported here: the login screen (which imports this module) paints before the
+    # ledger is loaded, and reads a PIN only once the core is there.
+    from station.ledger.pins import valid_pin
+
     cleaned = normalise(text)
     if not valid_pin(cleaned):
         raise EntryRefused("pin_format", field)

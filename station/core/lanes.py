@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from station.core.sequence import FuelingSequence
-from station.ledger.fills import FillView
-from station.ledger.locks import LockView
-from station.ledger.staff import Actor
+# Names only: the terminal's first frame imports this module (the events, the refusal) and must not wait for
+# the ledger's ORM to load (issue 12).
+if TYPE_CHECKING:
+    from station.core.sequence import FuelingSequence
+    from station.ledger.fills import FillView
+    from station.ledger.locks import LockView
+    from station.ledger.staff import Actor
 
 
 class NozzleState(enum.Enum):

@@ -38,6 +38,11 @@ APP: dict[str, tuple[str, str]] = {
         "Type your staff number and PIN, then Enter; or present your staff card",
     ),
     "login.welcome": ("{name},您好", "Hello, {name}"),
+    "login.starting": (
+        "正在启动…输入已保留,启动完成后自动登录",
+        "Starting… what you typed is kept; you are logged in once ready",
+    ),
+    "app.starting": ("正在启动…", "Starting…"),
     # --- overview
     "overview.title": ("加气区总览", "Forecourt"),
     "overview.hint": (

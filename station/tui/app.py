@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -23,15 +23,22 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.worker import WorkerFailed
 
-from station.core.station import CardRead, CoreEvent, CoreRefused, LaneChanged, Notice, StaffCardLogin, StationCore
+from station.core.lanes import CardRead, CoreEvent, CoreRefused, LaneChanged, Notice, StaffCardLogin
 from station.i18n import Language, t
-from station.tui.common import Key, apply_bindings, refusal_text
+from station.tui.common import Key, StationHost, apply_bindings, refusal_text
 from station.tui.screens.login import LoginScreen
 
 if TYPE_CHECKING:
+    from station.core.station import StationCore
     from station.tui.screens.forecourt import OverviewScreen
 
 log = logging.getLogger(__name__)
+
+# What the CLI gives an app that starts before its station is open: a coroutine that opens the station (its
+# blocking part in a thread), starts the core and returns it with the demo's simulator (or None). The app
+# opens nothing itself (the TUI wires no device and opens no database); it only awaits this after its first
+# frame.
+Opener = Callable[[], Awaitable[tuple["StationCore", Any | None]]]
 
 
 class CoreMessage(Message):
@@ -50,13 +57,43 @@ class StationApp(App[None]):
     Toast { padding: 0 1; margin-top: 0; margin-bottom: 0; }
     """
 
-    def __init__(self, core: StationCore, *, sim: Any | None = None, language: Language | None = None) -> None:
+    core: StationCore
+
+    def __init__(
+        self,
+        core: StationCore | None = None,
+        *,
+        sim: Any | None = None,
+        language: Language | None = None,
+        opener: Opener | None = None,
+        station_name: str = "",
+    ) -> None:
+        """Given a core, or an ``opener`` (the core comes later): the login screen is painted at once and takes
+        typing; the opener runs after the first frame, and a login typed meanwhile completes when it is done.
+        If it fails, the app leaves with code 2 and the failure in :attr:`open_failure` for the CLI to tell.
+        ``station_name`` titles the login screen until the core (and its configuration) is there."""
         super().__init__()
+        if (core is None) == (opener is None):
+            raise TypeError("StationApp needs a core or an opener, not both")
+        self.sim = sim
+        self.core_ready = False
+        self.open_failure: Exception | None = None
+        self._opener = opener
+        self.station_name = station_name
+        self._language_given = language is not None
+        self.language: Language = language or (core.settings.station.language if core is not None else "zh")
+        if core is not None:
+            self._take_core(core, sim)
+
+    def _take_core(self, core: StationCore, sim: Any | None) -> None:
         self.core = core
         self.sim = sim
-        self.language: Language = language or core.settings.station.language
+        self.station_name = core.settings.station.name
+        if not self._language_given:  # the configured language, known once the configuration is read
+            self.language = core.settings.station.language
         core.language = self.language
         self._unsubscribe = core.subscribe(self._on_core_event)
+        self.core_ready = True
 
     async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
         # An action runs in the app's own message loop: a bug in one must not end the app (see below).
@@ -102,14 +139,40 @@ class StationApp(App[None]):
         if len(self.screen_stack) > 2:
             await self.pop_screen()
         else:
-            await self.switch_screen(self._overview() if self.core.actor is not None else LoginScreen())
+            logged_in = self.core_ready and self.core.actor is not None
+            await self.switch_screen(self._overview() if logged_in else LoginScreen())
 
     def on_mount(self) -> None:
         self._apply_app_bindings()
-        if self.core.actor is None:
-            self.push_screen(LoginScreen())
-        else:
+        if self.core_ready and self.core.actor is not None:
             self.push_screen(self._overview())
+        else:
+            self.push_screen(LoginScreen())
+        if self._opener is not None:
+            # After the first frame, so the opening (imports, database) does not hold the GIL against its paint.
+            self.call_after_refresh(self._start_opening, self._opener)
+
+    def _start_opening(self, opener: Opener) -> None:
+        self.run_worker(self._open(opener), name="open station", exit_on_error=False)
+
+    async def _open(self, opener: Opener) -> None:
+        try:
+            core, sim = await opener()
+        except Exception as exc:
+            # A bad configuration or database: the CLI says it in one line once the terminal is restored.
+            self.open_failure = exc
+            self.exit(return_code=2)
+            return
+        self._take_core(core, sim)
+        self._apply_app_bindings()
+        for screen in self.screen_stack:
+            relabel = getattr(screen, "relabel", None)
+            if relabel is not None:
+                relabel()
+        self.refresh_bindings()
+        arrived = getattr(self.screen, "core_arrived", None)
+        if arrived is not None:
+            await arrived()  # a login typed while the station opened
 
     @staticmethod
     def _overview() -> OverviewScreen:
@@ -185,7 +248,7 @@ class StationApp(App[None]):
 
         if isinstance(self.screen, LeaveConfirmScreen):
             return  # already asking
-        if not open_work(self.core, self.language):
+        if not self.core_ready or not open_work(self.core, self.language):
             then()
             return
 
@@ -215,7 +278,9 @@ class StationApp(App[None]):
 
     def action_toggle_language(self) -> None:
         self.language = "en" if self.language == "zh" else "zh"
-        self.core.language = self.language
+        self._language_given = True  # chosen here: the configuration's, arriving later, does not undo it
+        if self.core_ready:
+            self.core.language = self.language
         self._apply_app_bindings()
         for screen in self.screen_stack:
             relabel = getattr(screen, "relabel", None)
@@ -226,13 +291,18 @@ class StationApp(App[None]):
 
     @work(exclusive=False)
     async def action_emergency_stop(self) -> None:
+        if not self.core_ready:  # nothing is connected yet: no dispenser has heard from this terminal
+            self.notify(t("app.starting", self.language), severity="warning")
+            return
         try:
             await self.core.emergency_stop(None)
         except CoreRefused as exc:
             self.notify(refusal_text(exc, self.language), severity="error")
 
     def _logged_in_screen(self) -> bool:
-        return not (self.core.actor is None or isinstance(self.screen, LoginScreen | ModalScreen))
+        if not self.core_ready or self.core.actor is None:
+            return False
+        return not isinstance(self.screen, LoginScreen | ModalScreen)
 
     def action_unloading(self) -> None:
         """The tube-trailer unloading log (卸气记录)."""
@@ -266,3 +336,9 @@ class StationApp(App[None]):
 
         if self.sim is not None and not isinstance(self.screen, SimPanelScreen):
             self.push_screen(SimPanelScreen(self.current_lane()))
+
+
+if TYPE_CHECKING:
+
+    def _meets_host(app: StationApp) -> StationHost:
+        return app  # mypy: the app is what its screens ask of it (common.app_of does not check at run time)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
@@ -14,8 +14,11 @@ from textual.screen import Screen
 
 from station.core import entry
 from station.core.entry import EntryRefused
-from station.core.station import CoreRefused, StationCore
+from station.core.lanes import CoreRefused
 from station.i18n import CATALOGUE, Language, error_text, t
+
+if TYPE_CHECKING:  # the first frame paints before the core (and the ledger under it) is imported
+    from station.core.station import StationCore
 
 T = TypeVar("T")
 
@@ -114,9 +117,12 @@ def refusal_text(exc: Exception, lang: Language) -> str:
 @runtime_checkable
 class StationHost(Protocol):
     """What a screen, modal or widget needs of the app it runs in: the core, the language, the demo's simulator,
-    moving between login, forecourt and a sequence, and Textual's screen stack and toasts."""
+    moving between login, forecourt and a sequence, and Textual's screen stack and toasts. ``core`` is there
+    once ``core_ready`` is true: the login screen is shown (and typed into) while the station still opens."""
 
     core: StationCore
+    core_ready: bool
+    station_name: str
     language: Language
     sim: Any | None
 
@@ -136,6 +142,6 @@ class StationHost(Protocol):
 
 
 def app_of(node: DOMNode) -> StationHost:
-    app = node.app
-    assert isinstance(app, StationHost)
-    return app
+    # Not isinstance(StationHost): that looks for every member, and ``core`` is not yet set while the station
+    # opens behind the login screen. mypy checks that StationApp meets the protocol where it is built.
+    return cast(StationHost, node.app)
