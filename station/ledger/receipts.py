@@ -6,12 +6,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.errors import NotFound
 from station.ledger.fills import Fills, FillView
 from station.ledger.models import Fill, ReceiptJob, StationState
+from station.ledger.sql import table
 
 
 @dataclass(frozen=True)
@@ -34,28 +35,29 @@ class Receipts(Fills):
 
     @staticmethod
     def _next_receipt_number(session: Session) -> int:
-        row = session.get(StationState, "receipt_counter", with_for_update=True)
-        if row is None:
-            row = StationState(key="receipt_counter", value="0")
-            session.add(row)
-        value = int(row.value) + 1
-        row.value = str(value)
-        session.flush()
+        # Core statements: no ORM object of the counter row is kept that a later read could find stale.
+        state = table(StationState)
+        current = session.scalar(select(state.c.value).where(state.c.key == "receipt_counter").with_for_update())
+        value = int(current or 0) + 1
+        if current is None:
+            session.execute(insert(state), {"key": "receipt_counter", "value": str(value)})
+        else:
+            session.execute(update(state).where(state.c.key == "receipt_counter").values(value=str(value)))
         return value
 
-    def _receipt_job(self, session: Session, fill: Fill, payment: str, **detail: Any) -> int:
+    def _receipt_job(self, session: Session, fill_id: int, payment: str, **detail: Any) -> int:
         """Number the sale's receipt and queue it, in the sale's transaction: no receipt number goes unused."""
         receipt_no = self._next_receipt_number(session)
-        session.add(
-            ReceiptJob(
-                fill_id=fill.id,
-                receipt_no=receipt_no,
-                payment=payment,
-                detail=json.dumps(detail, sort_keys=True, ensure_ascii=False),
-                created_at=self.now(),
-            )
+        session.execute(
+            insert(table(ReceiptJob)),
+            {
+                "fill_id": fill_id,
+                "receipt_no": receipt_no,
+                "payment": payment,
+                "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False),
+                "created_at": self.now(),
+            },
         )
-        session.flush()
         return receipt_no
 
     def unspooled_receipts(self) -> list[ReceiptJobView]:
