@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from station.ledger.errors import NotFound
 from station.ledger.fills import Fills, FillView
 from station.ledger.models import Fill, ReceiptJob, StationState
+from station.ledger.sequence_log import StepRow, write_steps
 from station.ledger.sql import table
 
 
@@ -74,6 +76,21 @@ class Receipts(Fills):
                     )
                 )
             return views
+
+    def finish_sequence(self, spooled: Sequence[int], *, steps: Sequence[StepRow] = ()) -> None:
+        """A sequence's finish: its last steps, and the receipts the spool took since the last finish, marked
+        spooled, in one transaction."""
+        if not steps and not spooled:
+            return
+        with self._tx() as session:
+            write_steps(session, steps)
+            if spooled:
+                jobs = table(ReceiptJob)
+                session.execute(
+                    update(jobs)
+                    .where(jobs.c.receipt_no.in_(list(spooled)), jobs.c.spooled_at.is_(None))
+                    .values(spooled_at=self.now())
+                )
 
     def mark_receipt_spooled(self, receipt_no: int) -> None:
         with self._tx() as session:

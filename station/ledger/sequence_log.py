@@ -84,7 +84,7 @@ class SequenceLog(Staff):
             write_steps(session, steps)
             self._audit(session, actor.id if actor else None, "incident", what=what, **detail)
 
-    def record_steps(self, steps: Sequence[StepRow]) -> None:
+    def record_steps(self, *, steps: Sequence[StepRow] = ()) -> None:
         """Write steps that no other event of their sequence carries (the end of a sequence, the core's stop)."""
         if steps:
             with self._tx() as session:
