@@ -21,11 +21,11 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Pool, case, insert, select, update
+from sqlalchemy import Connection, Engine, Pool, bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.models import AuditEvent, StationState
-from station.ledger.sql import inserted_id, table
+from station.ledger.sql import inserted_id, run, table
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
@@ -127,6 +127,13 @@ def _anchor_problem(session: Session, key: bytes, head: str, anchor: str | None)
 
 
 _STATE = table(StationState).c
+_READ_CHAIN = select(_STATE.key, _STATE.value).where(_STATE.key.in_((HEAD_KEY, ANCHOR_KEY))).with_for_update()
+_INSERT_EVENT = insert(table(AuditEvent))
+_MOVE_CHAIN = (
+    update(table(StationState))
+    .where(_STATE.key.in_((HEAD_KEY, ANCHOR_KEY)))
+    .values(value=case((_STATE.key == HEAD_KEY, bindparam("head")), else_=bindparam("anchor")))
+)
 
 
 def append(
@@ -143,10 +150,7 @@ def append(
     Core statements, not the ORM: the head and the anchor are read (and locked) in one statement and written in
     one. No ORM object of either row is ever loaded, so none can go stale in a session that appends twice."""
     key = _key_of(session)
-    rows = session.execute(
-        select(_STATE.key, _STATE.value).where(_STATE.key.in_((HEAD_KEY, ANCHOR_KEY))).with_for_update()
-    ).all()
-    state: dict[str, str] = {str(k): str(v) for k, v in rows}
+    state: dict[str, str] = {str(row.key): str(row.value) for row in run(session, _READ_CHAIN)}
     head = state.get(HEAD_KEY)
     if head is None:
         head = GENESIS
@@ -184,18 +188,14 @@ def _link(
         "prev_hash": head,
         "hash": digest,
     }
-    event_id = inserted_id(session.execute(insert(table(AuditEvent)), values))
+    event_id = inserted_id(run(session, _INSERT_EVENT, values))
     new_anchor = anchor_value(key, digest)
     if anchor is None:
         session.execute(update(table(StationState)).where(_STATE.key == HEAD_KEY).values(value=digest))
         session.execute(insert(table(StationState)), {"key": ANCHOR_KEY, "value": new_anchor})
     else:
         # Head and anchor move together, in one statement.
-        session.execute(
-            update(table(StationState))
-            .where(_STATE.key.in_((HEAD_KEY, ANCHOR_KEY)))
-            .values(value=case((_STATE.key == HEAD_KEY, digest), else_=new_anchor))
-        )
+        run(session, _MOVE_CHAIN, {"head": digest, "anchor": new_anchor})
     # Not in the session: the caller gets the link's id and hash (ShiftDesk keeps them with a closing).
     return AuditEvent(id=event_id, **values)
 

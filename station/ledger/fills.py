@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from station.ledger.models import (
     StockMovement,
 )
 from station.ledger.sequence_log import StepRow, write_steps
-from station.ledger.sql import inserted_id, table
+from station.ledger.sql import inserted_id, run, table
 from station.ledger.staff import Actor
 from station.ledger.vehicles import normalise_plate
 from station.money import MAX_FEN, amount_for
@@ -124,6 +124,24 @@ def _view(values: Mapping[str, Any], card_number: str | None, created: bool = Tr
     return FillView(**{c: values[c] for c in _VIEW_COLUMNS}, card_number=card_number, created=created)
 
 
+_FILLS = table(Fill).c
+_AUTHS = table(LaneAuthorization).c
+# Built once (a reused statement keeps its cache key): the statements of every recorded fill.
+_FIND_FILL_ID = select(_FILLS.id).where(
+    _FILLS.dispenser == bindparam("d"), _FILLS.nozzle == bindparam("n"), _FILLS.transaction_number == bindparam("t")
+)
+_LIVE_AUTH = (
+    select(_AUTHS.id, _AUTHS.card_id, _AUTHS.plate, _AUTHS.attendant_id, _AUTHS.hold_id)
+    .where(_AUTHS.dispenser == bindparam("d"), _AUTHS.nozzle == bindparam("n"), _AUTHS.status == "live")
+    .order_by(_AUTHS.id)
+    .limit(1)
+)
+_AUTH_RECORDED = update(table(LaneAuthorization)).where(_AUTHS.id == bindparam("auth")).values(status="recorded")
+_INSERT_FILL = insert(table(Fill))
+_INSERT_STOCK = insert(table(StockMovement))
+_PRODUCT = select(table(Product).c.code).where(table(Product).c.code == bindparam("code"))
+
+
 class Fills(Holds):
     """Recording a fill and reading fills back."""
 
@@ -156,8 +174,10 @@ class Fills(Holds):
         key = (record.dispenser, record.nozzle, record.transaction_number)
         try:
             with self._tx() as session:
-                existing = self._find_fill(session, *key)
-                if existing is not None:
+                # One id look-up; the ORM row is loaded only in the rare case it is there already.
+                if run(session, _FIND_FILL_ID, dict(zip(("d", "n", "t"), key, strict=True))).first() is not None:
+                    existing = self._find_fill(session, *key)
+                    assert existing is not None
                     write_steps(session, steps, sequence_id=sequence_id, fill_id=existing.id)
                     return self._fill_view(session, existing, created=False)
                 view = self._insert_fill(session, record, amount, attendant, plate, engine_off_to_flow_ms, card_number)
@@ -192,13 +212,7 @@ class Fills(Holds):
         attendant_id = attendant.id if attendant else None
         status = FillStatus.UNPAID if amount else FillStatus.PAID
         # The oldest live authorization of the nozzle is this transaction's: the dispenser serves one at a time.
-        auths = table(LaneAuthorization).c
-        auth = session.execute(
-            select(auths.id, auths.card_id, auths.plate, auths.attendant_id, auths.hold_id)
-            .where(auths.dispenser == record.dispenser, auths.nozzle == record.nozzle, auths.status == "live")
-            .order_by(auths.id)
-            .limit(1)
-        ).first()
+        auth = run(session, _LIVE_AUTH, {"d": record.dispenser, "n": record.nozzle}).first()
         values: dict[str, Any] = {
             "dispenser": record.dispenser,
             "nozzle": record.nozzle,
@@ -233,11 +247,9 @@ class Fills(Holds):
             values["plate"] = values["plate"] or auth.plate
             values["attendant_id"] = values["attendant_id"] or auth.attendant_id
             values["hold_id"] = auth.hold_id
-        fill_id = inserted_id(session.execute(insert(table(Fill)), values))
+        fill_id = inserted_id(run(session, _INSERT_FILL, values))
         if auth is not None:
-            session.execute(
-                update(table(LaneAuthorization)).where(auths.id == auth.id).values(status="recorded", fill_id=fill_id)
-            )
+            run(session, _AUTH_RECORDED, {"auth": auth.id, "fill_id": fill_id})
             hold = session.get(Hold, auth.hold_id, with_for_update=True) if auth.hold_id else None
             if hold is not None and hold.status is HoldStatus.OPEN and status is FillStatus.PAID:
                 # A fill with nothing to pay gives its hold straight back.
@@ -255,8 +267,9 @@ class Fills(Holds):
                 amount_fen=amount,
             )
         if record.quantity_centi:
-            session.execute(
-                insert(table(StockMovement)),
+            run(
+                session,
+                _INSERT_STOCK,
                 {
                     "kind": "fill",
                     "product_code": record.product_code,
@@ -284,10 +297,10 @@ class Fills(Holds):
         return _view(values, card_number if values["card_id"] is not None else None)
 
     def _require_product(self, session: Session, code: str) -> None:
-        """Products are never deleted: one seen in a committed fill is not looked up again."""
+        """Products are never deleted: one found once is not looked up again."""
         if code in self._known_products:
             return
-        if session.scalar(select(table(Product).c.code).where(table(Product).c.code == code)) is None:
+        if run(session, _PRODUCT, {"code": code}).first() is None:
             raise NotFound("product_unknown", product=code)
         self._known_products.add(code)
 

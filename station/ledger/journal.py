@@ -23,7 +23,7 @@ from station.ledger import audit
 from station.ledger.db import make_sessionmaker
 from station.ledger.errors import InvalidInput, LedgerError, NotFound, Refused
 from station.ledger.models import Account, AccountKind, JournalEntry, Posting, Shift, ShiftStatus, StationState
-from station.ledger.sql import inserted_id, table
+from station.ledger.sql import inserted_id, run, table
 from station.money import MAX_FEN
 
 # Standard accounts. Card accounts are created per card: card:<number> and hold:<number>.
@@ -46,6 +46,11 @@ STANDARD_ACCOUNTS: dict[str, tuple[str, AccountKind]] = {
 }
 
 
+_SHIFTS = table(Shift).c
+# Built once: a statement object reused keeps its cache key, so each run skips building and keying it.
+_OPEN_SHIFT = select(_SHIFTS.id).where(_SHIFTS.status == ShiftStatus.OPEN).order_by(_SHIFTS.id.desc()).limit(1)
+_INSERT_ENTRY = insert(table(JournalEntry))
+_INSERT_POSTING = insert(table(Posting))
 _SEEN_ACCOUNTS = "station_account_ids"  # Session.info: account ids read in this transaction, cached at commit
 
 
@@ -194,8 +199,9 @@ class LedgerCore:
             shift_id = self._open_shift_id(session)
         assert shift_id is not True
         entry_id = inserted_id(
-            session.execute(
-                insert(table(JournalEntry)),
+            run(
+                session,
+                _INSERT_ENTRY,
                 {
                     "kind": draft.kind,
                     "created_at": self.now(),
@@ -209,8 +215,9 @@ class LedgerCore:
         )
         if shift_id is None:
             self._audit(session, actor_id, "between_shifts_entry", entry=entry_id, kind=draft.kind)
-        session.execute(
-            insert(table(Posting)),
+        run(
+            session,
+            _INSERT_POSTING,
             [
                 {"entry_id": entry_id, "account_id": self._account_id(session, p.account), "amount_fen": p.amount_fen}
                 for p in draft.postings
@@ -236,10 +243,7 @@ class LedgerCore:
         audit.append(session, at=self.now(), actor_id=actor_id, action=action, detail=detail, approver_id=approver_id)
 
     def _open_shift_id(self, session: Session) -> int | None:
-        shifts = table(Shift).c
-        return session.scalar(
-            select(shifts.id).where(shifts.status == ShiftStatus.OPEN).order_by(shifts.id.desc()).limit(1)
-        )
+        return run(session, _OPEN_SHIFT).scalar()
 
     def _require_shift(self, session: Session) -> int:
         """Money taken by choice needs an open shift: it must land in some shift's drawer and report."""

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.errors import NotFound
 from station.ledger.fills import Fills, FillView
 from station.ledger.models import Fill, ReceiptJob, StationState
 from station.ledger.sequence_log import StepRow, write_steps
-from station.ledger.sql import table
+from station.ledger.sql import run, table
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,12 @@ class ReceiptJobView:
     detail: dict[str, Any]
 
 
+_STATE = table(StationState).c
+_COUNTER = select(_STATE.value).where(_STATE.key == "receipt_counter").with_for_update()
+_COUNT = update(table(StationState)).where(_STATE.key == "receipt_counter").values(value=bindparam("counted"))
+_INSERT_JOB = insert(table(ReceiptJob))
+
+
 class Receipts(Fills):
     """The receipt counter and the queue of receipt jobs the printer spool has not taken yet."""
 
@@ -38,20 +44,20 @@ class Receipts(Fills):
     @staticmethod
     def _next_receipt_number(session: Session) -> int:
         # Core statements: no ORM object of the counter row is kept that a later read could find stale.
-        state = table(StationState)
-        current = session.scalar(select(state.c.value).where(state.c.key == "receipt_counter").with_for_update())
+        current = run(session, _COUNTER).scalar()
         value = int(current or 0) + 1
         if current is None:
-            session.execute(insert(state), {"key": "receipt_counter", "value": str(value)})
+            run(session, insert(table(StationState)), {"key": "receipt_counter", "value": str(value)})
         else:
-            session.execute(update(state).where(state.c.key == "receipt_counter").values(value=str(value)))
+            run(session, _COUNT, {"counted": str(value)})
         return value
 
     def _receipt_job(self, session: Session, fill_id: int, payment: str, **detail: Any) -> int:
         """Number the sale's receipt and queue it, in the sale's transaction: no receipt number goes unused."""
         receipt_no = self._next_receipt_number(session)
-        session.execute(
-            insert(table(ReceiptJob)),
+        run(
+            session,
+            _INSERT_JOB,
             {
                 "fill_id": fill_id,
                 "receipt_no": receipt_no,

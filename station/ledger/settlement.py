@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.cards import CardView
@@ -25,7 +25,7 @@ from station.ledger.journal import (
 from station.ledger.models import Card, CardStatus, CardType, Fill, FillStatus, Hold, HoldStatus, PaymentMode
 from station.ledger.receipts import Receipts
 from station.ledger.sequence_log import StepRow, write_steps
-from station.ledger.sql import table
+from station.ledger.sql import run, table
 from station.ledger.staff import Actor
 
 
@@ -47,6 +47,8 @@ class CardSettlement:
 
 
 _FILLS = table(Fill)
+_FILL_FOR_SALE = select(_FILLS).where(_FILLS.c.id == bindparam("fill")).with_for_update()
+_FILL_PAID = update(_FILLS).where(_FILLS.c.id == bindparam("fill"))
 
 
 class Settlement(Receipts):
@@ -81,7 +83,7 @@ class Settlement(Receipts):
         with self._tx() as session:
             actor_id = self._actor_id(session, actor)
             # Core, not the ORM: the fill is read once (locked) and updated once.
-            fill = session.execute(select(_FILLS).where(_FILLS.c.id == fill_id).with_for_update()).mappings().first()
+            fill = run(session, _FILL_FOR_SALE, {"fill": fill_id}).mappings().first()
             if fill is None:
                 raise NotFound("fill_unknown", fill=fill_id)
             if fill["status"] is not FillStatus.UNPAID:
@@ -105,7 +107,7 @@ class Settlement(Receipts):
                 "fill_end_to_commit_ms": fill_end_to_commit_ms,
                 "attendant_id": fill["attendant_id"] or actor_id,
             }
-            session.execute(update(_FILLS).where(_FILLS.c.id == fill_id).values(paid))
+            run(session, _FILL_PAID, {"fill": fill_id, **paid})
             values = {**fill, **paid}
             receipt_no = self._receipt_job(
                 session, fill_id, "cash", tendered_fen=tendered_fen, change_fen=tendered_fen - due

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, Table
+from sqlalchemy import CursorResult, Executable, Result, Table
+from sqlalchemy.orm import Session
 
 from station.ledger.models import Base
 
@@ -19,3 +20,9 @@ def inserted_id(result: Result[Any]) -> int:
     key = cast(CursorResult[Any], result).inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def run(session: Session, statement: Executable, params: Any = None) -> CursorResult[Any]:
+    """A Core statement on the session's connection: the hot write paths skip ``Session.execute``'s ORM
+    dispatch (there is no ORM entity in these statements to load or flush)."""
+    return session.connection().execute(statement, params)
