@@ -22,7 +22,14 @@ def inserted_id(result: Result[Any]) -> int:
     return int(key[0])
 
 
+_CONNECTION = "station_connection"  # Session.info: the connection of the transaction under way
+
+
 def run(session: Session, statement: Executable, params: Any = None) -> CursorResult[Any]:
     """A Core statement on the session's connection: the hot write paths skip ``Session.execute``'s ORM
-    dispatch (there is no ORM entity in these statements to load or flush)."""
-    return session.connection().execute(statement, params)
+    dispatch (there is no ORM entity in these statements to load or flush). The connection is looked up once
+    per transaction (a ledger session is one transaction: ``LedgerCore._tx``)."""
+    connection = session.info.get(_CONNECTION)
+    if connection is None or not session.in_transaction() or connection.closed:
+        connection = session.info[_CONNECTION] = session.connection()
+    return cast(CursorResult[Any], connection.execute(statement, params))
