@@ -21,7 +21,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Pool, bindparam, case, insert, select, update
+from sqlalchemy import Connection, Engine, Pool, bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.models import AuditEvent, StationState
@@ -127,11 +127,13 @@ def _anchor_problem(session: Session, key: bytes, head: str, anchor: str | None)
 
 
 _STATE = table(StationState).c
-_READ_CHAIN = select(_STATE.key, _STATE.value).where(_STATE.key.in_((HEAD_KEY, ANCHOR_KEY))).with_for_update()
+# (key = a OR key = b), not IN: an IN list is expanded again at every execution.
+_CHAIN_ROWS = or_(_STATE.key == HEAD_KEY, _STATE.key == ANCHOR_KEY)
+_READ_CHAIN = select(_STATE.key, _STATE.value).where(_CHAIN_ROWS).with_for_update()
 _INSERT_EVENT = insert(table(AuditEvent))
 _MOVE_CHAIN = (
     update(table(StationState))
-    .where(_STATE.key.in_((HEAD_KEY, ANCHOR_KEY)))
+    .where(_CHAIN_ROWS)
     .values(value=case((_STATE.key == HEAD_KEY, bindparam("head")), else_=bindparam("anchor")))
 )
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Integer, String, cast, insert, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.errors import NotFound
@@ -29,8 +29,12 @@ class ReceiptJobView:
 
 
 _STATE = table(StationState).c
-_COUNTER = select(_STATE.value).where(_STATE.key == "receipt_counter").with_for_update()
-_COUNT = update(table(StationState)).where(_STATE.key == "receipt_counter").values(value=bindparam("counted"))
+_COUNT = (
+    update(table(StationState))
+    .where(_STATE.key == "receipt_counter")
+    .values(value=cast(cast(_STATE.value, Integer) + 1, String))
+    .returning(_STATE.value)
+)
 _INSERT_JOB = insert(table(ReceiptJob))
 
 
@@ -44,13 +48,11 @@ class Receipts(Fills):
     @staticmethod
     def _next_receipt_number(session: Session) -> int:
         # Core statements: no ORM object of the counter row is kept that a later read could find stale.
-        current = run(session, _COUNTER).scalar()
-        value = int(current or 0) + 1
-        if current is None:
-            run(session, insert(table(StationState)), {"key": "receipt_counter", "value": str(value)})
-        else:
-            run(session, _COUNT, {"counted": str(value)})
-        return value
+        counted = run(session, _COUNT).scalar()  # the counter moved and read back in one statement
+        if counted is not None:
+            return int(counted)
+        run(session, insert(table(StationState)), {"key": "receipt_counter", "value": "1"})
+        return 1
 
     def _receipt_job(self, session: Session, fill_id: int, payment: str, **detail: Any) -> int:
         """Number the sale's receipt and queue it, in the sale's transaction: no receipt number goes unused."""
