@@ -137,39 +137,17 @@ class RawFills:
             " pressure_after_centi_mpa, totalizer_before_centi, totalizer_after_centi, started_at, ended_at,"
             " stop_reason, status, plate, attendant_id, shift_id, between_shifts, clear_reason)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unpaid', '', ?, ?, ?, '') RETURNING id",
-            r.dispenser,
-            r.nozzle,
-            r.transaction_number,
-            r.product_code,
-            r.unit,
-            r.unit_price_fen,
-            r.quantity_centi,
-            amount,
-            r.dispenser_amount_fen,
-            False,
-            0,
-            0,
-            0,
-            0,
-            started,
-            ended,
-            "",
-            self.actor,
-            shift,
-            False,
+            *(r.dispenser, r.nozzle, r.transaction_number, r.product_code, r.unit, r.unit_price_fen),
+            *(r.quantity_centi, amount, r.dispenser_amount_fen, False, 0, 0, 0, 0, started, ended, ""),
+            *(self.actor, shift, False),
         )[0]
         self._do(
             "INSERT INTO stock_movements (kind, product_code, quantity_centi, fill_id, reference, created_at,"
             " actor_id) VALUES ('fill', ?, ?, ?, ?, ?, ?)",
-            r.product_code,
-            -r.quantity_centi,
-            fill_id,
-            key,
-            now,
-            self.actor,
+            *(r.product_code, -r.quantity_centi, fill_id, key, now, self.actor),
         )
         self._commit()
-        # settle_cash
+        # settle_cash (the same statements the project runs: chain rows read and moved in one each, counter in one)
         self._begin()
         self._one("SELECT active FROM attendants WHERE id = ?", self.actor)
         due = self._one("SELECT amount_fen, status FROM fills WHERE id = ?" + self.lock, fill_id)[0]
@@ -177,50 +155,43 @@ class RawFills:
         entry = self._one(
             "INSERT INTO journal_entries (kind, created_at, actor_id, shift_id, between_shifts, memo)"
             " VALUES ('fill_sale', ?, ?, ?, ?, ?) RETURNING id",
-            now,
-            self.actor,
-            shift,
-            False,
-            f"cash sale {key}",
+            *(now, self.actor, shift, False, f"cash sale {key}"),
         )[0]
         self._many(
             "INSERT INTO postings (entry_id, account_id, amount_fen) VALUES (?, ?, ?)",
             [(entry, self.drawer, due), (entry, self.revenue, -due)],
         )
-        head = self._one("SELECT value FROM station_state WHERE key = 'audit_head'" + self.lock)[0]
-        self._one("SELECT value FROM station_state WHERE key = 'audit_anchor'" + self.lock)
+        chain = dict(
+            self.conn.execute(
+                self.q("SELECT key, value FROM station_state WHERE key IN ('audit_head', 'audit_anchor')" + self.lock)
+            ).fetchall()
+        )
+        head = chain["audit_head"]
         detail = audit._canonical(
             {"entry": entry, "kind": "fill_sale", "postings": [["cash:drawer", due], ["revenue:gas", -due]]}
         )
-        at = at.replace(microsecond=at.microsecond)
         digest = audit.keyed_hash(self.key, head, at, self.actor, None, audit.JOURNAL_ENTRY, detail)
         self._do(
             "INSERT INTO audit_events (at, actor_id, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
-            at.replace(tzinfo=None),
-            self.actor,
-            audit.JOURNAL_ENTRY,
-            detail,
-            head,
-            digest,
+            *(at.replace(tzinfo=None), self.actor, audit.JOURNAL_ENTRY, detail, head, digest),
         )
-        self._do("UPDATE station_state SET value = ? WHERE key = 'audit_head'", digest)
-        self._do("UPDATE station_state SET value = ? WHERE key = 'audit_anchor'", audit.anchor_value(self.key, digest))
+        self._do(
+            "UPDATE station_state SET value = CASE WHEN key = 'audit_head' THEN ? ELSE ? END"
+            " WHERE key IN ('audit_head', 'audit_anchor')",
+            *(digest, audit.anchor_value(self.key, digest)),
+        )
         self._do(
             "UPDATE fills SET status = 'paid', payment_mode = 'cash', sale_entry_id = ?, tendered_fen = ?,"
             " change_fen = 0, settled_at = ?, fill_end_to_commit_ms = 1000 WHERE id = ?",
-            entry,
-            due,
-            now,
-            fill_id,
+            *(entry, due, now, fill_id),
         )
-        counter = int(self._one("SELECT value FROM station_state WHERE key = 'receipt_counter'" + self.lock)[0])
-        self._do("UPDATE station_state SET value = ? WHERE key = 'receipt_counter'", str(counter + 1))
+        counter = self._one(
+            "UPDATE station_state SET value = CAST(CAST(value AS INTEGER) + 1 AS VARCHAR)"
+            " WHERE key = 'receipt_counter' RETURNING value"
+        )[0]
         self._do(
             "INSERT INTO receipt_jobs (fill_id, receipt_no, payment, detail, created_at) VALUES (?, ?, 'cash', ?, ?)",
-            fill_id,
-            counter + 1,
-            f'{{"change_fen": 0, "tendered_fen": {due}}}',
-            now,
+            *(fill_id, int(counter), f'{{"change_fen": 0, "tendered_fen": {due}}}', now),
         )
         self._commit()
 
