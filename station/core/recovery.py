@@ -174,6 +174,8 @@ class Recovery(CoreBase):
         if lane is not None:
             # The unpaid fill is on the lane before the sequence moves on, so the screen never sees a gap.
             await self._reload_unpaid(lane)
+        if lane is not None and fill.created:
+            # Announced once: a transaction offered again (by the poll and the sweep both) is not a new fill.
             self.notice(
                 "fill.recorded",
                 lane=f"{lane.dispenser}/{lane.nozzle}",

@@ -29,6 +29,9 @@ def run(session: Session, statement: Executable, params: Any = None) -> CursorRe
     """A Core statement on the session's connection: the hot write paths skip ``Session.execute``'s ORM
     dispatch (there is no ORM entity in these statements to load or flush). The connection is looked up once
     per transaction (a ledger session is one transaction: ``LedgerCore._tx``)."""
+    if session.autoflush:
+        # As Session.execute would: pending ORM changes of the same transaction are seen (a no-op when clean).
+        session.flush()
     connection = session.info.get(_CONNECTION)
     if connection is None or not session.in_transaction() or connection.closed:
         connection = session.info[_CONNECTION] = session.connection()
