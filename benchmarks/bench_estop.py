@@ -100,7 +100,7 @@ async def run(rounds: int) -> None:
                     frame_at.clear()
                     stopped_at.clear()
                     pressed = time.perf_counter()
-                    # a step at the other nozzle is written just as F9 is pressed: it waits for the lock
+                    # a step at the other nozzle happens just as F9 is pressed (kept in the step log, no database)
                     asyncio.get_running_loop().call_soon(core._record_step, core.lane((2, 1)), other.events[0])
                     press = asyncio.create_task(pilot.press("f9"))
                     await until(lambda: bool(stopped_at))

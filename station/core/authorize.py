@@ -61,8 +61,6 @@ class Authorize(CoreBase):
             raise CoreRefused("nozzle_unacknowledged")
         if state is not proto.NozzleState.NOZZLE_LIFTED:
             raise CoreRefused("nozzle_not_lifted")
-        # No gas whose sale could not be recorded: the ledger must take a small committed write first.
-        await self._db(self.ledger.probe_write)
         level, card_type = self._card_levels.get(key, (0, CardType.STORED_VALUE))
         level = level if seq.payment is PaymentKind.CARD else 0
         price = await self._db(self.ledger.unit_price, lane.product, level)
@@ -86,8 +84,10 @@ class Authorize(CoreBase):
                 # The dispenser stops at what the hold covers.
                 wire_preset = proto.Preset(proto.PresetKind.QUANTITY, quantity_for_amount(price, hold_fen))
             # The hold and what the sequence knows are written before the dispenser hears of it: a restart
-            # from here on finds the fill's card, hold, plate and attendant in the ledger.
-            hold_id = await self._db(
+            # from here on finds the fill's card, hold, plate and attendant in the ledger. The same transaction
+            # carries the steps so far and the write probe: no gas whose sale could not be recorded.
+            hold_id = await self._db_with_steps(
+                seq,
                 self.ledger.place_hold,
                 actor,
                 seq.card_number,
@@ -96,9 +96,19 @@ class Authorize(CoreBase):
                 lane.nozzle,
                 sequence_id=seq.sequence_id,
                 plate=seq.plate,
+                probe=True,
             )
         else:
-            await self._db(self.ledger.authorize_lane, actor, seq.sequence_id, lane.dispenser, lane.nozzle, seq.plate)
+            await self._db_with_steps(
+                seq,
+                self.ledger.authorize_lane,
+                actor,
+                seq.sequence_id,
+                lane.dispenser,
+                lane.nozzle,
+                seq.plate,
+                probe=True,
+            )
         try:
             await self.bus.authorize(lane.dispenser, lane.nozzle, wire_preset, price)
         except DeviceRejected as exc:  # a refusal is certain: nothing was authorized

@@ -26,6 +26,7 @@ from station.i18n import Language, error_text
 from station.ledger.errors import LedgerError
 from station.ledger.locks import NozzleLocks
 from station.ledger.models import CardType
+from station.ledger.sequence_log import StepRow
 from station.ledger.services import Ledger
 from station.ledger.staff import Actor
 
@@ -63,7 +64,10 @@ class CoreBase:
         self._tasks: list[asyncio.Task[None]] = []
         self._card_levels: dict[tuple[int, int], tuple[int, CardType]] = {}
         self._stopping = False
-        self._steps = StepLog(ledger.record_step)
+        self._steps = StepLog()
+        # Receipts the spool has that the ledger has not been told of yet: told with the sequence's finish write
+        # (a restart that finds one unmarked checks the spool before printing it again).
+        self._spooled: list[int] = []
         self.locks = NozzleLocks(ledger)
         # Transactions being recorded now, by (dispenser, number): the poll and the sweep never record one twice.
         self._recording: dict[tuple[int, int], asyncio.Task[None]] = {}
@@ -96,11 +100,7 @@ class CoreBase:
         self.emit(Notice(key, params, severity))
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a ledger call off the event loop; ledger refusals become CoreRefused.
-
-        The steps handed to the step log are written first, so the ledger sees the sequence in the order it
-        happened (a fill is never recorded, nor its steps linked, before the steps that led to it)."""
-        await self._steps.flushed()
+        """Run a ledger call off the event loop; ledger refusals become CoreRefused."""
         try:
             return await asyncio.to_thread(fn, *args, **kwargs)
         except LedgerError as exc:
@@ -110,6 +110,35 @@ class CoreBase:
             # the screen says so in the attendant's language. No chained traceback: its frames hold PINs.
             log.error("ledger call %s failed", getattr(fn, "__name__", "?"), exc_info=exc)
             raise CoreRefused("ledger_unavailable") from None
+
+    async def _db_with_steps(self, seq: FuelingSequence, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A durable event of the sequence: its buffered steps (and those of ended sequences) are committed in
+        the event's own transaction (``steps=``); if the call fails they go back to the log for the next one."""
+        rows = self._steps.take(seq.sequence_id, self._live_sequence)
+        try:
+            return await self._db(fn, *args, steps=rows, **kwargs)
+        except asyncio.CancelledError:
+            raise  # the call may still commit in its thread: never write its steps twice
+        except BaseException:
+            self._steps.put_back(rows)
+            raise
+
+    def _live_sequence(self, sequence_id: str) -> bool:
+        return any(
+            lane.sequence is not None and lane.sequence.sequence_id == sequence_id and not lane.sequence.finished
+            for lane in self.lanes.values()
+        )
+
+    async def flush_steps(self) -> None:
+        """Write every buffered step now, in one transaction off the loop (the core's stop; a look at the log)."""
+        rows = self._steps.take_all()
+        if not rows:
+            return
+        try:
+            await self._db(self.ledger.record_steps, steps=rows)
+        except CoreRefused:
+            self._steps.put_back(rows)
+            raise
 
     async def _device(self, call: Awaitable[T]) -> T:
         try:
@@ -191,19 +220,23 @@ class CoreBase:
         return seq
 
     def _record_step(self, lane: Lane, event: StepEvent) -> None:
-        """Log the step on the step log's own thread: the event loop (and F9 on it) never waits on the database."""
+        """Keep the step for the sequence's next durable event (see steplog): the loop, and F9 on it, never
+        waits on the database for a step."""
         seq = lane.sequence
         if seq is None:
             return
         self._steps.append(
-            sequence_id=seq.sequence_id,
-            dispenser=lane.dispenser,
-            nozzle=lane.nozzle,
-            step=event.step.value,
-            item=event.item,
-            attendant=self.actor,
-            detail=event.detail,
-            at=self.ledger.now(),  # when it happened, not when the writer got to it
+            StepRow(
+                sequence_id=seq.sequence_id,
+                dispenser=lane.dispenser,
+                nozzle=lane.nozzle,
+                step=event.step.value,
+                item=event.item,
+                attendant_id=self.actor.id if self.actor else None,
+                detail=event.detail,
+                at=self.ledger.now(),  # when it happened, not when it is written
+                fill_id=seq.fill_id,
+            )
         )
 
     @staticmethod

@@ -147,14 +147,20 @@ class Recovery(CoreBase):
                 seq.gas_flowing()
             engine_ms = seq.engine_timer.elapsed_ms(self.monotonic())
         try:
-            fill = await self._db(
-                self.ledger.record_fill,
-                record,
-                attendant=self.actor if in_fill else None,
-                plate=seq.plate if in_fill and seq else "",
-                engine_off_to_flow_ms=engine_ms,
-                card_number=seq.card_number if in_fill and seq else None,
-            )
+            if in_fill and seq is not None:
+                # The sequence's steps so far commit with its fill, and all of them are linked to it there.
+                fill = await self._db_with_steps(
+                    seq,
+                    self.ledger.record_fill,
+                    record,
+                    attendant=self.actor,
+                    plate=seq.plate,
+                    engine_off_to_flow_ms=engine_ms,
+                    card_number=seq.card_number,
+                    sequence_id=seq.sequence_id,
+                )
+            else:
+                fill = await self._db(self.ledger.record_fill, record)
         except Exception:
             log.exception("could not record transaction %s/%s/%s", event.address, txn.nozzle, txn.number)
             return  # not acknowledged: the dispenser keeps it and the next poll offers it again
@@ -168,6 +174,8 @@ class Recovery(CoreBase):
         if lane is not None:
             # The unpaid fill is on the lane before the sequence moves on, so the screen never sees a gap.
             await self._reload_unpaid(lane)
+        if lane is not None and fill.created:
+            # Announced once: a transaction offered again (by the poll and the sweep both) is not a new fill.
             self.notice(
                 "fill.recorded",
                 lane=f"{lane.dispenser}/{lane.nozzle}",
@@ -182,8 +190,6 @@ class Recovery(CoreBase):
                 with contextlib.suppress(CoreRefused):
                     await self._db(self.ledger.release_hold, self.actor, seq.hold_id)
                 seq.hold_id = None
-            with contextlib.suppress(Exception):
-                await self._db(self.ledger.link_steps_to_fill, seq.sequence_id, fill.id)
             if lane is not None:
                 self.emit(LaneChanged(lane.key))
 

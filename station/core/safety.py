@@ -86,8 +86,14 @@ class Safety(CoreBase):
             lock, _new = await self._db(self.locks.lock_for_leak, actor, *key, "abort", note=note)
             lane.take_lock(lock)
             self.notice("leak.found_locked", "error", lane=f"{key[0]}/{key[1]}")
-        elif reason in (AbortReason.SAFETY_REFUSED, AbortReason.EMERGENCY_STOP):
-            await self._db(self.ledger.record_incident, actor, reason.value, lane=f"{key[0]}/{key[1]}", note=note)
+        if reason in (AbortReason.SAFETY_REFUSED, AbortReason.EMERGENCY_STOP):
+            # The sequence ends here: its steps, the abort included, commit with the incident.
+            await self._db_with_steps(
+                seq, self.ledger.record_incident, actor, reason.value, lane=f"{key[0]}/{key[1]}", note=note
+            )
+        else:
+            with contextlib.suppress(CoreRefused):  # kept for the next write if this one fails
+                await self._db_with_steps(seq, self.ledger.record_steps)
         lane.sequence = None
         self._card_levels.pop(key, None)
         self.emit(LaneChanged(key))
@@ -135,6 +141,10 @@ class Safety(CoreBase):
         detail: dict[str, Any] = {"alarm": "LEAK"}
         if seq is not None and stopped_at is not None:
             detail.update(sequence=seq.sequence_id, step=stopped_at.value)
+        if seq is not None and not seq.leak_fill_pending:
+            # The sequence ended at the leak (no fill of it to come and carry them): its steps are written now.
+            with contextlib.suppress(CoreRefused):
+                await self._db_with_steps(seq, self.ledger.record_steps)
         try:
             lock, _new = await self._db(self.locks.lock_for_leak, actor, lane.dispenser, lane.nozzle, "alarm", **detail)
         except CoreRefused as exc:

@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from station.core.base import CoreBase
 from station.core.lanes import CoreRefused, LaneChanged
-from station.core.sequence import Step
+from station.core.sequence import FuelingSequence, Step
 from station.devices.printer import PrintOutcome
 from station.ledger.fills import FillView
 from station.printouts.receipt import CardPayment, CashPayment, FillReceipt, render
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class Settle(CoreBase):
             language=self.settings.station.receipt_language,
         )
 
-    async def _print(self, receipt: FillReceipt) -> tuple[list[str], PrintOutcome | None]:
+    async def _print(self, receipt: FillReceipt, *, mark_now: bool = False) -> tuple[list[str], PrintOutcome | None]:
         lines = render(receipt, self.language)
         if self.print_queue is None:
             return lines, None
@@ -76,9 +79,13 @@ class Settle(CoreBase):
             log.exception("print failed")
             outcome = PrintOutcome("", False, str(exc))
         else:
-            # The spool has it now (printed or queued for paper): the ledger's job is handed over.
-            with contextlib.suppress(Exception):
-                await self._db(self.ledger.mark_receipt_spooled, int(receipt.receipt_no))
+            # The spool has it now (printed or queued for paper): the ledger's job is handed over. A sale's
+            # receipt is marked with its sequence's finish write; until then a restart finds it in the spool.
+            if mark_now:
+                with contextlib.suppress(Exception):
+                    await self._db(self.ledger.mark_receipt_spooled, int(receipt.receipt_no))
+            else:
+                self._spooled.append(int(receipt.receipt_no))
         if not outcome.printed:
             self.notice("settle.print_queued", "warning", error=outcome.error or "")
         return lines, outcome
@@ -109,8 +116,8 @@ class Settle(CoreBase):
             with contextlib.suppress(CoreRefused):
                 await self._db(self.ledger.release_hold, actor, seq.hold_id)
             seq.hold_id = None
-        sale = await self._db(
-            self.ledger.settle_cash, actor, fill.id, tendered_fen, fill_end_to_commit_ms=self._settle_ms(key)
+        sale = await self._settle_call(
+            seq, self.ledger.settle_cash, actor, fill.id, tendered_fen, fill_end_to_commit_ms=self._settle_ms(key)
         )
         self._finish_settle(key, f"cash {sale.due_fen}/{sale.tendered_fen}/{sale.change_fen}")
         lines, outcome = await self._print(
@@ -143,8 +150,14 @@ class Settle(CoreBase):
             if pin is None:
                 raise CoreRefused("pin_format")
             await self._db(self.ledger.verify_card_pin, number, pin)
-        sale = await self._db(
-            self.ledger.settle_card, actor, fill.id, number, hold_id=hold_id, fill_end_to_commit_ms=self._settle_ms(key)
+        sale = await self._settle_call(
+            seq,
+            self.ledger.settle_card,
+            actor,
+            fill.id,
+            number,
+            hold_id=hold_id,
+            fill_end_to_commit_ms=self._settle_ms(key),
         )
         self._finish_settle(key, f"card {sale.fill.amount_fen}")
         lines, outcome = await self._print(
@@ -155,9 +168,25 @@ class Settle(CoreBase):
         await self._reload_unpaid(lane)
         return SettleResult(sale.fill, lines, outcome, balance_fen=sale.card.balance_fen, low_balance=sale.low_balance)
 
+    async def _settle_call(self, seq: FuelingSequence | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """The sale carries its sequence's steps (fill ended, disconnect); a fill settled outside a sequence
+        (after a restart, from the unpaid list) carries none."""
+        if seq is not None and not seq.finished:
+            return await self._db_with_steps(seq, fn, *args, **kwargs)
+        return await self._db(fn, *args, **kwargs)
+
     async def farewell(self, key: tuple[int, int]) -> None:
+        seq = self._sequence(key)
         self._step(key, lambda s: s.farewell())
-        await self._steps.flushed()  # the sequence is over only once its steps are in the ledger
+        # The finish write: the sequence is over only once its steps (sale committed, farewell) are in the
+        # ledger; the receipts spooled since are marked in the same transaction.
+        spooled, self._spooled = self._spooled, []
+        try:
+            await self._db_with_steps(seq, self.ledger.finish_sequence, spooled)
+        except CoreRefused as exc:
+            # The sale is long committed: the steps and marks wait for the next write (or the stop).
+            log.warning("finish of sequence %s not written (%s); kept for the next write", seq.sequence_id, exc.code)
+            self._spooled = spooled + self._spooled
         self.lanes[key].sequence = None
         self._card_levels.pop(key, None)
         self.emit(LaneChanged(key))
@@ -171,14 +200,26 @@ class Settle(CoreBase):
 
     async def _spool_committed_receipts(self) -> None:
         """Receipts of sales committed before a kill, that never reached the spool: spool them now."""
-        for job in await self._db(self.ledger.unspooled_receipts):
+        jobs = await self._db(self.ledger.unspooled_receipts)
+        spooled: set[str] = set()
+        if jobs and self.print_queue is not None:
+            queue = self.print_queue
+            spooled = {
+                str(job.receipt.get("receipt_no"))
+                for job in await asyncio.to_thread(lambda: [*queue.pending(), *queue.printed()])
+            }
+        for job in jobs:
             d = job.detail
             payment: CashPayment | CardPayment
             if job.payment == "card":
                 payment = CardPayment(str(d["card_number"]), int(d["balance_fen"]), bool(d["low_balance"]))
             else:
                 payment = CashPayment(int(d["tendered_fen"]), int(d["change_fen"]))
-            _lines, outcome = await self._print(self._receipt(job.fill, job.receipt_no, payment))
+            if self.print_queue is not None and f"{job.receipt_no:08d}" in spooled:
+                # Spooled before the kill, not yet marked (marks ride the sequence's finish): never print twice.
+                await self._db(self.ledger.mark_receipt_spooled, job.receipt_no)
+                continue
+            _lines, outcome = await self._print(self._receipt(job.fill, job.receipt_no, payment), mark_now=True)
             if outcome is not None and not outcome.job_id:
                 return  # the spool itself failed; try again on the next start
 

@@ -12,7 +12,6 @@ sequence steps (steps.py), authorize (authorize.py), safety (safety.py), settle 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from station.core.authorize import Authorize
@@ -79,6 +78,8 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Core
         if tasks:
             await asyncio.wait(tasks, timeout=5)
         self._tasks.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._steps.flushed(), timeout=15)
-        await asyncio.to_thread(self._steps.close)
+        # What no event carried (a sequence at steps 1–6, the finish of one whose farewell never came).
+        try:
+            await asyncio.wait_for(self.flush_steps(), timeout=15)
+        except (TimeoutError, CoreRefused):
+            log.error("%d sequence steps could not be written at stop", self._steps.pending())

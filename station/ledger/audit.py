@@ -21,10 +21,11 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Pool, select
+from sqlalchemy import Connection, Engine, Pool, bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.models import AuditEvent, StationState
+from station.ledger.sql import inserted_id, run, table
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
@@ -108,23 +109,34 @@ def _key_of(session: Session) -> bytes:
     return key
 
 
-def _anchor_problem(session: Session, key: bytes, head: StationState) -> str:
+def _anchor_problem(session: Session, key: bytes, head: str, anchor: str | None) -> str:
     """What is wrong between the head row and the anchor before this append, or ''."""
-    anchor = session.get(StationState, ANCHOR_KEY, with_for_update=True)
     if anchor is not None:
-        if not _anchor_ok(key, anchor.value):
+        if not _anchor_ok(key, anchor):
             return "the anchor's MAC is wrong"
-        anchored = anchor.value.partition(":")[0]
-        if anchored != head.value:
-            return f"the head {head.value} is not the anchored head {anchored}"
+        anchored = anchor.partition(":")[0]
+        if anchored != head:
+            return f"the head {head} is not the anchored head {anchored}"
         return ""
-    if head.value == GENESIS:
+    if head == GENESIS:
         return ""
     last = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
     if last is None:
-        return f"the head {head.value} names no event"
+        return f"the head {head} names no event"
     plain = event_hash(last.prev_hash, last.at, last.actor_id, last.approver_id, last.action, last.detail)
     return "" if plain == last.hash else "the anchor row is missing"  # a plain last link: keyed from now on
+
+
+_STATE = table(StationState).c
+# (key = a OR key = b), not IN: an IN list is expanded again at every execution.
+_CHAIN_ROWS = or_(_STATE.key == HEAD_KEY, _STATE.key == ANCHOR_KEY)
+_READ_CHAIN = select(_STATE.key, _STATE.value).where(_CHAIN_ROWS).with_for_update()
+_INSERT_EVENT = insert(table(AuditEvent))
+_MOVE_CHAIN = (
+    update(table(StationState))
+    .where(_CHAIN_ROWS)
+    .values(value=case((_STATE.key == HEAD_KEY, bindparam("head")), else_=bindparam("anchor")))
+)
 
 
 def append(
@@ -136,24 +148,30 @@ def append(
     detail: dict[str, Any],
     approver_id: int | None = None,
 ) -> AuditEvent:
-    """Append one event inside the caller's transaction; the head row is locked so the chain never forks."""
+    """Append one event inside the caller's transaction; the head row is locked so the chain never forks.
+
+    Core statements, not the ORM: the head and the anchor are read (and locked) in one statement and written in
+    one. No ORM object of either row is ever loaded, so none can go stale in a session that appends twice."""
     key = _key_of(session)
-    head = session.get(StationState, HEAD_KEY, with_for_update=True)
+    state: dict[str, str] = {str(row.key): str(row.value) for row in run(session, _READ_CHAIN)}
+    head = state.get(HEAD_KEY)
     if head is None:
-        head = StationState(key=HEAD_KEY, value=GENESIS)
-        session.add(head)
-        session.flush()
-    problem = _anchor_problem(session, key, head)
+        head = GENESIS
+        session.execute(insert(table(StationState)), {"key": HEAD_KEY, "value": GENESIS})
+    anchor = state.get(ANCHOR_KEY)
+    problem = _anchor_problem(session, key, head, anchor)
     if problem:
         # Found while writing: say so inside the chain, where deleting it would break the keyed links.
-        _link(session, key, head, at, None, None, TAMPERED, {"problem": problem})
-    return _link(session, key, head, at, actor_id, approver_id, action, detail)
+        event = _link(session, key, head, anchor, at, None, None, TAMPERED, {"problem": problem})
+        head, anchor = event.hash, anchor_value(key, event.hash)
+    return _link(session, key, head, anchor, at, actor_id, approver_id, action, detail)
 
 
 def _link(
     session: Session,
     key: bytes,
-    head: StationState,
+    head: str,
+    anchor: str | None,
     at: dt.datetime,
     actor_id: int | None,
     approver_id: int | None,
@@ -163,19 +181,26 @@ def _link(
     text = _canonical(detail)
     # Stored times have microsecond precision and no zone: hash exactly what will be read back.
     at = at.astimezone(dt.UTC)
-    digest = keyed_hash(key, head.value, at, actor_id, approver_id, action, text)
-    event = AuditEvent(
-        at=at, actor_id=actor_id, approver_id=approver_id, action=action, detail=text, prev_hash=head.value, hash=digest
-    )
-    session.add(event)
-    head.value = digest
-    anchor = session.get(StationState, ANCHOR_KEY)
+    digest = keyed_hash(key, head, at, actor_id, approver_id, action, text)
+    values = {
+        "at": at,
+        "actor_id": actor_id,
+        "approver_id": approver_id,
+        "action": action,
+        "detail": text,
+        "prev_hash": head,
+        "hash": digest,
+    }
+    event_id = inserted_id(run(session, _INSERT_EVENT, values))
+    new_anchor = anchor_value(key, digest)
     if anchor is None:
-        session.add(StationState(key=ANCHOR_KEY, value=anchor_value(key, digest)))
+        session.execute(update(table(StationState)).where(_STATE.key == HEAD_KEY).values(value=digest))
+        session.execute(insert(table(StationState)), {"key": ANCHOR_KEY, "value": new_anchor})
     else:
-        anchor.value = anchor_value(key, digest)
-    session.flush()
-    return event
+        # Head and anchor move together, in one statement.
+        run(session, _MOVE_CHAIN, {"head": digest, "anchor": new_anchor})
+    # Not in the session: the caller gets the link's id and hash (ShiftDesk keeps them with a closing).
+    return AuditEvent(id=event_id, **values)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ How a fill is paid is in :mod:`station.ledger.settlement`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +27,8 @@ from station.ledger.models import (
     Product,
     StockMovement,
 )
+from station.ledger.sequence_log import StepRow, write_steps
+from station.ledger.sql import inserted_id, run, table
 from station.ledger.staff import Actor
 from station.ledger.vehicles import normalise_plate
 from station.money import MAX_FEN, amount_for
@@ -85,41 +89,65 @@ class FillView:
     hold_id: int | None = None  # the card hold placed for this fill before authorizing
 
 
+_VIEW_COLUMNS = (
+    "id",
+    "dispenser",
+    "nozzle",
+    "transaction_number",
+    "product_code",
+    "unit",
+    "unit_price_fen",
+    "quantity_centi",
+    "amount_fen",
+    "dispenser_amount_fen",
+    "amount_mismatch",
+    "status",
+    "payment_mode",
+    "plate",
+    "tendered_fen",
+    "change_fen",
+    "started_at",
+    "ended_at",
+    "settled_at",
+    "engine_off_to_flow_ms",
+    "fill_end_to_commit_ms",
+    "pressure_before_centi_mpa",
+    "pressure_after_centi_mpa",
+    "stop_reason",
+    "attendant_id",
+    "hold_id",
+)
+
+
+def _view(values: Mapping[str, Any], card_number: str | None, created: bool = True) -> FillView:
+    """A fill's view from its column values (an ORM row's or the ones just written)."""
+    return FillView(**{c: values[c] for c in _VIEW_COLUMNS}, card_number=card_number, created=created)
+
+
+_FILLS = table(Fill).c
+_AUTHS = table(LaneAuthorization).c
+# Built once (a reused statement keeps its cache key): the statements of every recorded fill.
+_FIND_FILL_ID = select(_FILLS.id).where(
+    _FILLS.dispenser == bindparam("d"), _FILLS.nozzle == bindparam("n"), _FILLS.transaction_number == bindparam("t")
+)
+_LIVE_AUTH = (
+    select(_AUTHS.id, _AUTHS.card_id, _AUTHS.plate, _AUTHS.attendant_id, _AUTHS.hold_id)
+    .where(_AUTHS.dispenser == bindparam("d"), _AUTHS.nozzle == bindparam("n"), _AUTHS.status == "live")
+    .order_by(_AUTHS.id)
+    .limit(1)
+)
+_AUTH_RECORDED = update(table(LaneAuthorization)).where(_AUTHS.id == bindparam("auth")).values(status="recorded")
+_INSERT_FILL = insert(table(Fill))
+_INSERT_STOCK = insert(table(StockMovement))
+_PRODUCT = select(table(Product).c.code).where(table(Product).c.code == bindparam("code"))
+
+
 class Fills(Holds):
     """Recording a fill and reading fills back."""
 
     def _fill_view(self, session: Session, fill: Fill, created: bool = True) -> FillView:
         card_number = session.get(Card, fill.card_id).number if fill.card_id else None  # type: ignore[union-attr]
-        return FillView(
-            id=fill.id,
-            dispenser=fill.dispenser,
-            nozzle=fill.nozzle,
-            transaction_number=fill.transaction_number,
-            product_code=fill.product_code,
-            unit=fill.unit,
-            unit_price_fen=fill.unit_price_fen,
-            quantity_centi=fill.quantity_centi,
-            amount_fen=fill.amount_fen,
-            dispenser_amount_fen=fill.dispenser_amount_fen,
-            amount_mismatch=fill.amount_mismatch,
-            status=fill.status,
-            payment_mode=fill.payment_mode,
-            card_number=card_number,
-            plate=fill.plate,
-            tendered_fen=fill.tendered_fen,
-            change_fen=fill.change_fen,
-            started_at=fill.started_at,
-            ended_at=fill.ended_at,
-            settled_at=fill.settled_at,
-            engine_off_to_flow_ms=fill.engine_off_to_flow_ms,
-            fill_end_to_commit_ms=fill.fill_end_to_commit_ms,
-            pressure_before_centi_mpa=fill.pressure_before_centi_mpa,
-            pressure_after_centi_mpa=fill.pressure_after_centi_mpa,
-            stop_reason=fill.stop_reason,
-            attendant_id=fill.attendant_id,
-            created=created,
-            hold_id=fill.hold_id,
-        )
+        return _view({c: getattr(fill, c) for c in _VIEW_COLUMNS}, card_number, created)
 
     def record_fill(
         self,
@@ -129,10 +157,14 @@ class Fills(Holds):
         plate: str = "",
         engine_off_to_flow_ms: int | None = None,
         card_number: str | None = None,
+        steps: Sequence[StepRow] = (),
+        sequence_id: str = "",
     ) -> FillView:
         """Record a completed dispenser transaction as an unpaid fill. Idempotent on its key.
 
         ``card_number``: the card the driver chose to pay with, so the card cannot be closed under it.
+        ``steps``: the sequence's steps not yet written, committed with the fill; ``sequence_id``: the sequence
+        whose steps (all of them) are linked to the fill, also when it was recorded already.
         """
         if record.quantity_centi < 0 or record.quantity_centi > MAX_QUANTITY_CENTI:
             raise InvalidInput("quantity_invalid")
@@ -140,121 +172,137 @@ class Fills(Holds):
             raise InvalidInput("amount_not_positive", field="unit_price")
         amount = amount_for(record.unit_price_fen, record.quantity_centi)
         key = (record.dispenser, record.nozzle, record.transaction_number)
-        with self._read() as session:
-            existing = self._find_fill(session, *key)
-            if existing is not None:
-                return self._fill_view(session, existing, created=False)
         try:
             with self._tx() as session:
-                existing = self._find_fill(session, *key)
-                if existing is not None:
+                # One id look-up; the ORM row is loaded only in the rare case it is there already.
+                if run(session, _FIND_FILL_ID, dict(zip(("d", "n", "t"), key, strict=True))).first() is not None:
+                    existing = self._find_fill(session, *key)
+                    assert existing is not None
+                    write_steps(session, steps, sequence_id=sequence_id, fill_id=existing.id)
                     return self._fill_view(session, existing, created=False)
-                if session.get(Product, record.product_code) is None:
-                    raise NotFound("product_unknown", product=record.product_code)
-                card_id = self._card(session, number=card_number).id if card_number else None
-                # The gas is gone: a fill with no shift open is not refused but goes to the audited bucket.
-                shift_id = self._open_shift_id(session)
-                mismatch = abs(amount - record.dispenser_amount_fen) > self.settings.thresholds.amount_mismatch_fen
-                fill = Fill(
-                    dispenser=record.dispenser,
-                    nozzle=record.nozzle,
-                    transaction_number=record.transaction_number,
-                    product_code=record.product_code,
-                    unit=record.unit,
-                    unit_price_fen=record.unit_price_fen,
-                    quantity_centi=record.quantity_centi,
-                    amount_fen=amount,
-                    dispenser_amount_fen=record.dispenser_amount_fen,
-                    amount_mismatch=mismatch,
-                    pressure_before_centi_mpa=record.pressure_before_centi_mpa,
-                    pressure_after_centi_mpa=record.pressure_after_centi_mpa,
-                    totalizer_before_centi=record.totalizer_before_centi,
-                    totalizer_after_centi=record.totalizer_after_centi,
-                    started_at=record.started_at,
-                    ended_at=record.ended_at,
-                    stop_reason=record.stop_reason,
-                    status=FillStatus.UNPAID if amount else FillStatus.PAID,
-                    plate=normalise_plate(plate),
-                    card_id=card_id,
-                    attendant_id=attendant.id if attendant else None,
-                    shift_id=shift_id,
-                    between_shifts=shift_id is None,
-                    engine_off_to_flow_ms=engine_off_to_flow_ms,
-                    settled_at=None if amount else self.now(),
-                )
-                session.add(fill)
-                session.flush()
-                self._attach_authorization(session, fill)
-                if shift_id is None:
-                    self._audit(
-                        session,
-                        attendant.id if attendant else None,
-                        "between_shifts_fill",
-                        fill=fill.id,
-                        key=f"{record.dispenser}/{record.nozzle}/{record.transaction_number}",
-                        quantity_centi=record.quantity_centi,
-                        amount_fen=amount,
-                    )
-                if record.quantity_centi:
-                    session.add(
-                        StockMovement(
-                            kind="fill",
-                            product_code=record.product_code,
-                            quantity_centi=-record.quantity_centi,
-                            fill_id=fill.id,
-                            reference=f"{record.dispenser}/{record.nozzle}/{record.transaction_number}",
-                            created_at=self.now(),
-                            actor_id=attendant.id if attendant else None,
-                        )
-                    )
-                if mismatch:
-                    self._audit(
-                        session,
-                        None,
-                        "fill_amount_mismatch",
-                        dispenser=record.dispenser,
-                        nozzle=record.nozzle,
-                        transaction=record.transaction_number,
-                        ours_fen=amount,
-                        dispenser_fen=record.dispenser_amount_fen,
-                    )
-                return self._fill_view(session, fill)
+                view = self._insert_fill(session, record, amount, attendant, plate, engine_off_to_flow_ms, card_number)
+                write_steps(session, steps, sequence_id=sequence_id, fill_id=view.id)
+                return view
         except IntegrityError:
             # Another writer recorded the same transaction between our check and insert.
-            with self._read() as session:
+            with self._tx() if steps or sequence_id else self._read() as session:
                 existing = self._find_fill(session, *key)
                 if existing is None:
                     raise
+                write_steps(session, steps, sequence_id=sequence_id, fill_id=existing.id)
                 return self._fill_view(session, existing, created=False)
 
-    def _attach_authorization(self, session: Session, fill: Fill) -> None:
-        """Give the fill what its sequence knew before authorizing (card, hold, plate, attendant).
-
-        The oldest live authorization of the nozzle is this transaction's: the dispenser serves one at a time.
-        A fill with nothing to pay gives its hold straight back.
-        """
-        auth = session.scalars(
-            select(LaneAuthorization)
-            .where(
-                LaneAuthorization.dispenser == fill.dispenser,
-                LaneAuthorization.nozzle == fill.nozzle,
-                LaneAuthorization.status == "live",
+    def _insert_fill(
+        self,
+        session: Session,
+        record: FillRecord,
+        amount: int,
+        attendant: Actor | None,
+        plate: str,
+        engine_off_to_flow_ms: int | None,
+        card_number: str | None,
+    ) -> FillView:
+        """The fill's rows with Core statements: the lane authorization read first, so the fill is inserted once
+        with what its sequence knew, then the authorization marked recorded and the stock moved."""
+        self._require_product(session, record.product_code)
+        card_id = self._card(session, number=card_number).id if card_number else None
+        # The gas is gone: a fill with no shift open is not refused but goes to the audited bucket.
+        shift_id = self._open_shift_id(session)
+        mismatch = abs(amount - record.dispenser_amount_fen) > self.settings.thresholds.amount_mismatch_fen
+        attendant_id = attendant.id if attendant else None
+        status = FillStatus.UNPAID if amount else FillStatus.PAID
+        # The oldest live authorization of the nozzle is this transaction's: the dispenser serves one at a time.
+        auth = run(session, _LIVE_AUTH, {"d": record.dispenser, "n": record.nozzle}).first()
+        values: dict[str, Any] = {
+            "dispenser": record.dispenser,
+            "nozzle": record.nozzle,
+            "transaction_number": record.transaction_number,
+            "product_code": record.product_code,
+            "unit": record.unit,
+            "unit_price_fen": record.unit_price_fen,
+            "quantity_centi": record.quantity_centi,
+            "amount_fen": amount,
+            "dispenser_amount_fen": record.dispenser_amount_fen,
+            "amount_mismatch": mismatch,
+            "pressure_before_centi_mpa": record.pressure_before_centi_mpa,
+            "pressure_after_centi_mpa": record.pressure_after_centi_mpa,
+            "totalizer_before_centi": record.totalizer_before_centi,
+            "totalizer_after_centi": record.totalizer_after_centi,
+            "started_at": record.started_at,
+            "ended_at": record.ended_at,
+            "stop_reason": record.stop_reason,
+            "status": status,
+            "plate": normalise_plate(plate),
+            "card_id": card_id,
+            "attendant_id": attendant_id,
+            "shift_id": shift_id,
+            "between_shifts": shift_id is None,
+            "engine_off_to_flow_ms": engine_off_to_flow_ms,
+            "settled_at": None if amount else self.now(),
+            "hold_id": None,
+        }
+        if auth is not None:
+            # What the sequence knew before authorizing: card, hold, plate, attendant.
+            values["card_id"] = values["card_id"] or auth.card_id
+            values["plate"] = values["plate"] or auth.plate
+            values["attendant_id"] = values["attendant_id"] or auth.attendant_id
+            values["hold_id"] = auth.hold_id
+        fill_id = inserted_id(run(session, _INSERT_FILL, values))
+        if auth is not None:
+            run(session, _AUTH_RECORDED, {"auth": auth.id, "fill_id": fill_id})
+            hold = session.get(Hold, auth.hold_id, with_for_update=True) if auth.hold_id else None
+            if hold is not None and hold.status is HoldStatus.OPEN and status is FillStatus.PAID:
+                # A fill with nothing to pay gives its hold straight back.
+                entry = self._resolve_hold(session, hold, 0, auth.attendant_id, shift_id=shift_id)
+                hold.resolved_entry_id = entry.id if entry else None
+        fill_key = f"{record.dispenser}/{record.nozzle}/{record.transaction_number}"
+        if shift_id is None:
+            self._audit(
+                session,
+                attendant_id,
+                "between_shifts_fill",
+                fill=fill_id,
+                key=fill_key,
+                quantity_centi=record.quantity_centi,
+                amount_fen=amount,
             )
-            .order_by(LaneAuthorization.id)
-            .limit(1)
-        ).first()
-        if auth is None:
+        if record.quantity_centi:
+            run(
+                session,
+                _INSERT_STOCK,
+                {
+                    "kind": "fill",
+                    "product_code": record.product_code,
+                    "quantity_centi": -record.quantity_centi,
+                    "fill_id": fill_id,
+                    "reference": fill_key,
+                    "created_at": self.now(),
+                    "actor_id": attendant_id,
+                },
+            )
+        if mismatch:
+            self._audit(
+                session,
+                None,
+                "fill_amount_mismatch",
+                dispenser=record.dispenser,
+                nozzle=record.nozzle,
+                transaction=record.transaction_number,
+                ours_fen=amount,
+                dispenser_fen=record.dispenser_amount_fen,
+            )
+        if values["card_id"] is not None and values["card_id"] != card_id:
+            card_number = session.scalar(select(table(Card).c.number).where(table(Card).c.id == values["card_id"]))
+        values.update(id=fill_id, payment_mode=None, tendered_fen=None, change_fen=None, fill_end_to_commit_ms=None)
+        return _view(values, card_number if values["card_id"] is not None else None)
+
+    def _require_product(self, session: Session, code: str) -> None:
+        """Products are never deleted: one found once is not looked up again."""
+        if code in self._known_products:
             return
-        auth.status = "recorded"
-        auth.fill_id = fill.id
-        fill.card_id = fill.card_id or auth.card_id
-        fill.plate = fill.plate or auth.plate
-        fill.attendant_id = fill.attendant_id or auth.attendant_id
-        fill.hold_id = auth.hold_id
-        hold = session.get(Hold, auth.hold_id, with_for_update=True) if auth.hold_id else None
-        if hold is not None and hold.status is HoldStatus.OPEN and fill.status is FillStatus.PAID:
-            entry = self._resolve_hold(session, hold, 0, auth.attendant_id)
-            hold.resolved_entry_id = entry.id if entry else None
+        if run(session, _PRODUCT, {"code": code}).first() is None:
+            raise NotFound("product_unknown", product=code)
+        self._known_products.add(code)
 
     @staticmethod
     def _find_fill(session: Session, dispenser: int, nozzle: int, number: int) -> Fill | None:

@@ -14,8 +14,16 @@ from sqlalchemy.orm import Session
 
 from station.ledger.cards import Cards, CardView
 from station.ledger.errors import NotFound, Refused
-from station.ledger.journal import OWNER_EQUITY, _check_amount, _EntryDraft, card_account, hold_account
-from station.ledger.models import Card, CardStatus, CardType, Hold, HoldStatus, JournalEntry, LaneAuthorization
+from station.ledger.journal import (
+    OWNER_EQUITY,
+    PostedEntry,
+    _check_amount,
+    _EntryDraft,
+    card_account,
+    hold_account,
+)
+from station.ledger.models import Card, CardStatus, CardType, Hold, HoldStatus, LaneAuthorization
+from station.ledger.sequence_log import StepRow, write_steps
 from station.ledger.staff import Actor
 from station.ledger.vehicles import normalise_plate
 
@@ -33,10 +41,16 @@ class Holds(Cards):
         *,
         sequence_id: str = "",
         plate: str = "",
+        steps: Sequence[StepRow] = (),
+        probe: bool = False,
     ) -> int:
-        """Hold the card; with ``sequence_id`` also write the lane authorization in the same transaction."""
+        """Hold the card; with ``sequence_id`` also write the lane authorization in the same transaction.
+
+        ``steps``: the sequence's steps so far, committed with it. ``probe``: the transaction first proves the
+        database can write (see :meth:`_probed_tx`); any database failure is then ``ledger_unwritable``."""
         _check_amount(amount_fen)
-        with self._tx() as session:
+        with self._probed_tx() if probe else self._tx() as session:
+            write_steps(session, steps)
             row = self._actor(session, actor)
             if sequence_id:
                 self._drop_stale_authorizations(session, dispenser, nozzle, row.id)
@@ -117,7 +131,15 @@ class Holds(Cards):
         ).all()
         self._drop_authorizations(session, stale, actor_id)
 
-    def _resolve_hold(self, session: Session, hold: Hold, spent_fen: int, actor_id: int | None) -> JournalEntry | None:
+    def _resolve_hold(
+        self,
+        session: Session,
+        hold: Hold,
+        spent_fen: int,
+        actor_id: int | None,
+        *,
+        shift_id: int | bool | None = False,
+    ) -> PostedEntry | None:
         if hold.status is not HoldStatus.OPEN:
             raise Refused("hold_already_resolved", hold=hold.id)
         card = session.get(Card, hold.card_id)
@@ -128,7 +150,7 @@ class Holds(Cards):
             draft = _EntryDraft("hold_release", memo=f"release hold #{hold.id}")
             draft.add(hold_account(card.number), release)
             draft.add(OWNER_EQUITY if card.card_type is CardType.INTERNAL else card_account(card.number), -release)
-            entry = self._post(session, draft, actor_id)
+            entry = self._post(session, draft, actor_id, shift_id=shift_id)
         hold.status = HoldStatus.COMPLETED if spent_fen else HoldStatus.RELEASED
         hold.resolved_at = self.now()
         return entry

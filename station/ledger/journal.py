@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from station.ledger import audit
 from station.ledger.db import make_sessionmaker
 from station.ledger.errors import InvalidInput, LedgerError, NotFound, Refused
 from station.ledger.models import Account, AccountKind, JournalEntry, Posting, Shift, ShiftStatus, StationState
+from station.ledger.sql import inserted_id, run, table
 from station.money import MAX_FEN
 
 # Standard accounts. Card accounts are created per card: card:<number> and hold:<number>.
@@ -45,6 +46,14 @@ STANDARD_ACCOUNTS: dict[str, tuple[str, AccountKind]] = {
 }
 
 
+_SHIFTS = table(Shift).c
+# Built once: a statement object reused keeps its cache key, so each run skips building and keying it.
+_OPEN_SHIFT = select(_SHIFTS.id).where(_SHIFTS.status == ShiftStatus.OPEN).order_by(_SHIFTS.id.desc()).limit(1)
+_INSERT_ENTRY = insert(table(JournalEntry))
+_INSERT_POSTING = insert(table(Posting))
+_SEEN_ACCOUNTS = "station_account_ids"  # Session.info: account ids read in this transaction, cached at commit
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -58,6 +67,13 @@ class EntryView:
     actor_id: int | None
     postings: tuple[tuple[str, int], ...]
     reverses_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PostedEntry:
+    """A journal entry just written: its id is all its callers need (no ORM object is loaded for it)."""
+
+    id: int
 
 
 @dataclass
@@ -114,11 +130,17 @@ class LedgerCore:
         self.audit_key = audit.chain_key(pin_key)
         self._sessions.configure(info={audit.KEY_INFO: self.audit_key})
         audit.register_key(engine, self.audit_key)
+        # Account ids by code, only from transactions that committed: an id read or made inside a transaction
+        # that rolls back may be given to another row (SQLite reuses rowids), so it waits for the commit.
+        self._account_ids: dict[str, int] = {}
+        self._known_products: set[str] = set()
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
+        with self._sessions() as session:
+            with session.begin():
+                yield session
+            self._account_ids.update(session.info.get(_SEEN_ACCOUNTS, {}))
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -140,7 +162,24 @@ class LedgerCore:
             session.flush()
         return account
 
-    def _post(self, session: Session, draft: _EntryDraft, actor_id: int | None, **extra: Any) -> JournalEntry:
+    def _account_id(self, session: Session, code: str) -> int:
+        """The account's id: from the cache of committed ones, else read (or a standard account created)."""
+        cached = self._account_ids.get(code)
+        if cached is not None:
+            return cached
+        account_id = self._account(session, code).id
+        session.info.setdefault(_SEEN_ACCOUNTS, {})[code] = account_id  # cached once this transaction commits
+        return account_id
+
+    def _post(
+        self,
+        session: Session,
+        draft: _EntryDraft,
+        actor_id: int | None,
+        *,
+        shift_id: int | bool | None = False,
+        **extra: Any,
+    ) -> PostedEntry:
         """Write one balanced entry into the open shift, or, with none open, into the between-shifts bucket.
 
         The shift books: every entry belongs to exactly one shift or to the bucket. Services that take money
@@ -148,30 +187,42 @@ class LedgerCore:
         what cannot be refused reaches the bucket: the settlement of gas already delivered, and the holds of a
         fill the dispenser ran. Bucket entries keep ``between_shifts`` for ever; ``shift_id`` stays NULL until
         the next shift opens and adopts them (ShiftDesk.open_shift), whose reconciliation shows them apart.
+
+        ``shift_id``: the open shift as the caller already read it in this transaction (False: read it here).
+        Written with Core inserts: the ORM's unit of work cost more than the writes themselves.
         """
         total = sum(p.amount_fen for p in draft.postings)
         if total != 0 or not draft.postings:
             # A programming error, never a user error: refuse before anything is written.
             raise LedgerError("entry_unbalanced", total=total)
-        shift_id = self._open_shift_id(session)
-        entry = JournalEntry(
-            kind=draft.kind,
-            created_at=self.now(),
-            actor_id=actor_id,
-            memo=draft.memo[:200],
-            shift_id=shift_id,
-            between_shifts=shift_id is None,
-            **extra,
-        )
-        session.add(entry)
-        session.flush()
-        if shift_id is None:
-            self._audit(session, actor_id, "between_shifts_entry", entry=entry.id, kind=draft.kind)
-        for p in draft.postings:
-            session.add(
-                Posting(entry_id=entry.id, account_id=self._account(session, p.account).id, amount_fen=p.amount_fen)
+        if shift_id is False:
+            shift_id = self._open_shift_id(session)
+        assert shift_id is not True
+        entry_id = inserted_id(
+            run(
+                session,
+                _INSERT_ENTRY,
+                {
+                    "kind": draft.kind,
+                    "created_at": self.now(),
+                    "actor_id": actor_id,
+                    "memo": draft.memo[:200],
+                    "shift_id": shift_id,
+                    "between_shifts": shift_id is None,
+                    **extra,
+                },
             )
-        session.flush()
+        )
+        if shift_id is None:
+            self._audit(session, actor_id, "between_shifts_entry", entry=entry_id, kind=draft.kind)
+        run(
+            session,
+            _INSERT_POSTING,
+            [
+                {"entry_id": entry_id, "account_id": self._account_id(session, p.account), "amount_fen": p.amount_fen}
+                for p in draft.postings
+            ],
+        )
         # Every entry is a link of the keyed audit chain: deleting a sale's rows cannot go unseen (db check).
         audit.append(
             session,
@@ -179,12 +230,12 @@ class LedgerCore:
             actor_id=actor_id,
             action=audit.JOURNAL_ENTRY,
             detail={
-                "entry": entry.id,
+                "entry": entry_id,
                 "kind": draft.kind,
                 "postings": [[p.account, p.amount_fen] for p in draft.postings],
             },
         )
-        return entry
+        return PostedEntry(entry_id)
 
     def _audit(
         self, session: Session, actor_id: int | None, action: str, approver_id: int | None = None, **detail: Any
@@ -192,7 +243,7 @@ class LedgerCore:
         audit.append(session, at=self.now(), actor_id=actor_id, action=action, detail=detail, approver_id=approver_id)
 
     def _open_shift_id(self, session: Session) -> int | None:
-        return session.scalar(select(Shift.id).where(Shift.status == ShiftStatus.OPEN).order_by(Shift.id.desc()))
+        return run(session, _OPEN_SHIFT).scalar()
 
     def _require_shift(self, session: Session) -> int:
         """Money taken by choice needs an open shift: it must land in some shift's drawer and report."""
@@ -243,12 +294,20 @@ class LedgerCore:
     def probe_write(self) -> None:
         """Commit a small write and take it back: refused with ``ledger_unwritable`` when the database cannot
         write now (disk full, read-only file), so no gas is authorized whose sale could not be recorded."""
+        with self._probed_tx():
+            pass
+
+    @contextmanager
+    def _probed_tx(self) -> Iterator[Session]:
+        """A transaction that first writes the probe row and takes it back, so its commit proves the database
+        can take a fill's rows now; any database failure in it is ``ledger_unwritable``. The authorization
+        runs in one: no gas is authorized whose sale could not be recorded, and no separate probe commit."""
         try:
             with self._tx() as session:
-                probe = StationState(key="write_probe", value="p" * self.WRITE_PROBE_BYTES)
-                session.add(probe)
-                session.flush()  # the pages are taken here: a full disk fails now
-                session.delete(probe)
+                state = table(StationState)
+                session.execute(insert(state), {"key": "write_probe", "value": "p" * self.WRITE_PROBE_BYTES})
+                session.execute(delete(state).where(state.c.key == "write_probe"))
+                yield session
         except DBAPIError as exc:
             raise Refused("ledger_unwritable", detail=str(exc.orig or exc).splitlines()[0][:200]) from exc
 

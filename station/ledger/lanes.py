@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from station.ledger.holds import Holds
 from station.ledger.models import Card, Fill, FillStatus, Hold, LaneAuthorization
+from station.ledger.sequence_log import StepRow, write_steps
 from station.ledger.staff import Actor
 
 
@@ -31,16 +32,31 @@ class ResumableAuthorization:
 class Lanes(Holds):
     """The authorizations a sequence writes before the dispenser runs, and their read-back at start-up."""
 
-    def authorize_lane(self, actor: Actor, sequence_id: str, dispenser: int, nozzle: int, plate: str) -> None:
-        """Before a cash authorize: remember who filled which plate, so a restart keeps them on the fill."""
-        with self._tx() as session:
+    def authorize_lane(
+        self,
+        actor: Actor,
+        sequence_id: str,
+        dispenser: int,
+        nozzle: int,
+        plate: str,
+        *,
+        steps: Sequence[StepRow] = (),
+        probe: bool = False,
+    ) -> None:
+        """Before a cash authorize: remember who filled which plate, so a restart keeps them on the fill.
+
+        ``steps``: the sequence's steps so far, committed with it. ``probe``: the transaction first proves the
+        database can write (see :meth:`_probed_tx`); any database failure is then ``ledger_unwritable``."""
+        with self._probed_tx() if probe else self._tx() as session:
+            write_steps(session, steps)
             row = self._actor(session, actor)
             self._drop_stale_authorizations(session, dispenser, nozzle, row.id)
             self._add_lane_authorization(session, row.id, sequence_id, dispenser, nozzle, plate, None, None)
 
-    def drop_lane_authorization(self, actor: Actor, sequence_id: str) -> None:
+    def drop_lane_authorization(self, actor: Actor, sequence_id: str, *, steps: Sequence[StepRow] = ()) -> None:
         """The dispenser never authorized: forget the sequence's live authorization and give its hold back."""
         with self._tx() as session:
+            write_steps(session, steps)
             row = self._actor(session, actor)
             live = self._live_of(session, sequence_id)
             self._drop_authorizations(session, live, row.id)

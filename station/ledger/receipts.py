@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, cast, insert, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.errors import NotFound
 from station.ledger.fills import Fills, FillView
 from station.ledger.models import Fill, ReceiptJob, StationState
+from station.ledger.sequence_log import StepRow, write_steps
+from station.ledger.sql import run, table
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,16 @@ class ReceiptJobView:
     detail: dict[str, Any]
 
 
+_STATE = table(StationState).c
+_COUNT = (
+    update(table(StationState))
+    .where(_STATE.key == "receipt_counter")
+    .values(value=cast(cast(_STATE.value, Integer) + 1, String))
+    .returning(_STATE.value)
+)
+_INSERT_JOB = insert(table(ReceiptJob))
+
+
 class Receipts(Fills):
     """The receipt counter and the queue of receipt jobs the printer spool has not taken yet."""
 
@@ -34,28 +47,27 @@ class Receipts(Fills):
 
     @staticmethod
     def _next_receipt_number(session: Session) -> int:
-        row = session.get(StationState, "receipt_counter", with_for_update=True)
-        if row is None:
-            row = StationState(key="receipt_counter", value="0")
-            session.add(row)
-        value = int(row.value) + 1
-        row.value = str(value)
-        session.flush()
-        return value
+        # Core statements: no ORM object of the counter row is kept that a later read could find stale.
+        counted = run(session, _COUNT).scalar()  # the counter moved and read back in one statement
+        if counted is not None:
+            return int(counted)
+        run(session, insert(table(StationState)), {"key": "receipt_counter", "value": "1"})
+        return 1
 
-    def _receipt_job(self, session: Session, fill: Fill, payment: str, **detail: Any) -> int:
+    def _receipt_job(self, session: Session, fill_id: int, payment: str, **detail: Any) -> int:
         """Number the sale's receipt and queue it, in the sale's transaction: no receipt number goes unused."""
         receipt_no = self._next_receipt_number(session)
-        session.add(
-            ReceiptJob(
-                fill_id=fill.id,
-                receipt_no=receipt_no,
-                payment=payment,
-                detail=json.dumps(detail, sort_keys=True, ensure_ascii=False),
-                created_at=self.now(),
-            )
+        run(
+            session,
+            _INSERT_JOB,
+            {
+                "fill_id": fill_id,
+                "receipt_no": receipt_no,
+                "payment": payment,
+                "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False),
+                "created_at": self.now(),
+            },
         )
-        session.flush()
         return receipt_no
 
     def unspooled_receipts(self) -> list[ReceiptJobView]:
@@ -72,6 +84,21 @@ class Receipts(Fills):
                     )
                 )
             return views
+
+    def finish_sequence(self, spooled: Sequence[int], *, steps: Sequence[StepRow] = ()) -> None:
+        """A sequence's finish: its last steps, and the receipts the spool took since the last finish, marked
+        spooled, in one transaction."""
+        if not steps and not spooled:
+            return
+        with self._tx() as session:
+            write_steps(session, steps)
+            if spooled:
+                jobs = table(ReceiptJob)
+                session.execute(
+                    update(jobs)
+                    .where(jobs.c.receipt_no.in_(list(spooled)), jobs.c.spooled_at.is_(None))
+                    .values(spooled_at=self.now())
+                )
 
     def mark_receipt_spooled(self, receipt_no: int) -> None:
         with self._tx() as session:

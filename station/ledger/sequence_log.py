@@ -1,15 +1,70 @@
-"""The fuelling sequence's log: its steps, and the incidents and manager overrides audited along the way."""
+"""The fuelling sequence's log: its steps, and the incidents and manager overrides audited along the way.
+
+Steps are written in the transaction of the sequence's next durable event (the authorization, the fill, the
+sale, an abort or incident) as :class:`StepRow` values handed to that service (``steps=``); the station core
+decides which steps ride which event (see :mod:`station.core.steplog`). :meth:`SequenceLog.record_steps`
+writes a batch on its own (what is left when the core stops, the end of a sequence).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
 from station.ledger.errors import InvalidInput
 from station.ledger.models import SequenceStep
+from station.ledger.sql import table
 from station.ledger.staff import Actor, Staff
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """One step of a fuelling sequence as it happened (its time, not the time it was written)."""
+
+    sequence_id: str
+    dispenser: int
+    nozzle: int
+    step: str
+    at: dt.datetime
+    item: str = ""
+    attendant_id: int | None = None
+    detail: str = ""
+    fill_id: int | None = None
+
+
+_STEPS = table(SequenceStep)
+
+
+def write_steps(
+    session: Session, steps: Sequence[StepRow], *, sequence_id: str = "", fill_id: int | None = None
+) -> None:
+    """Insert the steps in the caller's transaction (one statement); with ``sequence_id`` and ``fill_id`` link
+    every step of that sequence, the ones just written included, to the fill."""
+    if steps:
+        session.execute(
+            insert(_STEPS),
+            [
+                {
+                    "sequence_id": s.sequence_id,
+                    "dispenser": s.dispenser,
+                    "nozzle": s.nozzle,
+                    "step": s.step,
+                    "item": s.item[:32],
+                    "at": s.at,
+                    "attendant_id": s.attendant_id,
+                    "detail": s.detail[:2000],
+                    "fill_id": s.fill_id,
+                }
+                for s in steps
+            ],
+        )
+    if sequence_id and fill_id is not None:
+        session.execute(update(_STEPS).where(_STEPS.c.sequence_id == sequence_id).values(fill_id=fill_id))
 
 
 class SequenceLog(Staff):
@@ -23,10 +78,17 @@ class SequenceLog(Staff):
             self._actor(session, manager, manager=True)
             self._audit(session, manager.id, "override", what=what, reason=reason, **detail)
 
-    def record_incident(self, actor: Actor | None, what: str, **detail: Any) -> None:
-        """Audit a safety incident (leak found, emergency stop, aborted sequence)."""
+    def record_incident(self, actor: Actor | None, what: str, *, steps: Sequence[StepRow] = (), **detail: Any) -> None:
+        """Audit a safety incident (leak found, emergency stop, aborted sequence), with the steps that led to it."""
         with self._tx() as session:
+            write_steps(session, steps)
             self._audit(session, actor.id if actor else None, "incident", what=what, **detail)
+
+    def record_steps(self, *, steps: Sequence[StepRow] = ()) -> None:
+        """Write steps that no other event of their sequence carries (the end of a sequence, the core's stop)."""
+        if steps:
+            with self._tx() as session:
+                write_steps(session, steps)
 
     def record_step(
         self,

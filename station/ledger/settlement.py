@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.cards import CardView
 from station.ledger.errors import InvalidInput, NotFound, Refused
-from station.ledger.fills import FillView
+from station.ledger.fills import FillView, _view
 from station.ledger.journal import (
     CASH_DRAWER,
     GAS_REVENUE,
@@ -20,8 +22,10 @@ from station.ledger.journal import (
     card_account,
     hold_account,
 )
-from station.ledger.models import CardStatus, CardType, Fill, FillStatus, Hold, HoldStatus, PaymentMode
+from station.ledger.models import Card, CardStatus, CardType, Fill, FillStatus, Hold, HoldStatus, PaymentMode
 from station.ledger.receipts import Receipts
+from station.ledger.sequence_log import StepRow, write_steps
+from station.ledger.sql import run, table
 from station.ledger.staff import Actor
 
 
@@ -42,6 +46,11 @@ class CardSettlement:
     receipt_no: int = 0  # its receipt job was written with the sale
 
 
+_FILLS = table(Fill)
+_FILL_FOR_SALE = select(_FILLS).where(_FILLS.c.id == bindparam("fill")).with_for_update()
+_FILL_PAID = update(_FILLS).where(_FILLS.c.id == bindparam("fill"))
+
+
 class Settlement(Receipts):
     """Paying for a fill: the sale's entry, its hold resolved and its receipt job, in one transaction."""
 
@@ -53,40 +62,61 @@ class Settlement(Receipts):
             raise Refused("fill_already_settled", fill=fill_id)
         return fill
 
-    def _release_fill_hold(self, session: Session, fill: Fill, actor_id: int | None) -> None:
+    def _release_fill_hold(self, session: Session, hold_id: int | None, actor_id: int | None) -> None:
         """The fill is paid another way (cash, written off): its card hold goes back in the same transaction."""
-        hold = session.get(Hold, fill.hold_id, with_for_update=True) if fill.hold_id else None
+        hold = session.get(Hold, hold_id, with_for_update=True) if hold_id else None
         if hold is not None and hold.status is HoldStatus.OPEN:
             entry = self._resolve_hold(session, hold, 0, actor_id)
             hold.resolved_entry_id = entry.id if entry else None
 
     def settle_cash(
-        self, actor: Actor, fill_id: int, tendered_fen: int, *, fill_end_to_commit_ms: int | None = None
+        self,
+        actor: Actor,
+        fill_id: int,
+        tendered_fen: int,
+        *,
+        fill_end_to_commit_ms: int | None = None,
+        steps: Sequence[StepRow] = (),
     ) -> CashSettlement:
-        _check_amount(tendered_fen, name="tendered")
+        """``steps``: the sequence's steps not yet written (the sale's own step included), committed with it."""
+        _check_amount(tendered_fen)
         with self._tx() as session:
-            row = self._actor(session, actor)
-            fill = self._unpaid_fill(session, fill_id)
-            if tendered_fen < fill.amount_fen:
-                raise InvalidInput("tendered_too_little", due_fen=fill.amount_fen)
-            draft = _EntryDraft("fill_sale", memo=f"cash sale {fill.dispenser}/{fill.nozzle}/{fill.transaction_number}")
-            draft.add(CASH_DRAWER, fill.amount_fen)
-            draft.add(GAS_REVENUE, -fill.amount_fen)
-            entry = self._post(session, draft, row.id)
-            self._release_fill_hold(session, fill, row.id)
-            fill.status = FillStatus.PAID
-            fill.payment_mode = PaymentMode.CASH
-            fill.tendered_fen = tendered_fen
-            fill.change_fen = tendered_fen - fill.amount_fen
-            fill.sale_entry_id = entry.id
-            fill.settled_at = self.now()
-            fill.fill_end_to_commit_ms = fill_end_to_commit_ms
-            fill.attendant_id = fill.attendant_id or row.id
-            session.flush()
-            receipt_no = self._receipt_job(session, fill, "cash", tendered_fen=tendered_fen, change_fen=fill.change_fen)
-            return CashSettlement(
-                self._fill_view(session, fill), fill.amount_fen, tendered_fen, fill.change_fen, receipt_no
+            actor_id = self._actor_id(session, actor)
+            # Core, not the ORM: the fill is read once (locked) and updated once.
+            fill = run(session, _FILL_FOR_SALE, {"fill": fill_id}).mappings().first()
+            if fill is None:
+                raise NotFound("fill_unknown", fill=fill_id)
+            if fill["status"] is not FillStatus.UNPAID:
+                raise Refused("fill_already_settled", fill=fill_id)
+            due = fill["amount_fen"]
+            if tendered_fen < due:
+                raise InvalidInput("tendered_too_little", due_fen=due)
+            key = f"{fill['dispenser']}/{fill['nozzle']}/{fill['transaction_number']}"
+            draft = _EntryDraft("fill_sale", memo=f"cash sale {key}")
+            draft.add(CASH_DRAWER, due)
+            draft.add(GAS_REVENUE, -due)
+            entry = self._post(session, draft, actor_id)
+            self._release_fill_hold(session, fill["hold_id"], actor_id)
+            paid = {
+                "status": FillStatus.PAID,
+                "payment_mode": PaymentMode.CASH,
+                "tendered_fen": tendered_fen,
+                "change_fen": tendered_fen - due,
+                "sale_entry_id": entry.id,
+                "settled_at": self.now(),
+                "fill_end_to_commit_ms": fill_end_to_commit_ms,
+                "attendant_id": fill["attendant_id"] or actor_id,
+            }
+            run(session, _FILL_PAID, {"fill": fill_id, **paid})
+            values = {**fill, **paid}
+            receipt_no = self._receipt_job(
+                session, fill_id, "cash", tendered_fen=tendered_fen, change_fen=tendered_fen - due
             )
+            write_steps(session, steps)
+            card_number = None
+            if fill["card_id"] is not None:
+                card_number = session.scalar(select(table(Card).c.number).where(table(Card).c.id == fill["card_id"]))
+            return CashSettlement(_view(values, card_number), due, tendered_fen, tendered_fen - due, receipt_no)
 
     def settle_card(
         self,
@@ -96,9 +126,11 @@ class Settlement(Receipts):
         *,
         hold_id: int | None = None,
         fill_end_to_commit_ms: int | None = None,
+        steps: Sequence[StepRow] = (),
     ) -> CardSettlement:
         """Complete the hold with the actual amount (releasing the rest), or debit the card directly."""
         with self._tx() as session:
+            write_steps(session, steps)
             row = self._actor(session, actor)
             fill = self._unpaid_fill(session, fill_id)
             card = self._card(session, number=card_number, lock=True)
@@ -109,7 +141,7 @@ class Settlement(Receipts):
                 if own is not None and own.status is HoldStatus.OPEN and own.card_id == card.id:
                     hold_id = own.id
                 else:
-                    self._release_fill_hold(session, fill, row.id)
+                    self._release_fill_hold(session, fill.hold_id, row.id)
             if hold_id is not None:
                 hold = session.get(Hold, hold_id, with_for_update=True)
                 if hold is None or hold.card_id != card.id:
@@ -142,7 +174,9 @@ class Settlement(Receipts):
                 release_entry = self._resolve_hold(session, hold, amount, row.id)
                 hold.resolved_entry_id = (release_entry or entry).id
             if fill.hold_id is not None and fill.hold_id != (hold.id if hold else None):
-                self._release_fill_hold(session, fill, row.id)  # paid from another hold or card: its own goes back
+                self._release_fill_hold(
+                    session, fill.hold_id, row.id
+                )  # paid from another hold or card: its own goes back
             fill.status = FillStatus.PAID
             fill.payment_mode = PaymentMode.CARD
             fill.card_id = card.id
@@ -158,7 +192,7 @@ class Settlement(Receipts):
                 and view.balance_fen < self.settings.thresholds.low_balance_reminder
             )
             receipt_no = self._receipt_job(
-                session, fill, "card", card_number=card.number, balance_fen=view.balance_fen, low_balance=low
+                session, fill.id, "card", card_number=card.number, balance_fen=view.balance_fen, low_balance=low
             )
             return CardSettlement(self._fill_view(session, fill), view, low, receipt_no)
 
@@ -169,7 +203,7 @@ class Settlement(Receipts):
         with self._tx() as session:
             self._actor(session, manager, manager=True)
             fill = self._unpaid_fill(session, fill_id)
-            self._release_fill_hold(session, fill, manager.id)
+            self._release_fill_hold(session, fill.hold_id, manager.id)
             fill.status = FillStatus.CLEARED
             fill.clear_reason = reason.strip()[:200]
             fill.settled_at = self.now()
