@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.figures import header, row, timed
 from station.config import load_settings
 from station.ledger import audit
-from station.ledger.db import READ_ONLY, make_engine, upgrade
+from station.ledger.db import LAZY_SYNC, READ_ONLY, make_engine, upgrade
 from station.ledger.fills import FillRecord
 from station.ledger.models import Role
 from station.ledger.services import Ledger
@@ -337,8 +337,9 @@ async def terminal_transactions() -> tuple[int, list[str]]:
             counting = [True]
 
             def on_commit(conn: Any) -> None:
-                if counting[0] and not conn.get_execution_options().get(READ_ONLY):
-                    writes.append(_caller())
+                options = conn.get_execution_options()
+                if counting[0] and not options.get(READ_ONLY):
+                    writes.append(_caller() + (" (not synced)" if options.get(LAZY_SYNC) else ""))
 
             event.listen(runtime.engine, "commit", on_commit)
             await core.start_sequence(lane)
@@ -390,7 +391,13 @@ def main(n: int = 100, rounds: int = 5) -> None:
     sqlite_figure(n, rounds)
     postgres_figure(n, rounds)
     count, which = asyncio.run(terminal_transactions())
-    row("durable transactions per cash fill through the terminal", str(count), "≤ 3", count <= 3)
+    synced = sum(1 for w in which if not w.endswith("(not synced)"))
+    row(
+        "durable (synced) transactions per cash fill through the terminal",
+        f"{synced} (+{count - synced} not synced)",
+        "≤ 3",
+        synced <= 3,
+    )
     raw_lines.append(f"terminal: {count} write transactions: {', '.join(which)}")
     print()
     for line in raw_lines:

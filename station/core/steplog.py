@@ -19,7 +19,10 @@ authorized, gas flowing (steps 7–8)                         ``record_fill``; e
                                                             linked to the fill there
 fill ended, disconnect items (step 9)                       ``settle_cash`` / ``settle_card``
 sale committed, farewell (steps 10–11)                      the finish write at farewell, with the receipt
-                                                            spooled marks (:meth:`StationCore.farewell`)
+                                                            spooled marks (:meth:`StationCore.farewell`);
+                                                            committed without waiting for the disk (kept
+                                                            through a kill; a power cut before the next
+                                                            synced commit may take it back)
 abort                                                       at the abort (with its incident when there is one)
 leak stop                                                   the leak lock's write (``_leak_stop``)
 resumed after restart                                       the resumed sequence's next event (fill or sale)

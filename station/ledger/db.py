@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 # Execution option marking a connection that only reads; see _configure_sqlite.
 READ_ONLY = "station_read_only"
+# Execution option marking a write whose commit need not wait for the disk (see make_sessionmaker).
+LAZY_SYNC = "station_lazy_sync"
+_SYNC_STATE = "station_synchronous"
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -70,13 +73,29 @@ def _configure_sqlite(engine: Engine) -> None:
             # A reader takes no lock: in WAL it sees one snapshot and never holds up a sale or an E-STOP.
             connection.exec_driver_sql("BEGIN")
         else:
+            # synchronous is per connection; set only when it changes (a PRAGMA outside any transaction).
+            wanted = "NORMAL" if connection.get_execution_options().get(LAZY_SYNC) else "FULL"
+            info = connection.connection.info
+            if info.get(_SYNC_STATE, "FULL") != wanted:
+                connection.exec_driver_sql(f"PRAGMA synchronous={wanted}")
+                info[_SYNC_STATE] = wanted
             # A writer takes the write lock up front: a balance check and its debit can never interleave.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
-    """Sessions for writing (SQLite: BEGIN IMMEDIATE) or, with read_only, for reading (a deferred BEGIN)."""
-    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+def make_sessionmaker(engine: Engine, *, read_only: bool = False, lazy_sync: bool = False) -> sessionmaker[Session]:
+    """Sessions for writing (SQLite: BEGIN IMMEDIATE) or, with read_only, for reading (a deferred BEGIN).
+
+    ``lazy_sync``: writes whose commit does not wait for the disk. SQLite WAL with synchronous=NORMAL (and
+    PostgreSQL's synchronous_commit=off, set by the caller per transaction) keeps a commit through a crash of
+    the terminal; only a power cut before the next ordinary commit can take it back, which then fsyncs it too.
+    For what carries no money and no safety decision (a sequence's closing steps)."""
+    options: dict[str, bool] = {}
+    if read_only:
+        options[READ_ONLY] = True
+    if lazy_sync:
+        options[LAZY_SYNC] = True
+    bind = engine.execution_options(**options) if options else engine
     return sessionmaker(bind, expire_on_commit=False)
 
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -129,6 +129,8 @@ class LedgerCore:
         # Every writing session carries the audit chain's key: audit.append never writes an unkeyed link.
         self.audit_key = audit.chain_key(pin_key)
         self._sessions.configure(info={audit.KEY_INFO: self.audit_key})
+        self._lazy_sessions = make_sessionmaker(engine, lazy_sync=True)
+        self._lazy_sessions.configure(info={audit.KEY_INFO: self.audit_key})
         audit.register_key(engine, self.audit_key)
         # Account ids by code, only from transactions that committed: an id read or made inside a transaction
         # that rolls back may be given to another row (SQLite reuses rowids), so it waits for the commit.
@@ -141,6 +143,15 @@ class LedgerCore:
             with session.begin():
                 yield session
             self._account_ids.update(session.info.get(_SEEN_ACCOUNTS, {}))
+
+    @contextmanager
+    def _lazy_tx(self) -> Iterator[Session]:
+        """A write whose commit does not wait for the disk (see make_sessionmaker's lazy_sync): it survives a
+        crash of the terminal, and the next ordinary commit makes it durable. Never for money or safety."""
+        with self._lazy_sessions() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            yield session
 
     @contextmanager
     def _read(self) -> Iterator[Session]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from station.core.lanes import NozzleState as LaneState
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
-from station.ledger.db import READ_ONLY, read_engine
+from station.ledger.db import LAZY_SYNC, READ_ONLY, read_engine
 from station.ledger.models import ReceiptJob, SequenceStep
 from station.simrig import SimulatedForecourt
 from tests.conftest import until
@@ -58,24 +58,28 @@ async def cash_fill(rig: SimulatedForecourt, checkpoint: Any) -> None:
     checkpoint("finished", seq)
 
 
-async def test_a_cash_fill_through_the_core_is_four_write_transactions(forecourt: SimulatedForecourt) -> None:
+async def test_a_cash_fill_through_the_core_is_three_synced_write_transactions(
+    forecourt: SimulatedForecourt,
+) -> None:
     rig, core = forecourt, forecourt.core
     await core.login("1001", "1234")
     writes: list[str] = []
     marks: list[tuple[str, int]] = []
 
     def on_commit(conn: Any) -> None:
-        if not conn.get_execution_options().get(READ_ONLY):
-            writes.append("commit")
+        options = conn.get_execution_options()
+        if not options.get(READ_ONLY):
+            writes.append("lazy" if options.get(LAZY_SYNC) else "synced")
 
     event.listen(core.ledger.engine, "commit", on_commit)
     try:
         await cash_fill(rig, lambda name, _seq: marks.append((name, len(writes))))
     finally:
         event.remove(core.ledger.engine, "commit", on_commit)
-    # authorization (with the write probe and steps 1–6), record_fill, settle_cash, the finish at farewell
+    # authorization (with the write probe and steps 1–6), record_fill, settle_cash: each waits for the disk;
+    # the finish at farewell (closing steps, spooled marks) commits without waiting for it
     assert marks == [("authorized", 1), ("recorded", 2), ("settled", 3), ("finished", 4)]
-    assert len(writes) <= 4  # was 25: one per step, a probe, a link of the steps, a spooled mark
+    assert writes == ["synced", "synced", "synced", "lazy"]  # was 25 synced: one per step, a probe, a link…
 
 
 async def test_the_steps_of_each_durable_point_are_committed_with_it(forecourt: SimulatedForecourt) -> None:
