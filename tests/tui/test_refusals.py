@@ -337,3 +337,22 @@ async def test_a_card_on_the_reader_shows_who_it_is_and_a_lost_one_is_refused_be
 
     with Session(ledger.engine) as s:
         assert any(e.action == "lost_card_presented" for e in s.scalars(select(AuditEvent)))
+
+
+async def test_a_card_read_after_the_plate_was_typed_goes_on_to_the_pin_not_over_the_plate(
+    forecourt: SimulatedForecourt,
+) -> None:
+    rig = forecourt
+    app = StationApp(rig.core, sim=rig, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app, rig, "k")
+        plate = screen.query_one("#card-plate", Input)
+        plate.value = "鲁E12345"
+        rig.present_card("04A1B2C3")
+        await until(lambda: screen.card_uid == "04A1B2C3")
+        await until(lambda: screen.query_one("#card-pin", Input).has_focus)
+        await pilot.press(*"123456")
+        await pilot.pause()
+        assert plate.value == "鲁E12345"
+        assert screen.query_one("#card-pin", Input).value == "123456"
+        await abort(pilot, app)

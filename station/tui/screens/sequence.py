@@ -572,7 +572,9 @@ class SequenceScreen(Screen[None]):
         self.show_message(
             t("card.read_details", lang, number=view.number, holder=view.holder, status=status), "information"
         )
-        self.query_one("#card-plate", Input).focus()
+        # On to the first field still empty: a plate typed before the card must not be typed over by the PIN.
+        plate = self.query_one("#card-plate", Input)
+        (self.query_one("#card-pin", Input) if plate.value.strip() else plate).focus()
 
     # ------------------------------------------------------------------ inputs
 
