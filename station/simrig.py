@@ -14,6 +14,8 @@ from pathlib import Path
 
 from station.core.desk import ManagerDesk
 from station.core.station import StationCore
+from station.devices.customer_display import CustomerDisplay
+from station.devices.customer_display_sim import CustomerDisplaySimulator
 from station.devices.dispenser_bus import DispenserBus
 from station.devices.dispenser_sim import DispenserSimulator
 from station.devices.pn532_reader import PN532Reader
@@ -33,6 +35,7 @@ class SimulatedForecourt:
     print_queue: PrintQueue
     receipts_file: Path
     core: StationCore
+    display_sim: CustomerDisplaySimulator | None = None  # the customer display (客显) the driver reads
 
     def lift(self, dispenser: int, nozzle: int, residual_mpa: float = 3.0, capacity_kg: float = 16.0) -> None:
         self.dispensers.lift(dispenser, nozzle, residual_mpa, capacity_kg)
@@ -51,7 +54,10 @@ class SimulatedForecourt:
 
     async def stop(self) -> None:
         await self.core.stop()
-        for stop in (self.reader_sim.stop, self.dispensers.stop):
+        stops = [self.reader_sim.stop, self.dispensers.stop]
+        if self.display_sim is not None:
+            stops.append(self.display_sim.stop)
+        for stop in stops:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(stop(), timeout=5)
 
@@ -86,9 +92,12 @@ async def start_forecourt(
     reader = PN532Reader(reader_sim.url, poll_interval=reader_poll)
     receipts = directory / "receipts.bin"
     queue = PrintQueue(directory / "spool", printer_from_config(PrinterConfig(kind="file", target=str(receipts))))
-    core = StationCore(runtime.ledger, runtime.settings, bus=bus, reader=reader, print_queue=queue)
+    display_sim = CustomerDisplaySimulator(mode="tcp")
+    await display_sim.start()
+    display = CustomerDisplay(display_sim.url, reconnect_interval=0.2)
+    core = StationCore(runtime.ledger, runtime.settings, bus=bus, reader=reader, print_queue=queue, display=display)
     await core.start()
-    return SimulatedForecourt(runtime, dispensers, reader_sim, bus, reader, queue, receipts, core)
+    return SimulatedForecourt(runtime, dispensers, reader_sim, bus, reader, queue, receipts, core, display_sim)
 
 
 async def open_first_shift(core: StationCore) -> int | None:

@@ -102,6 +102,7 @@ def _open_checked(db: str | None, config: str | None, spool: Path) -> tuple[Stat
 def build_core(db: str | None, config: str | None, spool: Path) -> tuple[StationRuntime, StationCore]:
     """The core wired to the configured ports: dispensers, card reader and printer (each may be absent)."""
     from station.core.station import StationCore
+    from station.devices.customer_display import customer_display_from_config
     from station.devices.dispenser_bus import DispenserBus
     from station.devices.pn532_reader import PN532Reader
     from station.devices.printer import PrinterConfig, PrintQueue, printer_from_config
@@ -121,7 +122,9 @@ def build_core(db: str | None, config: str | None, spool: Path) -> tuple[Station
     queue = None
     if devices.printer != "none":
         queue = PrintQueue(spool, printer_from_config(PrinterConfig.from_devices(devices)))
-    return runtime, StationCore(runtime.ledger, runtime.settings, bus=bus, reader=reader, print_queue=queue)
+    display = customer_display_from_config(devices)  # no port configured: nothing shown, no error
+    core = StationCore(runtime.ledger, runtime.settings, bus=bus, reader=reader, print_queue=queue, display=display)
+    return runtime, core
 
 
 def log_to_file() -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,6 +19,7 @@ from station.config import Settings
 from station.core.lanes import CoreEvent, CoreRefused, Lane, LaneChanged, Notice, NozzleState
 from station.core.sequence import FuelingSequence, SequenceRefused, StepEvent
 from station.core.steplog import StepLog
+from station.devices.customer_display import CustomerDisplayLike, NullCustomerDisplay
 from station.devices.dispenser_bus import BusError, DeviceRejected, DispenserBus, TransactionCompleted
 from station.devices.pn532_reader import PN532Reader
 from station.devices.printer import PrintQueue
@@ -46,6 +47,7 @@ class CoreBase:
         bus: DispenserBus | None = None,
         reader: PN532Reader | None = None,
         print_queue: PrintQueue | None = None,
+        display: CustomerDisplayLike | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         language: Language | None = None,
     ) -> None:
@@ -54,6 +56,10 @@ class CoreBase:
         self.bus = bus
         self.reader = reader
         self.print_queue = print_queue
+        # The customer display (客显) faces the driver of the lane the attendant serves; absent: shows nothing.
+        self.display: CustomerDisplayLike = display if display is not None else NullCustomerDisplay()
+        self._served: tuple[int, int] | None = None
+        self._showing: set[asyncio.Task[None]] = set()
         self.monotonic = monotonic
         self.language: Language = language or settings.station.language
         self.actor: Actor | None = None
@@ -264,6 +270,13 @@ class CoreBase:
         seq.on_step = lambda event: self._record_step(lane, event)
         return seq
 
+    def _show(self, picture: Coroutine[Any, Any, None]) -> None:
+        """Put a picture on the customer display from a device event (not a coroutine): the driver only takes
+        note of it and returns, and never raises."""
+        task = asyncio.get_running_loop().create_task(picture)
+        self._showing.add(task)
+        task.add_done_callback(self._showing.discard)
+
     def _step(self, key: tuple[int, int], action: Callable[[FuelingSequence], T]) -> T:
         self._need_actor()
         seq = self._sequence(key)
@@ -271,5 +284,6 @@ class CoreBase:
             result = action(seq)
         except SequenceRefused as exc:
             raise CoreRefused(exc.code, **exc.params) from exc
+        self._served = key  # the display follows the lane the attendant last acted on
         self.emit(LaneChanged(key))
         return result

@@ -41,6 +41,8 @@ class DeviceEvents(CoreBase):
         if self._stopping:
             return
         if isinstance(event, TransactionCompleted):
+            if (event.address, event.transaction.nozzle) == self._served:
+                self._show(self.display.show_due(event.transaction.amount))
             self._record_once(event)
             return
         if isinstance(event, NozzleStateChanged):
@@ -71,6 +73,8 @@ class DeviceEvents(CoreBase):
             )
             if event.quantity > 0 and lane.sequence is not None:
                 lane.sequence.gas_flowing()
+            if lane.key == self._served:
+                self._show(self.display.show_amount(event.amount))
             self.emit(LaneChanged(lane.key))
         elif isinstance(event, AlarmRaised):
             lane = self.lanes.get((event.address, event.nozzle))

@@ -120,6 +120,9 @@ class Settle(CoreBase):
             seq, self.ledger.settle_cash, actor, fill.id, tendered_fen, fill_end_to_commit_ms=self._settle_ms(key)
         )
         self._finish_settle(key, f"cash {sale.due_fen}/{sale.tendered_fen}/{sale.change_fen}")
+        self._served = key
+        await self.display.show_received(sale.tendered_fen)  # 收到您XX元, then 找零XX元 (seed 001)
+        await self.display.show_change(sale.change_fen)
         lines, outcome = await self._print(
             self._receipt(sale.fill, sale.receipt_no, CashPayment(sale.tendered_fen, sale.change_fen))
         )
@@ -160,6 +163,8 @@ class Settle(CoreBase):
             fill_end_to_commit_ms=self._settle_ms(key),
         )
         self._finish_settle(key, f"card {sale.fill.amount_fen}")
+        self._served = key
+        await self.display.show_balance(sale.card.balance_fen)  # 卡上余额XX元 (seed 004)
         lines, outcome = await self._print(
             self._receipt(
                 sale.fill, sale.receipt_no, CardPayment(sale.card.number, sale.card.balance_fen, sale.low_balance)
@@ -189,6 +194,8 @@ class Settle(CoreBase):
             self._spooled = spooled + self._spooled
         self.lanes[key].sequence = None
         self._card_levels.pop(key, None)
+        if self._served == key:
+            await self.display.clear()  # the next driver sees nothing of this one's sale
         self.emit(LaneChanged(key))
 
     async def clear_unpaid(self, key: tuple[int, int], manager_number: str, manager_pin: str, reason: str) -> None:

@@ -58,6 +58,7 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Core
             self._tasks.append(asyncio.create_task(self._reader_loop()))
         if self.print_queue is not None:
             self._tasks.append(asyncio.create_task(self._drain_print_queue()))
+        await self.display.start()
 
     async def stop(self) -> None:
         """Close the devices first (no new events), then the core's own tasks; never wait forever."""
@@ -67,6 +68,7 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Core
             closers.append(self.bus.close())
         if self.reader is not None:
             closers.append(self.reader.stop())
+        closers.append(self.display.stop())
         for closer in closers:
             try:
                 await asyncio.wait_for(closer, timeout=5)
