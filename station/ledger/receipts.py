@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, String, cast, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.errors import NotFound
 from station.ledger.fills import Fills, FillView
 from station.ledger.models import Fill, ReceiptJob, StationState
 from station.ledger.sequence_log import StepRow, write_steps
-from station.ledger.sql import run, table
+from station.ledger.sql import DriverSQL, fetch, run, table
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,10 @@ class ReceiptJobView:
 
 
 _STATE = table(StationState).c
-_COUNT = (
-    update(table(StationState))
-    .where(_STATE.key == "receipt_counter")
-    .values(value=cast(cast(_STATE.value, Integer) + 1, String))
-    .returning(_STATE.value)
+# On the driver's cursor (see DriverSQL): the counter moved and read back in one statement.
+_COUNT = DriverSQL(
+    "UPDATE station_state SET value = CAST(CAST(value AS INTEGER) + 1 AS VARCHAR)"
+    " WHERE key = 'receipt_counter' RETURNING value"
 )
 _INSERT_JOB = insert(table(ReceiptJob))
 
@@ -48,9 +47,9 @@ class Receipts(Fills):
     @staticmethod
     def _next_receipt_number(session: Session) -> int:
         # Core statements: no ORM object of the counter row is kept that a later read could find stale.
-        counted = run(session, _COUNT).scalar()  # the counter moved and read back in one statement
-        if counted is not None:
-            return int(counted)
+        counted = fetch(session, _COUNT)
+        if counted:
+            return int(counted[0][0])
         run(session, insert(table(StationState)), {"key": "receipt_counter", "value": "1"})
         return 1
 

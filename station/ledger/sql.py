@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, Result, Table
+from sqlalchemy import Connection, CursorResult, Executable, Result, Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from station.ledger.models import Base
@@ -36,3 +38,53 @@ def run(session: Session, statement: Executable, params: Any = None) -> CursorRe
     if connection is None or not session.in_transaction() or connection.closed:
         connection = session.info[_CONNECTION] = session.connection()
     return cast(CursorResult[Any], connection.execute(statement, params))
+
+
+def _connection(session: Session) -> Connection:
+    """The transaction's connection, looked up once, the session's pending ORM changes flushed first."""
+    if session.autoflush:
+        session.flush()  # as run(): pending ORM changes of the transaction are seen
+    connection = session.info.get(_CONNECTION)
+    if connection is None or not session.in_transaction() or connection.closed:
+        connection = session.info[_CONNECTION] = session.connection()
+    return cast(Connection, connection)
+
+
+class DriverSQL:
+    """One statement written once per paramstyle (SQLite ``?``, psycopg ``%s``), run on the DBAPI cursor of the
+    transaction: ``Connection.execute`` costs ~70 µs a statement here, the cursor ~7 µs. Only for statements
+    whose parameters and results need no type conversion (ints, strings, constants in the SQL)."""
+
+    __slots__ = ("postgresql", "sqlite")
+
+    def __init__(self, sql: str, *, pg_suffix: str = "") -> None:
+        self.sqlite = sql
+        self.postgresql = sql.replace("?", "%s") + pg_suffix
+
+
+def _cursor_run(session: Session, statement: DriverSQL, params: Sequence[Any], many: bool) -> list[Any]:
+    connection = _connection(session)
+    dialect = connection.dialect
+    sql = statement.sqlite if dialect.name == "sqlite" else statement.postgresql
+    cursor = connection.connection.cursor()
+    try:
+        if many:
+            cursor.executemany(sql, params)
+            return []
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description is not None else []
+    except dialect.loaded_dbapi.Error as exc:
+        # Raised as Connection.execute would: callers catch SQLAlchemy's DBAPIError (IntegrityError, …).
+        raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+    finally:
+        cursor.close()
+
+
+def fetch(session: Session, statement: DriverSQL, *params: Any) -> list[Any]:
+    """The statement's rows (tuples), on the session's transaction."""
+    return _cursor_run(session, statement, params, many=False)
+
+
+def execute_many(session: Session, statement: DriverSQL, rows: Sequence[Sequence[Any]]) -> None:
+    """The statement once per row (executemany), on the session's transaction."""
+    _cursor_run(session, statement, rows, many=True)
