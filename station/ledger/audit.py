@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, Pool, insert, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.models import AuditEvent, StationState
-from station.ledger.sql import DriverSQL, fetch, inserted_id, run, table
+from station.ledger.sql import DriverInsert, DriverSQL, fetch, insert_row, table
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
@@ -131,7 +131,7 @@ _STATE = table(StationState).c
 _READ_CHAIN = DriverSQL(
     f"SELECT key, value FROM station_state WHERE key = '{HEAD_KEY}' OR key = '{ANCHOR_KEY}'", pg_suffix=" FOR UPDATE"
 )
-_INSERT_EVENT = insert(table(AuditEvent))
+_INSERT_EVENT = DriverInsert(AuditEvent, ("at", "actor_id", "approver_id", "action", "detail", "prev_hash", "hash"))
 _MOVE_CHAIN = DriverSQL(
     f"UPDATE station_state SET value = CASE WHEN key = '{HEAD_KEY}' THEN ? ELSE ? END"
     f" WHERE key = '{HEAD_KEY}' OR key = '{ANCHOR_KEY}'"
@@ -190,7 +190,7 @@ def _link(
         "prev_hash": head,
         "hash": digest,
     }
-    event_id = inserted_id(run(session, _INSERT_EVENT, values))
+    event_id = insert_row(session, _INSERT_EVENT, values)
     new_anchor = anchor_value(key, digest)
     if anchor is None:
         session.execute(update(table(StationState)).where(_STATE.key == HEAD_KEY).values(value=digest))

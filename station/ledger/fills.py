@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from station.ledger.models import (
     StockMovement,
 )
 from station.ledger.sequence_log import StepRow, write_steps
-from station.ledger.sql import DriverSQL, fetch, inserted_id, run, table
+from station.ledger.sql import DriverInsert, DriverSQL, fetch, insert_row, run, table
 from station.ledger.staff import Actor
 from station.ledger.vehicles import normalise_plate
 from station.money import MAX_FEN, amount_for
@@ -125,6 +125,13 @@ def _view(values: Mapping[str, Any], card_number: str | None, created: bool = Tr
 
 
 _FILLS = table(Fill).c
+_FILL_COLUMNS = (
+    *("dispenser", "nozzle", "transaction_number", "product_code", "unit", "unit_price_fen", "quantity_centi"),
+    *("amount_fen", "dispenser_amount_fen", "amount_mismatch", "pressure_before_centi_mpa"),
+    *("pressure_after_centi_mpa", "totalizer_before_centi", "totalizer_after_centi", "started_at", "ended_at"),
+    *("stop_reason", "status", "plate", "card_id", "attendant_id", "shift_id", "between_shifts"),
+    *("engine_off_to_flow_ms", "settled_at", "hold_id"),
+)
 _AUTHS = table(LaneAuthorization).c
 # Built once (a reused statement keeps its cache key): the statements of every recorded fill.
 # On the driver's cursor: plain ints and strings in and out (see DriverSQL).
@@ -134,8 +141,11 @@ _LIVE_AUTH = DriverSQL(
     " WHERE dispenser = ? AND nozzle = ? AND status = 'live' ORDER BY id LIMIT 1"
 )
 _AUTH_RECORDED = update(table(LaneAuthorization)).where(_AUTHS.id == bindparam("auth")).values(status="recorded")
-_INSERT_FILL = insert(table(Fill))
-_INSERT_STOCK = insert(table(StockMovement))
+# On the driver's cursor, converted by the columns' own types (see DriverInsert).
+_INSERT_FILL = DriverInsert(Fill, _FILL_COLUMNS)
+_INSERT_STOCK = DriverInsert(
+    StockMovement, ("kind", "product_code", "quantity_centi", "fill_id", "reference", "created_at", "actor_id")
+)
 _PRODUCT = select(table(Product).c.code).where(table(Product).c.code == bindparam("code"))
 
 
@@ -253,7 +263,7 @@ class Fills(Holds):
             values["plate"] = values["plate"] or auth.plate
             values["attendant_id"] = values["attendant_id"] or auth.attendant_id
             values["hold_id"] = auth.hold_id
-        fill_id = inserted_id(run(session, _INSERT_FILL, values))
+        fill_id = insert_row(session, _INSERT_FILL, values)
         if auth is not None:
             run(session, _AUTH_RECORDED, {"auth": auth.id, "fill_id": fill_id})
             hold = session.get(Hold, auth.hold_id, with_for_update=True) if auth.hold_id else None
@@ -273,7 +283,7 @@ class Fills(Holds):
                 amount_fen=amount,
             )
         if record.quantity_centi:
-            run(
+            insert_row(
                 session,
                 _INSERT_STOCK,
                 {

@@ -14,7 +14,7 @@ from station.ledger.errors import NotFound
 from station.ledger.fills import Fills, FillView
 from station.ledger.models import Fill, ReceiptJob, StationState
 from station.ledger.sequence_log import StepRow, write_steps
-from station.ledger.sql import DriverSQL, fetch, run, table
+from station.ledger.sql import DriverInsert, DriverSQL, fetch, insert_row, run, table
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ _COUNT = DriverSQL(
     "UPDATE station_state SET value = CAST(CAST(value AS INTEGER) + 1 AS VARCHAR)"
     " WHERE key = 'receipt_counter' RETURNING value"
 )
-_INSERT_JOB = insert(table(ReceiptJob))
+_INSERT_JOB = DriverInsert(ReceiptJob, ("fill_id", "receipt_no", "payment", "detail", "created_at"))
 
 
 class Receipts(Fills):
@@ -56,7 +56,7 @@ class Receipts(Fills):
     def _receipt_job(self, session: Session, fill_id: int, payment: str, **detail: Any) -> int:
         """Number the sale's receipt and queue it, in the sale's transaction: no receipt number goes unused."""
         receipt_no = self._next_receipt_number(session)
-        run(
+        insert_row(
             session,
             _INSERT_JOB,
             {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Connection, CursorResult, Executable, Result, Table
@@ -88,3 +88,55 @@ def fetch(session: Session, statement: DriverSQL, *params: Any) -> list[Any]:
 def execute_many(session: Session, statement: DriverSQL, rows: Sequence[Sequence[Any]]) -> None:
     """The statement once per row (executemany), on the session's transaction."""
     _cursor_run(session, statement, rows, many=True)
+
+
+class DriverInsert:
+    """A single-row insert of fixed columns on the driver's cursor, its values converted by each column type's
+    own bind processor (as Core would: UTC datetimes, enums by value, booleans). Omitted columns with a scalar
+    Python default get it, as Core would; a callable default is refused when the statement is made."""
+
+    def __init__(self, model: type[Base], columns: Sequence[str]) -> None:
+        self.table = table(model)
+        self.columns = tuple(columns)
+        self.defaults: dict[str, Any] = {}
+        for column in self.table.columns:
+            if column.name in self.columns or column.primary_key or column.default is None:
+                continue
+            if not column.default.is_scalar:
+                raise ValueError(f"{self.table.name}.{column.name}: a callable default needs Core's insert")
+            self.defaults[column.name] = column.default.arg  # type: ignore[attr-defined]
+        self._prepared: dict[str, tuple[str, list[Any]]] = {}
+
+    def prepared(self, dialect: Any) -> tuple[str, list[Any]]:
+        """The SQL and the columns' bind processors for this dialect, made once."""
+        made = self._prepared.get(dialect.name)
+        if made is None:
+            names = (*self.columns, *self.defaults)
+            marker = "?" if dialect.paramstyle == "qmark" else "%s"
+            sql = f"INSERT INTO {self.table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
+            if dialect.name != "sqlite":
+                sql += " RETURNING id"
+            processors = [self.table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+            made = self._prepared[dialect.name] = (sql, processors)
+        return made
+
+
+def insert_row(session: Session, statement: DriverInsert, values: Mapping[str, Any]) -> int:
+    """Insert one row (``values`` holds exactly the statement's columns); its new id."""
+    connection = _connection(session)
+    dialect = connection.dialect
+    sql, processors = statement.prepared(dialect)
+    raw = [values[c] for c in statement.columns] + list(statement.defaults.values())
+    params = [p(v) if p is not None else v for p, v in zip(processors, raw, strict=True)]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        if dialect.name == "sqlite":
+            return int(cursor.lastrowid)
+        row = cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+    finally:
+        cursor.close()
