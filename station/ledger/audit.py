@@ -21,11 +21,11 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Pool, bindparam, case, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Pool, insert, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.models import AuditEvent, StationState
-from station.ledger.sql import inserted_id, run, table
+from station.ledger.sql import DriverInsert, DriverSQL, fetch, insert_row, table
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
@@ -128,14 +128,14 @@ def _anchor_problem(session: Session, key: bytes, head: str, anchor: str | None)
 
 
 _STATE = table(StationState).c
-# (key = a OR key = b), not IN: an IN list is expanded again at every execution.
-_CHAIN_ROWS = or_(_STATE.key == HEAD_KEY, _STATE.key == ANCHOR_KEY)
-_READ_CHAIN = select(_STATE.key, _STATE.value).where(_CHAIN_ROWS).with_for_update()
-_INSERT_EVENT = insert(table(AuditEvent))
-_MOVE_CHAIN = (
-    update(table(StationState))
-    .where(_CHAIN_ROWS)
-    .values(value=case((_STATE.key == HEAD_KEY, bindparam("head")), else_=bindparam("anchor")))
+# On the driver's cursor: strings in and out (see DriverSQL); the rows locked on PostgreSQL as with_for_update.
+_READ_CHAIN = DriverSQL(
+    f"SELECT key, value FROM station_state WHERE key = '{HEAD_KEY}' OR key = '{ANCHOR_KEY}'", pg_suffix=" FOR UPDATE"
+)
+_INSERT_EVENT = DriverInsert(AuditEvent, ("at", "actor_id", "approver_id", "action", "detail", "prev_hash", "hash"))
+_MOVE_CHAIN = DriverSQL(
+    f"UPDATE station_state SET value = CASE WHEN key = '{HEAD_KEY}' THEN ? ELSE ? END"
+    f" WHERE key = '{HEAD_KEY}' OR key = '{ANCHOR_KEY}'"
 )
 
 
@@ -153,7 +153,7 @@ def append(
     Core statements, not the ORM: the head and the anchor are read (and locked) in one statement and written in
     one. No ORM object of either row is ever loaded, so none can go stale in a session that appends twice."""
     key = _key_of(session)
-    state: dict[str, str] = {str(row.key): str(row.value) for row in run(session, _READ_CHAIN)}
+    state: dict[str, str] = {str(k): str(v) for k, v in fetch(session, _READ_CHAIN)}
     head = state.get(HEAD_KEY)
     if head is None:
         head = GENESIS
@@ -191,14 +191,14 @@ def _link(
         "prev_hash": head,
         "hash": digest,
     }
-    event_id = inserted_id(run(session, _INSERT_EVENT, values))
+    event_id = insert_row(session, _INSERT_EVENT, values)
     new_anchor = anchor_value(key, digest)
     if anchor is None:
         session.execute(update(table(StationState)).where(_STATE.key == HEAD_KEY).values(value=digest))
         session.execute(insert(table(StationState)), {"key": ANCHOR_KEY, "value": new_anchor})
     else:
         # Head and anchor move together, in one statement.
-        run(session, _MOVE_CHAIN, {"head": digest, "anchor": new_anchor})
+        fetch(session, _MOVE_CHAIN, digest, new_anchor)
     # Not in the session: the caller gets the link's id and hash (ShiftDesk keeps them with a closing).
     return AuditEvent(id=event_id, **values)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from station.ledger.models import (
     StockMovement,
 )
 from station.ledger.sequence_log import StepRow, write_steps
-from station.ledger.sql import inserted_id, run, table
+from station.ledger.sql import DriverInsert, DriverSQL, fetch, insert_row, run, table
 from station.ledger.staff import Actor
 from station.ledger.vehicles import normalise_plate
 from station.money import MAX_FEN, amount_for
@@ -125,21 +125,36 @@ def _view(values: Mapping[str, Any], card_number: str | None, created: bool = Tr
 
 
 _FILLS = table(Fill).c
+_FILL_COLUMNS = (
+    *("dispenser", "nozzle", "transaction_number", "product_code", "unit", "unit_price_fen", "quantity_centi"),
+    *("amount_fen", "dispenser_amount_fen", "amount_mismatch", "pressure_before_centi_mpa"),
+    *("pressure_after_centi_mpa", "totalizer_before_centi", "totalizer_after_centi", "started_at", "ended_at"),
+    *("stop_reason", "status", "plate", "card_id", "attendant_id", "shift_id", "between_shifts"),
+    *("engine_off_to_flow_ms", "settled_at", "hold_id"),
+)
 _AUTHS = table(LaneAuthorization).c
 # Built once (a reused statement keeps its cache key): the statements of every recorded fill.
-_FIND_FILL_ID = select(_FILLS.id).where(
-    _FILLS.dispenser == bindparam("d"), _FILLS.nozzle == bindparam("n"), _FILLS.transaction_number == bindparam("t")
-)
-_LIVE_AUTH = (
-    select(_AUTHS.id, _AUTHS.card_id, _AUTHS.plate, _AUTHS.attendant_id, _AUTHS.hold_id)
-    .where(_AUTHS.dispenser == bindparam("d"), _AUTHS.nozzle == bindparam("n"), _AUTHS.status == "live")
-    .order_by(_AUTHS.id)
-    .limit(1)
+# On the driver's cursor: plain ints and strings in and out (see DriverSQL).
+_FIND_FILL_ID = DriverSQL("SELECT id FROM fills WHERE dispenser = ? AND nozzle = ? AND transaction_number = ?")
+_LIVE_AUTH = DriverSQL(
+    "SELECT id, card_id, plate, attendant_id, hold_id FROM lane_authorizations"
+    " WHERE dispenser = ? AND nozzle = ? AND status = 'live' ORDER BY id LIMIT 1"
 )
 _AUTH_RECORDED = update(table(LaneAuthorization)).where(_AUTHS.id == bindparam("auth")).values(status="recorded")
-_INSERT_FILL = insert(table(Fill))
-_INSERT_STOCK = insert(table(StockMovement))
+# On the driver's cursor, converted by the columns' own types (see DriverInsert).
+_INSERT_FILL = DriverInsert(Fill, _FILL_COLUMNS)
+_INSERT_STOCK = DriverInsert(
+    StockMovement, ("kind", "product_code", "quantity_centi", "fill_id", "reference", "created_at", "actor_id")
+)
 _PRODUCT = select(table(Product).c.code).where(table(Product).c.code == bindparam("code"))
+
+
+class _Auth(NamedTuple):
+    id: int
+    card_id: int | None
+    plate: str
+    attendant_id: int | None
+    hold_id: int | None
 
 
 class Fills(Holds):
@@ -175,7 +190,7 @@ class Fills(Holds):
         try:
             with self._tx() as session:
                 # One id look-up; the ORM row is loaded only in the rare case it is there already.
-                if run(session, _FIND_FILL_ID, dict(zip(("d", "n", "t"), key, strict=True))).first() is not None:
+                if fetch(session, _FIND_FILL_ID, *key):
                     existing = self._find_fill(session, *key)
                     assert existing is not None
                     write_steps(session, steps, sequence_id=sequence_id, fill_id=existing.id)
@@ -212,7 +227,8 @@ class Fills(Holds):
         attendant_id = attendant.id if attendant else None
         status = FillStatus.UNPAID if amount else FillStatus.PAID
         # The oldest live authorization of the nozzle is this transaction's: the dispenser serves one at a time.
-        auth = run(session, _LIVE_AUTH, {"d": record.dispenser, "n": record.nozzle}).first()
+        live = fetch(session, _LIVE_AUTH, record.dispenser, record.nozzle)
+        auth = _Auth(*live[0]) if live else None
         values: dict[str, Any] = {
             "dispenser": record.dispenser,
             "nozzle": record.nozzle,
@@ -247,7 +263,7 @@ class Fills(Holds):
             values["plate"] = values["plate"] or auth.plate
             values["attendant_id"] = values["attendant_id"] or auth.attendant_id
             values["hold_id"] = auth.hold_id
-        fill_id = inserted_id(run(session, _INSERT_FILL, values))
+        fill_id = insert_row(session, _INSERT_FILL, values)
         if auth is not None:
             run(session, _AUTH_RECORDED, {"auth": auth.id, "fill_id": fill_id})
             hold = session.get(Hold, auth.hold_id, with_for_update=True) if auth.hold_id else None
@@ -267,7 +283,7 @@ class Fills(Holds):
                 amount_fen=amount,
             )
         if record.quantity_centi:
-            run(
+            insert_row(
                 session,
                 _INSERT_STOCK,
                 {

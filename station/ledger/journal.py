@@ -22,8 +22,8 @@ from station.config import Settings
 from station.ledger import audit
 from station.ledger.db import make_sessionmaker
 from station.ledger.errors import InvalidInput, LedgerError, NotFound, Refused
-from station.ledger.models import Account, AccountKind, JournalEntry, Posting, Shift, ShiftStatus, StationState
-from station.ledger.sql import inserted_id, run, table
+from station.ledger.models import Account, AccountKind, JournalEntry, Posting, Shift, StationState
+from station.ledger.sql import DriverInsert, DriverSQL, execute_many, fetch, insert_row, table
 from station.money import MAX_FEN
 
 # Standard accounts. Card accounts are created per card: card:<number> and hold:<number>.
@@ -48,9 +48,11 @@ STANDARD_ACCOUNTS: dict[str, tuple[str, AccountKind]] = {
 
 _SHIFTS = table(Shift).c
 # Built once: a statement object reused keeps its cache key, so each run skips building and keying it.
-_OPEN_SHIFT = select(_SHIFTS.id).where(_SHIFTS.status == ShiftStatus.OPEN).order_by(_SHIFTS.id.desc()).limit(1)
-_INSERT_ENTRY = insert(table(JournalEntry))
-_INSERT_POSTING = insert(table(Posting))
+_ENTRY_COLUMNS = ("kind", "created_at", "actor_id", "memo", "shift_id", "between_shifts")
+_ENTRY_INSERTS: dict[tuple[str, ...], DriverInsert] = {}  # by the extra columns a service gives (_post)
+# On the driver's cursor: plain ints in and out (see DriverSQL); ShiftStatus.OPEN is stored as 'open'.
+_OPEN_SHIFT = DriverSQL("SELECT id FROM shifts WHERE status = 'open' ORDER BY id DESC LIMIT 1")
+_INSERT_POSTING = DriverSQL("INSERT INTO postings (entry_id, account_id, amount_fen) VALUES (?, ?, ?)")
 _SEEN_ACCOUNTS = "station_account_ids"  # Session.info: account ids read in this transaction, cached at commit
 
 
@@ -209,31 +211,27 @@ class LedgerCore:
         if shift_id is False:
             shift_id = self._open_shift_id(session)
         assert shift_id is not True
-        entry_id = inserted_id(
-            run(
-                session,
-                _INSERT_ENTRY,
-                {
-                    "kind": draft.kind,
-                    "created_at": self.now(),
-                    "actor_id": actor_id,
-                    "memo": draft.memo[:200],
-                    "shift_id": shift_id,
-                    "between_shifts": shift_id is None,
-                    **extra,
-                },
-            )
+        columns = tuple(sorted(extra))
+        statement = _ENTRY_INSERTS.get(columns)
+        if statement is None:
+            statement = _ENTRY_INSERTS[columns] = DriverInsert(JournalEntry, (*_ENTRY_COLUMNS, *columns))
+        entry_id = insert_row(
+            session,
+            statement,
+            {
+                "kind": draft.kind,
+                "created_at": self.now(),
+                "actor_id": actor_id,
+                "memo": draft.memo[:200],
+                "shift_id": shift_id,
+                "between_shifts": shift_id is None,
+                **extra,
+            },
         )
         if shift_id is None:
             self._audit(session, actor_id, "between_shifts_entry", entry=entry_id, kind=draft.kind)
-        run(
-            session,
-            _INSERT_POSTING,
-            [
-                {"entry_id": entry_id, "account_id": self._account_id(session, p.account), "amount_fen": p.amount_fen}
-                for p in draft.postings
-            ],
-        )
+        rows = [(entry_id, self._account_id(session, p.account), p.amount_fen) for p in draft.postings]
+        execute_many(session, _INSERT_POSTING, rows)
         # Every entry is a link of the keyed audit chain: deleting a sale's rows cannot go unseen (db check).
         audit.append(
             session,
@@ -254,7 +252,8 @@ class LedgerCore:
         audit.append(session, at=self.now(), actor_id=actor_id, action=action, detail=detail, approver_id=approver_id)
 
     def _open_shift_id(self, session: Session) -> int | None:
-        return run(session, _OPEN_SHIFT).scalar()
+        found = fetch(session, _OPEN_SHIFT)
+        return int(found[0][0]) if found else None
 
     def _require_shift(self, session: Session) -> int:
         """Money taken by choice needs an open shift: it must land in some shift's drawer and report."""

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, String, cast, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.errors import NotFound
 from station.ledger.fills import Fills, FillView
 from station.ledger.models import Fill, ReceiptJob, StationState
 from station.ledger.sequence_log import StepRow, write_steps
-from station.ledger.sql import run, table
+from station.ledger.sql import DriverInsert, DriverSQL, fetch, insert_row, run, table
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,12 @@ class ReceiptJobView:
 
 
 _STATE = table(StationState).c
-_COUNT = (
-    update(table(StationState))
-    .where(_STATE.key == "receipt_counter")
-    .values(value=cast(cast(_STATE.value, Integer) + 1, String))
-    .returning(_STATE.value)
+# On the driver's cursor (see DriverSQL): the counter moved and read back in one statement.
+_COUNT = DriverSQL(
+    "UPDATE station_state SET value = CAST(CAST(value AS INTEGER) + 1 AS VARCHAR)"
+    " WHERE key = 'receipt_counter' RETURNING value"
 )
-_INSERT_JOB = insert(table(ReceiptJob))
+_INSERT_JOB = DriverInsert(ReceiptJob, ("fill_id", "receipt_no", "payment", "detail", "created_at"))
 
 
 class Receipts(Fills):
@@ -48,16 +47,16 @@ class Receipts(Fills):
     @staticmethod
     def _next_receipt_number(session: Session) -> int:
         # Core statements: no ORM object of the counter row is kept that a later read could find stale.
-        counted = run(session, _COUNT).scalar()  # the counter moved and read back in one statement
-        if counted is not None:
-            return int(counted)
+        counted = fetch(session, _COUNT)
+        if counted:
+            return int(counted[0][0])
         run(session, insert(table(StationState)), {"key": "receipt_counter", "value": "1"})
         return 1
 
     def _receipt_job(self, session: Session, fill_id: int, payment: str, **detail: Any) -> int:
         """Number the sale's receipt and queue it, in the sale's transaction: no receipt number goes unused."""
         receipt_no = self._next_receipt_number(session)
-        run(
+        insert_row(
             session,
             _INSERT_JOB,
             {

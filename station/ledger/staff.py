@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from station.ledger.errors import InvalidInput, NotFound, PermissionDenied, Refused
 from station.ledger.journal import LedgerCore
 from station.ledger.models import Attendant, Card, CardStatus, CardType, Role
 from station.ledger.pins import check_pin, hash_pin, valid_pin
-from station.ledger.sql import run, table
+from station.ledger.sql import DriverSQL, fetch, table
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Actor:
 
 
 _STAFF = table(Attendant).c
-_ACTIVE = select(_STAFF.active).where(_STAFF.id == bindparam("actor"))
+_ACTIVE = DriverSQL("SELECT active FROM attendants WHERE id = ?")  # on the driver's cursor: an int in
 
 
 class Staff(LedgerCore):
@@ -45,8 +45,8 @@ class Staff(LedgerCore):
 
     def _actor_id(self, session: Session, actor: Actor) -> int:
         """:meth:`_actor` for a service that needs only the id: one column read, no ORM object."""
-        active = run(session, _ACTIVE, {"actor": actor.id}).scalar()
-        if not active:
+        found = fetch(session, _ACTIVE, actor.id)
+        if not found or not found[0][0]:
             raise PermissionDenied("actor_unknown")
         return actor.id
 
