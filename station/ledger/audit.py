@@ -139,6 +139,15 @@ _MOVE_CHAIN = DriverSQL(
 )
 
 
+@dataclass(frozen=True)
+class Link:
+    """An event just appended: its id and hash (ShiftDesk keeps them with a closing). Not an ORM object, so
+    nothing of it can go stale in the session."""
+
+    id: int
+    hash: str
+
+
 def append(
     session: Session,
     *,
@@ -147,7 +156,7 @@ def append(
     action: str,
     detail: dict[str, Any],
     approver_id: int | None = None,
-) -> AuditEvent:
+) -> Link:
     """Append one event inside the caller's transaction; the head row is locked so the chain never forks.
 
     Core statements, not the ORM: the head and the anchor are read (and locked) in one statement and written in
@@ -177,7 +186,7 @@ def _link(
     approver_id: int | None,
     action: str,
     detail: dict[str, Any],
-) -> AuditEvent:
+) -> Link:
     text = _canonical(detail)
     # Stored times have microsecond precision and no zone: hash exactly what will be read back.
     at = at.astimezone(dt.UTC)
@@ -199,8 +208,7 @@ def _link(
     else:
         # Head and anchor move together, in one statement.
         fetch(session, _MOVE_CHAIN, digest, new_anchor)
-    # Not in the session: the caller gets the link's id and hash (ShiftDesk keeps them with a closing).
-    return AuditEvent(id=event_id, **values)
+    return Link(event_id, digest)
 
 
 @dataclass(frozen=True)

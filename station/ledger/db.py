@@ -71,16 +71,30 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         if connection.get_execution_options().get(READ_ONLY):
             # A reader takes no lock: in WAL it sees one snapshot and never holds up a sale or an E-STOP.
-            connection.exec_driver_sql("BEGIN")
+            _driver_sql(connection, "BEGIN")
         else:
             # synchronous is per connection; set only when it changes (a PRAGMA outside any transaction).
             wanted = "NORMAL" if connection.get_execution_options().get(LAZY_SYNC) else "FULL"
             info = connection.connection.info
             if info.get(_SYNC_STATE, "FULL") != wanted:
-                connection.exec_driver_sql(f"PRAGMA synchronous={wanted}")
+                _driver_sql(connection, f"PRAGMA synchronous={wanted}")
                 info[_SYNC_STATE] = wanted
             # A writer takes the write lock up front: a balance check and its debit can never interleave.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _driver_sql(connection, "BEGIN IMMEDIATE")
+
+
+def _driver_sql(connection: Any, sql: str) -> None:
+    """A transaction-control statement on the DBAPI connection: it returns no rows and needs none of
+    exec_driver_sql's result machinery (a fill begins two transactions)."""
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql)
+    except dbapi.Error as exc:
+        # As exec_driver_sql would raise it ("database is locked" included): callers catch SQLAlchemy's errors.
+        raise DBAPIError.instance(sql, (), exc, dbapi.Error, dialect=connection.dialect) from exc
+    finally:
+        cursor.close()
 
 
 def make_sessionmaker(engine: Engine, *, read_only: bool = False, lazy_sync: bool = False) -> sessionmaker[Session]:

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from station.ledger.errors import InvalidInput
 from station.ledger.models import SequenceStep
-from station.ledger.sql import table
+from station.ledger.sql import run, table
 from station.ledger.staff import Actor, Staff
 
 
@@ -38,6 +38,9 @@ class StepRow:
 
 
 _STEPS = table(SequenceStep)
+# Built once (a reused statement keeps its cache key).
+_INSERT_STEPS = insert(_STEPS)
+_LINK_STEPS = update(_STEPS).where(_STEPS.c.sequence_id == bindparam("sequence")).values(fill_id=bindparam("fill"))
 
 
 def write_steps(
@@ -46,8 +49,10 @@ def write_steps(
     """Insert the steps in the caller's transaction (one statement); with ``sequence_id`` and ``fill_id`` link
     every step of that sequence, the ones just written included, to the fill."""
     if steps:
-        session.execute(
-            insert(_STEPS),
+        # Core on the transaction's connection (see sql.run): no ORM entity here, and it rides every fill.
+        run(
+            session,
+            _INSERT_STEPS,
             [
                 {
                     "sequence_id": s.sequence_id,
@@ -64,7 +69,7 @@ def write_steps(
             ],
         )
     if sequence_id and fill_id is not None:
-        session.execute(update(_STEPS).where(_STEPS.c.sequence_id == sequence_id).values(fill_id=fill_id))
+        run(session, _LINK_STEPS, {"sequence": sequence_id, "fill": fill_id})
 
 
 class SequenceLog(Staff):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station.ledger.cards import CardView
 from station.ledger.errors import InvalidInput, NotFound, Refused
-from station.ledger.fills import FillView, _view
+from station.ledger.fills import _VIEW_COLUMNS, FillView, _view
 from station.ledger.journal import (
     CASH_DRAWER,
     GAS_REVENUE,
@@ -25,7 +25,7 @@ from station.ledger.journal import (
 from station.ledger.models import Card, CardStatus, CardType, Fill, FillStatus, Hold, HoldStatus, PaymentMode
 from station.ledger.receipts import Receipts
 from station.ledger.sequence_log import StepRow, write_steps
-from station.ledger.sql import run, table
+from station.ledger.sql import DriverRow, DriverUpdate, read_row, table, update_row
 from station.ledger.staff import Actor
 
 
@@ -46,9 +46,13 @@ class CardSettlement:
     receipt_no: int = 0  # its receipt job was written with the sale
 
 
-_FILLS = table(Fill)
-_FILL_FOR_SALE = select(_FILLS).where(_FILLS.c.id == bindparam("fill")).with_for_update()
-_FILL_PAID = update(_FILLS).where(_FILLS.c.id == bindparam("fill"))
+# On the driver's cursor, converted by the columns' own types: the fill read once (locked) and updated once.
+_FILL_FOR_SALE = DriverRow(Fill, (*_VIEW_COLUMNS, "card_id"), lock=True)
+_PAID_COLUMNS = (
+    *("status", "payment_mode", "tendered_fen", "change_fen", "sale_entry_id", "settled_at"),
+    *("fill_end_to_commit_ms", "attendant_id"),
+)
+_FILL_PAID = DriverUpdate(Fill, _PAID_COLUMNS)
 
 
 class Settlement(Receipts):
@@ -82,8 +86,7 @@ class Settlement(Receipts):
         _check_amount(tendered_fen)
         with self._tx() as session:
             actor_id = self._actor_id(session, actor)
-            # Core, not the ORM: the fill is read once (locked) and updated once.
-            fill = run(session, _FILL_FOR_SALE, {"fill": fill_id}).mappings().first()
+            fill = read_row(session, _FILL_FOR_SALE, fill_id)
             if fill is None:
                 raise NotFound("fill_unknown", fill=fill_id)
             if fill["status"] is not FillStatus.UNPAID:
@@ -107,7 +110,7 @@ class Settlement(Receipts):
                 "fill_end_to_commit_ms": fill_end_to_commit_ms,
                 "attendant_id": fill["attendant_id"] or actor_id,
             }
-            run(session, _FILL_PAID, {"fill": fill_id, **paid})
+            update_row(session, _FILL_PAID, fill_id, paid)
             values = {**fill, **paid}
             receipt_no = self._receipt_job(
                 session, fill_id, "cash", tendered_fen=tendered_fen, change_fen=tendered_fen - due

@@ -140,3 +140,86 @@ def insert_row(session: Session, statement: DriverInsert, values: Mapping[str, A
         raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
     finally:
         cursor.close()
+
+
+class DriverRow:
+    """One row of a model's table by its id, on the driver's cursor: fixed columns, each value converted by its
+    column type's own result processor (enums, UTC datetimes, booleans), as Core would return them.
+    ``lock``: the row is locked for the transaction on PostgreSQL (FOR UPDATE); SQLite's writer holds the
+    database already (BEGIN IMMEDIATE)."""
+
+    def __init__(self, model: type[Base], columns: Sequence[str], *, lock: bool = False) -> None:
+        self.table = table(model)
+        self.columns = tuple(columns)
+        self.lock = lock
+        self._prepared: dict[str, tuple[str, list[Any]]] = {}
+
+    def prepared(self, dialect: Any) -> tuple[str, list[Any]]:
+        made = self._prepared.get(dialect.name)
+        if made is None:
+            marker = "?" if dialect.paramstyle == "qmark" else "%s"
+            sql = f"SELECT {', '.join(self.columns)} FROM {self.table.name} WHERE id = {marker}"
+            if self.lock and dialect.name != "sqlite":
+                sql += " FOR UPDATE"
+            processors = [
+                self.table.c[n].type.dialect_impl(dialect).result_processor(dialect, None) for n in self.columns
+            ]
+            made = self._prepared[dialect.name] = (sql, processors)
+        return made
+
+
+def read_row(session: Session, statement: DriverRow, row_id: int) -> dict[str, Any] | None:
+    """The row's values by column name, or None when there is no such row."""
+    connection = _connection(session)
+    dialect = connection.dialect
+    sql, processors = statement.prepared(dialect)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, (row_id,))
+        found = cursor.fetchone()
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, (row_id,), exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+    finally:
+        cursor.close()
+    if found is None:
+        return None
+    return {
+        name: (p(v) if p is not None else v) for name, p, v in zip(statement.columns, processors, found, strict=True)
+    }
+
+
+class DriverUpdate:
+    """``UPDATE … SET`` fixed columns ``WHERE id = ?`` on the driver's cursor, values converted by each column
+    type's own bind processor (see DriverInsert)."""
+
+    def __init__(self, model: type[Base], columns: Sequence[str]) -> None:
+        self.table = table(model)
+        self.columns = tuple(columns)
+        self._prepared: dict[str, tuple[str, list[Any]]] = {}
+
+    def prepared(self, dialect: Any) -> tuple[str, list[Any]]:
+        made = self._prepared.get(dialect.name)
+        if made is None:
+            marker = "?" if dialect.paramstyle == "qmark" else "%s"
+            sets = ", ".join(f"{n} = {marker}" for n in self.columns)
+            sql = f"UPDATE {self.table.name} SET {sets} WHERE id = {marker}"
+            processors = [self.table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in self.columns]
+            made = self._prepared[dialect.name] = (sql, processors)
+        return made
+
+
+def update_row(session: Session, statement: DriverUpdate, row_id: int, values: Mapping[str, Any]) -> int:
+    """Set the statement's columns (``values`` holds exactly them) on one row; the number of rows changed."""
+    connection = _connection(session)
+    dialect = connection.dialect
+    sql, processors = statement.prepared(dialect)
+    raw = [values[c] for c in statement.columns]
+    params = [*(p(v) if p is not None else v for p, v in zip(processors, raw, strict=True)), row_id]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+    finally:
+        cursor.close()
