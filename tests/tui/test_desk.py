@@ -674,3 +674,39 @@ async def test_a_count_that_is_not_whole_is_said_at_once_and_enter_stays_on_it(f
         await until(lambda: app.screen.query_one("#count-2000", Input).has_focus)
         assert text_of(app, "#desk-message") == ""
     assert core.ledger.current_shift() is not None
+
+
+async def test_a_mistyped_drop_is_refused_by_name_and_moves_no_cash(forecourt: SimulatedForecourt) -> None:
+    """The desk reads typed yuan as the forecourt does: the field named, the fault said, nothing dropped."""
+    rig, core = forecourt, forecourt.core
+    ledger = core.ledger
+    from station.simrig import open_first_shift
+
+    assert await open_first_shift(core) is not None
+    manager = ledger.authenticate("9001", "9999")
+    app = StationApp(core, sim=rig, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, app, "9001", "9999")
+        ledger.recharge(manager, "88000002", 20_000)  # cash in the drawer to drop
+        desk = await open_desk(pilot, app)
+        drawer = ledger.drawer_cash()
+        await pilot.press("d")
+        await until(lambda: isinstance(app.screen, CashDropScreen) and "钱箱现金" in text_of(app, "#drawer"))
+        field = app.screen.query_one("#amount", Input)
+        for typed, said in (
+            ("-1", "投库金额(元):不能为负数"),
+            ("1e9", "投库金额(元):请输入数字"),
+            (".", "投库金额(元):请输入数字"),
+            ("0", "投库金额(元):必须大于零"),
+            ("1.234", "投库金额(元):最多 2 位小数"),
+        ):
+            field.value = ""
+            await type_and_enter(pilot, typed)
+            await until(lambda said=said: said in text_of(app, "#desk-message"))
+            assert ledger.drawer_cash() == drawer, typed
+        field.value = ""
+        await type_and_enter(pilot, "１００")  # full-width digits read as digits
+        await until(lambda: "已解款" in text_of(app, "#desk-message"))
+        assert ledger.drawer_cash() == drawer - 10_000
+        await pilot.press("escape")
+        await until(lambda: app.screen is desk)

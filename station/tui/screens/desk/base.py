@@ -116,13 +116,9 @@ def parse_totalizer_amount(text: str) -> int:
         raise InputError("input_not_number") from None
 
 
-def parse_amount(text: str, *, allow_zero: bool = False) -> int:
-    if not text.strip():
-        raise InputError("input_empty")
-    try:
-        return parse_yuan(text, allow_zero=allow_zero)
-    except MoneyFormatError:
-        raise InputError("input_not_number") from None
+def parse_amount(text: str, field: str, *, allow_zero: bool = False) -> int:
+    """Yuan typed at the desk → fen, refused as the forecourt refuses it (named field, the exact fault)."""
+    return read_entry(entry.money, text, field, allow_zero=allow_zero)
 
 
 def parse_when(text: str) -> dt.datetime | None:

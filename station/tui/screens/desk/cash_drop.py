@@ -53,7 +53,7 @@ class CashDropScreen(DeskScreen):
         core = app_of(self).core
         field = self.query_one("#amount", Input)
         try:
-            amount = parse_amount(field.value)
+            amount = parse_amount(field.value, "drop")
             actor = core.actor
             if actor is None:
                 raise CoreRefused("not_logged_in")

@@ -73,7 +73,7 @@ class PriceScreen(DeskScreen):
             level_text = self.query_one("#level", Input).value.strip()
             if not level_text.isdigit():
                 raise InputError("input_not_number")
-            fen = parse_amount(self.query_one("#price", Input).value)
+            fen = parse_amount(self.query_one("#price", Input).value, "price")
             when = parse_when(self.query_one("#effective", Input).value)
             if not reason.strip():
                 self.query_one("#reason", Input).focus()

@@ -174,7 +174,7 @@ class OpenShiftScreen(TotalizerScreen):
                 self.query_one("#attendants", Input).focus()
                 raise InputError("attendants_required")
             try:
-                float_fen = parse_amount(self.query_one("#float", Input).value, allow_zero=True)
+                float_fen = parse_amount(self.query_one("#float", Input).value, "float", allow_zero=True)
             except InputError:
                 self.query_one("#float", Input).focus()
                 raise
