@@ -15,12 +15,12 @@ import asyncio
 import contextlib
 import os
 import sys
-import tty
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
 from station.devices.customer_display_protocol import DisplayParser, Picture
+from station.devices.sim_link import SimLink
 
 
 class CustomerDisplaySimulator:
@@ -34,18 +34,19 @@ class CustomerDisplaySimulator:
         on_change: Callable[[Picture], None] | None = None,
     ) -> None:
         self.mode = mode
-        self.host = host
-        self._port = port
         self.link_path = Path(link_path) if link_path is not None else None
         self.on_change = on_change
         self.parser = DisplayParser()
         self.history: list[Picture] = []
         self.received = bytearray()
-        self.url = ""
-        self._master: int | None = None
-        self._slave: int | None = None
-        self._server: asyncio.Server | None = None
-        self._tcp_writers: list[asyncio.StreamWriter] = []
+        # Every connection feeds the one display (a display only listens).
+        self._link = SimLink(
+            mode=mode, host=host, port=port, link_path=self.link_path, on_connect=lambda _write: self.feed
+        )
+
+    @property
+    def url(self) -> str:
+        return self._link.url
 
     @property
     def picture(self) -> Picture:
@@ -53,7 +54,7 @@ class CustomerDisplaySimulator:
 
     @property
     def connected(self) -> bool:
-        return self._master is not None or self._server is not None
+        return self._link.open
 
     def render(self) -> str:
         return self.picture.render()
@@ -61,31 +62,14 @@ class CustomerDisplaySimulator:
     # --- lifecycle -----------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self._open_link()
+        await self._link.start()
 
     async def stop(self) -> None:
         await self.disconnect()
 
     async def disconnect(self) -> None:
         """Unplug: the driver's port errors out; the display keeps showing its last picture, as a real one does."""
-        if self._server is not None:
-            self._server.close()
-            for writer in self._tcp_writers:
-                writer.close()
-            self._tcp_writers.clear()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 2)
-            self._server = None
-        if self._master is not None:
-            asyncio.get_running_loop().remove_reader(self._master)
-            os.close(self._master)
-            self._master = None
-        if self._slave is not None:
-            os.close(self._slave)
-            self._slave = None
-        if self.link_path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self.link_path.unlink()
+        await self._link.stop()
 
     def power_cycle(self) -> None:
         """Switch the display off and on: it comes back blank, the port stays as it was."""
@@ -93,54 +77,9 @@ class CustomerDisplaySimulator:
         self._record(self.parser.picture)
 
     async def reconnect(self) -> None:
-        """Plug back in: a fresh pty behind the same ``link_path``."""
-        await self.disconnect()
-        await self._open_link()
-
-    async def _open_link(self) -> None:
-        if self.mode == "tcp":
-            self._server = await asyncio.start_server(self._tcp_client, self.host, self._port, reuse_address=True)
-            self._port = self._server.sockets[0].getsockname()[1]
-            self.url = f"socket://{self.host}:{self._port}"
-            return
-        master, slave = os.openpty()
-        # Raw, so the line discipline neither echoes nor turns CR into LF.
-        tty.setraw(slave)
-        os.set_blocking(master, False)
-        self._master, self._slave = master, slave
-        slave_path = os.ttyname(slave)
-        asyncio.get_running_loop().add_reader(master, self._readable)
-        if self.link_path is not None:
-            tmp = self.link_path.with_name(self.link_path.name + ".tmp")
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            tmp.symlink_to(slave_path)
-            os.replace(tmp, self.link_path)
-            self.url = str(self.link_path)
-        else:
-            self.url = slave_path
-
-    def _readable(self) -> None:
-        if self._master is None:
-            return
-        try:
-            data = os.read(self._master, 4096)
-        except OSError:  # BlockingIOError, or EIO when no one holds the slave open
-            return
-        if data:
-            self.feed(data)
-
-    async def _tcp_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._tcp_writers.append(writer)
-        try:
-            while data := await reader.read(4096):
-                self.feed(data)
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            if writer in self._tcp_writers:
-                self._tcp_writers.remove(writer)
-            writer.close()
+        """Plug back in: a fresh pty behind the same ``link_path``, or the same TCP port."""
+        await self._link.stop()
+        await self._link.start()
 
     def feed(self, data: bytes) -> None:
         """Bytes off the wire (also callable directly, e.g. to replay a capture)."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import tty
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ from station.devices.pn532_protocol import (
     encode_response,
     parse_uid_hex,
 )
+from station.devices.sim_link import Feed, SimLink, Write
 
 WAKE_BYTE = 0x55
 # Line noise for the garbage fault: no 0x00 in it, so it can never look like a start code.
@@ -85,7 +85,6 @@ class PN532Simulator:
     ) -> None:
         self.mode = mode
         self.host = host
-        self._port = port
         self._control_port_wanted = control_port
         self.link_path = Path(link_path) if link_path is not None else None
         self.firmware = firmware or FirmwareVersion(ic=0x32, ver=1, rev=6, support=0x07)
@@ -93,15 +92,16 @@ class PN532Simulator:
         self.faults = Faults()
         self.card: bytes | None = None
         self.commands_seen: list[int] = []
-        self.url = ""
         self.control_port: int | None = None
-        self._sessions: list[_Session] = []
-        self._server: asyncio.Server | None = None
+        self._sessions: dict[Feed, _Session] = {}  # one chip session per connection (the pty, each TCP client)
         self._control: asyncio.Server | None = None
-        self._tcp_writers: list[asyncio.StreamWriter] = []
-        self._master: int | None = None
-        self._slave: int | None = None
-        self._pty_session: _Session | None = None
+        self._link = SimLink(
+            mode=mode, host=host, port=port, link_path=self.link_path, on_connect=self._connected, on_close=self._closed
+        )
+
+    @property
+    def url(self) -> str:
+        return self._link.url
 
     # --- card API ------------------------------------------------------------------------------------------
 
@@ -113,7 +113,7 @@ class PN532Simulator:
 
     def status(self) -> str:
         card = self.card.hex().upper() if self.card else "none"
-        awake = "yes" if any(s.awake for s in self._sessions) else "no"
+        awake = "yes" if any(s.awake for s in self._sessions.values()) else "no"
         f = self.faults
         return (
             f"card={card} awake={awake} clients={len(self._sessions)} "
@@ -123,7 +123,7 @@ class PN532Simulator:
     # --- lifecycle -----------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self._open_link()
+        await self._link.start()
         if self._control_port_wanted is not None:
             self._control = await asyncio.start_server(self._control_client, self.host, self._control_port_wanted)
             self.control_port = self._control.sockets[0].getsockname()[1]
@@ -138,101 +138,27 @@ class PN532Simulator:
 
     async def disconnect(self) -> None:
         """Unplug: the client's port errors out (pty hang-up or TCP reset); the card state is kept."""
-        if self._server is not None:
-            self._server.close()
-            for writer in self._tcp_writers:
-                writer.close()
-            self._tcp_writers.clear()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 2)
-            self._server = None
-        if self._master is not None:
-            loop = asyncio.get_running_loop()
-            loop.remove_reader(self._master)
-            os.close(self._master)
-            self._master = None
-        if self._slave is not None:
-            os.close(self._slave)
-            self._slave = None
-        if self.link_path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self.link_path.unlink()
+        await self._link.stop()
         self._sessions.clear()
-        self._pty_session = None
 
     async def reconnect(self) -> None:
         """Plug back in: same TCP port, or a fresh pty behind the same ``link_path``."""
         await self.disconnect()
-        await self._open_link()
+        await self._link.start()
 
-    async def _open_link(self) -> None:
-        if self.mode == "tcp":
-            self._server = await asyncio.start_server(self._tcp_client, self.host, self._port, reuse_address=True)
-            self._port = self._server.sockets[0].getsockname()[1]
-            self.url = f"socket://{self.host}:{self._port}"
-            return
-        master, slave = os.openpty()
-        # Raw, so the line discipline neither echoes our frames back nor eats 0x11/0x13 or CR/LF.
-        tty.setraw(slave)
-        os.set_blocking(master, False)
-        self._master, self._slave = master, slave
-        slave_path = os.ttyname(slave)
-        session = _Session(write=self._pty_write)
-        self._pty_session = session
-        self._sessions.append(session)
-        asyncio.get_running_loop().add_reader(master, self._pty_readable)
-        if self.link_path is not None:
-            tmp = self.link_path.with_name(self.link_path.name + ".tmp")
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            tmp.symlink_to(slave_path)
-            os.replace(tmp, self.link_path)
-            self.url = str(self.link_path)
-        else:
-            self.url = slave_path
+    # --- connections ---------------------------------------------------------------------------------------
 
-    # --- transports ----------------------------------------------------------------------------------------
-
-    def _pty_write(self, data: bytes) -> None:
-        if self._master is None:
-            return
-        with contextlib.suppress(OSError):  # a full or hung-up pty loses the reply, like a real wire
-            os.write(self._master, data)
-
-    def _pty_readable(self) -> None:
-        if self._master is None or self._pty_session is None:
-            return
-        try:
-            data = os.read(self._master, 4096)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:
-            return
-        if data:
-            self._on_bytes(self._pty_session, data)
-
-    async def _tcp_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        def write(data: bytes) -> None:
-            if not writer.is_closing():
-                writer.write(data)
-
+    def _connected(self, write: Write) -> Feed:
         session = _Session(write=write)
-        self._sessions.append(session)
-        self._tcp_writers.append(writer)
-        try:
-            while True:
-                data = await reader.read(4096)
-                if not data:
-                    break
-                self._on_bytes(session, data)
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            if session in self._sessions:
-                self._sessions.remove(session)
-            if writer in self._tcp_writers:
-                self._tcp_writers.remove(writer)
-            writer.close()
+
+        def feed(data: bytes) -> None:
+            self._on_bytes(session, data)
+
+        self._sessions[feed] = session
+        return feed
+
+    def _closed(self, feed: Feed) -> None:
+        self._sessions.pop(feed, None)
 
     # --- the chip ------------------------------------------------------------------------------------------
 
