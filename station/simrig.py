@@ -15,6 +15,7 @@ from pathlib import Path
 from station.core.desk import ManagerDesk
 from station.core.station import StationCore
 from station.devices.customer_display import CustomerDisplay
+from station.devices.customer_display_protocol import DIGIT_CELLS, LIGHT_LABELS
 from station.devices.customer_display_sim import CustomerDisplaySimulator
 from station.devices.dispenser_bus import DispenserBus
 from station.devices.dispenser_sim import DispenserSimulator
@@ -51,6 +52,16 @@ class SimulatedForecourt:
 
     def remove_card(self) -> None:
         self.reader_sim.remove()
+
+    def display_face(self, language: str) -> str | None:
+        """What the customer display shows now, as the driver reads it: the digits and the lit light's name in
+        ``language``; None when the forecourt has no display."""
+        if self.display_sim is None:
+            return None
+        picture = self.display_sim.picture
+        face = "".join(picture.cells()).rjust(DIGIT_CELLS + 1)
+        zh, en = LIGHT_LABELS.get(picture.light, ("", ""))
+        return f"[{face}] {zh if language == 'zh' else en}".rstrip()
 
     async def stop(self) -> None:
         await self.core.stop()

@@ -6,6 +6,7 @@ The dispenser link naming its port, lost replies, lost ACK, a full disk, authori
 from __future__ import annotations
 
 DEVICES: dict[str, tuple[str, str]] = {
+    "sim.display": ("客显:", "Customer display:"),
     # --- the dispenser link, naming the port (err.link_<cause>: also the refusal to authorize)
     "err.link_connecting": ("加气机通讯中断:{port}(正在连接)", "Dispenser link down: {port} (connecting)"),
     "err.link_missing": ("加气机通讯中断:{port}(无此设备)", "Dispenser link down: {port} (no such device)"),

@@ -1,4 +1,5 @@
-"""The demo's forecourt panel (F12): lift and hang nozzles, present sample cards, raise a leak."""
+"""The demo's forecourt panel (F12): lift and hang nozzles, present sample cards, raise a leak; the customer
+display shown as the driver sees it."""
 
 from __future__ import annotations
 
@@ -35,6 +36,16 @@ class SimPanelScreen(ModalScreen[None]):
             yield Static(
                 f"[b]{t('sim.title', lang)}[/b] — {t('lane.name', lang, d=d, n=n)}\n\n{t('sim.help', lang)}\n\n{cards}"
             )
+            yield Static(id="display", markup=False)
+
+    def _show_display(self) -> None:
+        """The customer display as the driver sees it, live while the panel is open."""
+        app = app_of(self)
+        face = getattr(app.sim, "display_face", lambda _lang: None)(app.language)
+        widget = self.query_one("#display", Static)
+        widget.display = face is not None
+        if face is not None:
+            widget.update(f"\n{t('sim.display', app.language)} {face}")
 
     def on_mount(self) -> None:
         keys = [
@@ -46,6 +57,8 @@ class SimPanelScreen(ModalScreen[None]):
             Key("escape", "close", "key.back"),
         ]
         apply_bindings(self, keys, app_of(self).language)
+        self._show_display()
+        self.set_interval(0.3, self._show_display)
 
     def _sim(self) -> Any:
         return app_of(self).sim
