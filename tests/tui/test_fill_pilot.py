@@ -24,6 +24,7 @@ from station.tui.screens.forecourt import OverviewScreen
 from station.tui.screens.login import LoginScreen
 from station.tui.screens.sequence import SequenceScreen
 from tests.conftest import until
+from tests.tui.screen_text import screen_text
 
 LANE = (1, 1)
 
@@ -216,3 +217,37 @@ async def test_receipt_prints_in_the_station_language_with_the_plate(forecourt: 
         receipt = decode_escpos_text(rig.receipts_file.read_bytes())
         assert "车牌号" in receipt and "鲁E22222" in receipt and "FUEL RECEIPT" not in receipt
         assert "50.00" in receipt
+
+
+async def test_the_demo_panel_lifts_and_hangs_up_the_nozzle_and_the_sequence_sees_it(
+    forecourt: SimulatedForecourt,
+) -> None:
+    """The demo's F12 panel is the attendant's hands at the dispenser: `L` lifts, `H` hangs up, no ⏎ for them."""
+    rig = forecourt
+    app = StationApp(rig.core, sim=rig, language="en")
+    async with app.run_test(size=(80, 24)) as driver:
+        pilot = Keys(driver)
+        await to_vehicle_step(pilot, app, rig, "c")
+        await focused(app, "#vehicle-plate")
+        await type_and_enter(pilot, "鲁E22222")
+        seq = rig.core.lane(LANE).sequence
+        assert seq is not None
+        await until(lambda: seq.step is Step.CONNECT)
+        await until(lambda: "Nozzle connected" in screen_text(app))
+        shown = screen_text(app)  # what to do, and the key that still confirms it by hand
+        assert "done when the dispenser" in shown and "reports it lifted (⏎ if it does not)" in shown
+        assert "⏎ Confirm" in shown
+        await pilot.press("f12", "l")  # the simulated dispenser: nozzle lifted
+        await until(lambda: seq.seen_items == ["nozzle_connected"])
+        await until(lambda: "Nozzle connected (dispenser reported)" in screen_text(app))
+        await pilot.press("enter", "enter")  # valves open (the gauge read at once), no leak
+        await until(lambda: seq.step is Step.AUTHORIZE)
+        assert seq.residual_centi_mpa is not None and not seq.residual_typed
+        await pilot.press("a")
+        await focused(app, "#preset")
+        await type_and_enter(pilot, "10")
+        await until(lambda: seq.step is Step.DISCONNECT, timeout=30)
+        await pilot.press("enter")  # cylinder valve closed
+        await pilot.press("f12", "h")  # the simulated dispenser: nozzle hung up
+        await until(lambda: seq.step is Step.SETTLE)
+        assert seq.seen_items == ["nozzle_connected", "nozzle_vented_removed"]
