@@ -235,9 +235,16 @@ class FuelingSequence:
                 return item
         return None
 
-    def confirm_connect_item(self) -> str:
+    def _check_item(self, item: str | None, expect: str | None) -> None:
+        """A key confirms the item the attendant was shown: one the dispenser completed meanwhile moves the
+        checklist on, and that key must not confirm the person's item that came next."""
+        if expect is not None and item != expect:
+            raise SequenceRefused("item_changed", item=expect)
+
+    def confirm_connect_item(self, expect: str | None = None) -> str:
         self._expect(Step.CONNECT)
         item = self.next_connect_item
+        self._check_item(item, expect)
         if item == "residual_pressure":
             raise SequenceRefused("residual_pressure_required")
         assert item is not None
@@ -313,9 +320,10 @@ class FuelingSequence:
                 return item
         return None
 
-    def confirm_disconnect_item(self) -> str:
+    def confirm_disconnect_item(self, expect: str | None = None) -> str:
         self._expect(Step.DISCONNECT)
         item = self.next_disconnect_item
+        self._check_item(item, expect)
         assert item is not None
         self.disconnect_done.append(item)
         self._log(Step.DISCONNECT, item, "attendant" if item in DISPENSER_ITEMS.values() else "")

@@ -123,9 +123,10 @@ class Steps(CoreBase):
 
     # ------------------------------------------------------------------ step 6: connect, pressure, leak
 
-    async def confirm_connect_item(self, key: tuple[int, int]) -> str:
-        """One key of step 6; after ``valves_open`` the residual pressure is read from the dispenser at once."""
-        item = self._step(key, lambda s: s.confirm_connect_item())
+    async def confirm_connect_item(self, key: tuple[int, int], expect: str | None = None) -> str:
+        """One key of step 6 (``expect``: the item the attendant was shown); after ``valves_open`` the residual
+        pressure is read from the dispenser at once."""
+        item = self._step(key, lambda s: s.confirm_connect_item(expect))
         if item == "valves_open":
             await self._read_residual(self.lanes[key])
         return item

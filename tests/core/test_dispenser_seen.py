@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from station.core.lanes import NozzleState as LaneState
 from station.core.sequence import FuelingSequence, PaymentKind, PresetChoice, PresetKind, Step
-from station.core.station import StationCore
+from station.core.station import CoreRefused, StationCore
 from station.simrig import SimulatedForecourt
 from tests.conftest import until
 from tests.core.test_core_fill import LANE, connect_seen
@@ -137,3 +137,20 @@ async def test_resumed_at_disconnect_the_hung_up_nozzle_counts(forecourt: Simula
     await core.confirm_disconnect_item(LANE)  # the cylinder valve: a person's word, after a restart too
     result = await core.settle_cash(LANE, 1000)
     assert result.fill.id == old.fill_id
+
+
+async def test_a_key_meant_for_the_reported_item_does_not_confirm_the_next_one(forecourt: SimulatedForecourt) -> None:
+    """⏎ pressed for "nozzle connected" just as the dispenser reported it: the valves are not confirmed by it."""
+    rig, core = forecourt, forecourt.core
+    seq = await to_vehicle(core)
+    assert await core.check_vehicle(LANE, "鲁E22222") == []
+    rig.lift(*LANE)
+    await until(lambda: seq.next_connect_item == "valves_open")
+    try:
+        await core.confirm_connect_item(LANE, expect="nozzle_connected")
+    except CoreRefused as exc:
+        assert exc.code == "item_changed"
+    else:
+        raise AssertionError("a key shown for the nozzle confirmed the valves")
+    assert seq.connect_done == ["nozzle_connected"]
+    assert await core.confirm_connect_item(LANE, expect="valves_open") == "valves_open"

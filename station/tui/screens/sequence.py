@@ -73,6 +73,7 @@ class SequenceScreen(Screen[None]):
         self.settle_result: SettleResult | None = None
         self.card_view_text = ""
         self.busy = False
+        self.shown_item: str | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -168,6 +169,7 @@ class SequenceScreen(Screen[None]):
         self.query_one("#steps", Static).update(steps_text(seq, lang))
 
         item = self._current_item(seq)
+        self.shown_item = item  # what ⏎ confirms: the item on screen, not one a report has put there since
         if leak_stopped(seq):  # not a toast: what happened and what to do stay on the screen
             say, do = leak_texts(seq, self.core.lane(self.lane_key), lang)
         else:
@@ -367,14 +369,14 @@ class SequenceScreen(Screen[None]):
             item = seq.next_connect_item
             if item == "nozzle_connected":
                 self._demo_lift()  # the key: the dispenser has not reported the nozzle lifted (fallback)
-            if await self._run(core.confirm_connect_item(key)):
+            if await self._run(core.confirm_connect_item(key, self.shown_item)):
                 refused = core.lane(key).reading_refused  # no reading from the dispenser: the gauge is typed
                 if refused is not None and seq.next_connect_item == "residual_pressure":
                     self.show_message(refusal_text(refused, self.lang), "warning")
         elif seq.step is Step.DISCONNECT:
             if seq.next_disconnect_item == "nozzle_vented_removed":
                 self._demo_hang()
-            await self._run(core.confirm_disconnect_item(key))
+            await self._run(core.confirm_disconnect_item(key, self.shown_item))
         elif seq.step is Step.SETTLE and seq.payment is PaymentKind.CARD:
             await self._run(self._settle_card())
         elif seq.step is Step.FAREWELL and await self._run(core.farewell(key)):
