@@ -19,7 +19,9 @@ reported hung up before the cylinder valve is confirmed closed leaves step 9 at 
 The residual pressure is the exception that is *not* recorded early: until ``valves_open`` the dispenser's
 gauge reads the hose, not the cylinder (SPEC: "打开加气枪阀门和气瓶阀门并查看气瓶余压"), so the core reads
 it the moment ``valves_open`` is confirmed, with no key, and a missing or refused reading leaves the typed
-entry. ``nozzle_connected`` is first in step 6, so its report completes it whenever it comes.
+entry. ``nozzle_connected`` is first in step 6, so its report completes it whenever it comes. A key names
+the item it was pressed for (``expect``): one a report completed meanwhile refuses it, so a key meant for
+the dispenser's item never confirms the person's item that follows.
 """
 
 from __future__ import annotations
