@@ -350,10 +350,10 @@ async def terminal_transactions() -> tuple[int, list[str]]:
             await core.check_vehicle(lane, "鲁E22222")
             rig.lift(*lane, residual_mpa=3.0, capacity_kg=16.0)
             await _until(lambda: core.lane(lane).state is LaneState.NOZZLE_LIFTED)
-            await core.confirm_connect_item(lane)
-            await core.confirm_connect_item(lane)
-            await core.residual_from_dispenser(lane)
-            await core.confirm_connect_item(lane)
+            # the lift, reported, connected the nozzle; the valves' key reads the residual pressure from the dispenser
+            await _until(lambda: "nozzle_connected" in core.lane(lane).sequence.connect_done)  # type: ignore[union-attr]
+            await core.confirm_connect_item(lane)  # valves open
+            await core.confirm_connect_item(lane)  # no leak
             await core.authorize(lane, PresetChoice(PresetKind.AMOUNT, 3000))
             seq = core.lane(lane).sequence
             assert seq is not None

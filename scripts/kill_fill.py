@@ -83,15 +83,17 @@ async def main(db: str, sim_url: str, port: int, spool: str, payment: str, point
     if resumed is not None:  # back where the killed run was: finish its fill, then settle it in the sequence
         assert resumed.resumed, "a sequence after a restart that the restart did not bring back"
         await until(lambda: resumed.step is Step.DISCONNECT)
-        control(port, "hang 1 1")
-        await core.confirm_disconnect_item(LANE)
-        await core.confirm_disconnect_item(LANE)
+        await core.confirm_disconnect_item(LANE)  # the cylinder valve
+        control(port, "hang 1 1")  # hung up: the dispenser's report completes the step
+        await until(lambda: resumed.step is Step.SETTLE)
         if resumed.payment is PaymentKind.CARD:
             await core.settle_card(LANE)
         else:
             await core.settle_cash(LANE, 2000)
         await core.farewell(LANE)
     control(port, "hang 1 1")
+    # on its hook, as the dispenser reports, before this run's lift: a lift left from a killed run connects none
+    await until(lambda: lane.state is NozzleState.IDLE)
     for fill in list(lane.unpaid):  # fills no sequence knew of (none expected): the attendant settles them
         if fill.hold_id is not None:
             await core.settle_card(LANE)
@@ -119,10 +121,10 @@ async def main(db: str, sim_url: str, port: int, spool: str, payment: str, point
     lifted = control(port, "lift 1 1 3.0 16")
     assert lifted.startswith("ok"), f"the simulator refused the lift: {lifted}"
     await until(lambda: core.lane(LANE).state is NozzleState.NOZZLE_LIFTED)
-    await core.confirm_connect_item(LANE)
-    await core.confirm_connect_item(LANE)
-    await core.residual_from_dispenser(LANE)
-    await core.confirm_connect_item(LANE)
+    # the lift, reported, connected the nozzle; the valves' key reads the residual pressure from the dispenser
+    await until(lambda: "nozzle_connected" in core.lane(LANE).sequence.connect_done)  # type: ignore[union-attr]
+    await core.confirm_connect_item(LANE)  # valves open
+    await core.confirm_connect_item(LANE)  # no leak
     try:
         await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 1500))
     except Exception:

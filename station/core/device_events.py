@@ -51,6 +51,10 @@ class DeviceEvents(CoreBase):
                 return
             lane.state = NOZZLE_STATES[event.new]
             lane.link_up = True
+            if event.new is proto.NozzleState.NOZZLE_LIFTED and event.old in (None, proto.NozzleState.IDLE):
+                lane.lifted_at = self.monotonic()
+            elif event.new is proto.NozzleState.IDLE:
+                lane.hung_at = self.monotonic()
             if event.pressure:
                 lane.pressure = event.pressure
             if event.new is proto.NozzleState.FILLING and lane.sequence is not None:
@@ -60,6 +64,7 @@ class DeviceEvents(CoreBase):
                 lane.quantity = lane.amount = lane.flow = 0
             if event.new is proto.NozzleState.IDLE:
                 lane.alarm = ""
+            self._dispenser_saw(lane)  # lifted: nozzle connected (step 6); hung up: nozzle removed (step 9)
             self.emit(LaneChanged(lane.key))
         elif isinstance(event, FillProgress):
             lane = self.lanes.get((event.address, event.nozzle))

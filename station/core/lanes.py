@@ -96,6 +96,13 @@ class Lane:
     leak_lock_cause: str = ""  # "alarm" (the dispenser's) or "abort" (found at step 6)
     # An emergency stop reached this nozzle while it was in use; cleared when the nozzle is used again.
     estopped: bool = False
+    # When the dispenser last reported the nozzle lifted off its hook, and back on it (core monotonic time):
+    # a report completes a sequence's item only if it came after that sequence began (core/seen.py).
+    lifted_at: float | None = None
+    hung_at: float | None = None
+    # Why the residual pressure could not be taken from the dispenser at step 6 (no reading, too low, full):
+    # the attendant reads it on the screen and types the gauge or aborts. None once a pressure is recorded.
+    reading_refused: CoreRefused | None = None
 
     @property
     def key(self) -> tuple[int, int]:

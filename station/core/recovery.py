@@ -53,6 +53,7 @@ class Recovery(CoreBase):
             if seq is not None and seq.sequence_id == auth.sequence_id:
                 if auth.fill_id is not None and seq.step is Step.FILLING:
                     seq.fill_ended(auth.fill_id, "recorded_while_away")  # recorded before it was resumed
+                    self._dispenser_saw(lane)
                     await self._reload_unpaid(lane)
                 elif seq.step is Step.FILLING:
                     undecided += 1  # its transaction is still to come
@@ -93,6 +94,7 @@ class Recovery(CoreBase):
             hold_fen=auth.hold_fen,
         )
         seq.resume(at, auth.fill_id)
+        self._dispenser_saw(lane)  # back at disconnect with the nozzle reported on its hook: removed
         self.notice(f"sequence.resumed.{at.value}", "warning", lane=f"{lane.dispenser}/{lane.nozzle}")
         self.emit(LaneChanged(lane.key))
 
@@ -185,6 +187,8 @@ class Recovery(CoreBase):
             )
         if in_fill and seq is not None:
             seq.fill_ended(fill.id, record.stop_reason)
+            if lane is not None:
+                self._dispenser_saw(lane)  # hung up while the fill was being recorded: removed already
             if fill.status is FillStatus.PAID and seq.hold_id is not None and self.actor is not None:
                 # Nothing flowed: give the hold back now; settling a zero fill has nothing to charge.
                 with contextlib.suppress(CoreRefused):

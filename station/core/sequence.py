@@ -3,101 +3,64 @@
 Pure: no I/O, no UI. The station core feeds it facts (card checked, pressure read, gas flowing, fill ended)
 and performs the side effects (ledger, dispenser) itself. Time comes from an injectable monotonic clock so
 tests can say exactly when a timer starts, turns amber and red, and stops.
+
+What the dispenser already knows takes no key (issue 13). Of the checklist items, three are facts the
+dispenser reports: ``nozzle_connected`` (the nozzle lifted), ``residual_pressure`` (its gauge) and
+``nozzle_vented_removed`` (the nozzle hung up). The core completes them from the dispenser's events
+(:meth:`FuelingSequence.dispenser_saw`, :meth:`FuelingSequence.record_residual_pressure` with ``typed=False``),
+logged with the detail ``dispenser``; a key still confirms them when the dispenser says nothing (link down,
+the demo's idle nozzle), logged ``attendant`` (``typed`` for a gauge reading). What only a person can attest
+stays a key: the safety items, ``valves_open``, ``no_leak``, ``cylinder_valve_closed``.
+
+The order of SPEC §2 stays safe: a report never completes, nor skips, a person's item. A dispenser's item
+that comes *after* a person's item in its checklist is recorded when it is seen (the log keeps what
+happened, in the order it happened), but the step waits for the person's items before it: the nozzle
+reported hung up before the cylinder valve is confirmed closed leaves step 9 at ``cylinder_valve_closed``.
+The residual pressure is the exception that is *not* recorded early: until ``valves_open`` the dispenser's
+gauge reads the hose, not the cylinder (SPEC: "打开加气枪阀门和气瓶阀门并查看气瓶余压"), so the core reads
+it the moment ``valves_open`` is confirmed, with no key, and a missing or refused reading leaves the typed
+entry. ``nozzle_connected`` is first in step 6, so its report completes it whenever it comes. A key names
+the item it was pressed for (``expect``): one a report completed meanwhile refuses it, so a key meant for
+the dispenser's item never confirms the person's item that follows.
 """
 
 from __future__ import annotations
 
-import enum
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
+from station.core.sequence_terms import (
+    CONNECT_ITEMS,
+    DISCONNECT_ITEMS,
+    DISPENSER_ITEMS,
+    ORDER,
+    SAFETY_ITEMS,
+    AbortReason,
+    PaymentKind,
+    PresetChoice,
+    PresetKind,
+    SequenceRefused,
+    Step,
+    StepEvent,
+)
 from station.core.timers import ServiceTimer
 
-
-class Step(enum.Enum):
-    ARRIVAL = "arrival"  # 1
-    SAFETY = "safety"  # 2
-    PAYMENT = "payment"  # 3
-    CARD = "card"  # 4 (card payments only)
-    VEHICLE = "vehicle"  # 5
-    CONNECT = "connect"  # 6
-    AUTHORIZE = "authorize"  # 7
-    FILLING = "filling"  # 8
-    DISCONNECT = "disconnect"  # 9
-    SETTLE = "settle"  # 10
-    FAREWELL = "farewell"  # 11
-    DONE = "done"
-    ABORTED = "aborted"
-
-
-ORDER = [
-    Step.ARRIVAL,
-    Step.SAFETY,
-    Step.PAYMENT,
-    Step.CARD,
-    Step.VEHICLE,
-    Step.CONNECT,
-    Step.AUTHORIZE,
-    Step.FILLING,
-    Step.DISCONNECT,
-    Step.SETTLE,
-    Step.FAREWELL,
+__all__ = [
+    "CONNECT_ITEMS",
+    "DISCONNECT_ITEMS",
+    "DISPENSER_ITEMS",
+    "ORDER",
+    "SAFETY_ITEMS",
+    "AbortReason",
+    "FuelingSequence",
+    "PaymentKind",
+    "PresetChoice",
+    "PresetKind",
+    "SequenceRefused",
+    "Step",
+    "StepEvent",
 ]
-
-# Step 2's checklist, in the order the attendant walks round the vehicle. Engine-off starts the 30 s timer.
-SAFETY_ITEMS = ("passengers_out", "engine_off", "no_phone_smoking", "hood_open")
-# Step 6's checklist; the residual pressure is its own input between valves and leak check.
-CONNECT_ITEMS = ("nozzle_connected", "valves_open", "residual_pressure", "no_leak")
-DISCONNECT_ITEMS = ("cylinder_valve_closed", "nozzle_vented_removed")
-
-
-class AbortReason(enum.Enum):
-    DRIVER_LEFT = "driver_left"
-    CARD_REFUSED = "card_refused"
-    CYLINDER_REFUSED = "cylinder_refused"
-    LOW_RESIDUAL_PRESSURE = "low_residual_pressure"
-    CYLINDER_FULL = "cylinder_full"
-    LEAK = "leak"
-    SAFETY_REFUSED = "safety_refused"  # passengers would not get out, engine kept running…
-    EMERGENCY_STOP = "emergency_stop"
-    DISPENSER_FAULT = "dispenser_fault"
-    ATTENDANT = "attendant"  # any other reason the attendant gives
-
-
-class PaymentKind(enum.Enum):
-    CASH = "cash"
-    CARD = "card"
-
-
-class PresetKind(enum.Enum):
-    AMOUNT = "amount"
-    QUANTITY = "quantity"
-    FILL_UP = "fill_up"
-
-
-@dataclass(frozen=True)
-class PresetChoice:
-    kind: PresetKind
-    value: int = 0  # fen for AMOUNT, 0.01 units for QUANTITY, 0 for FILL_UP
-
-
-class SequenceRefused(Exception):
-    """The step cannot be taken; ``code`` keys the message catalogue. Nothing changed."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
-        self.params = params
-        super().__init__(code)
-
-
-@dataclass(frozen=True)
-class StepEvent:
-    step: Step
-    item: str
-    at: float  # monotonic seconds
-    detail: str = ""
 
 
 @dataclass
@@ -137,10 +100,17 @@ class FuelingSequence:
     overrides: list[str] = field(default_factory=list)
     events: list[StepEvent] = field(default_factory=list)
     resumed: bool = False  # brought back by a restart from what the ledger and the dispenser said
+    # Checklist items completed from the dispenser's report rather than a key (the screen says so).
+    seen_items: list[str] = field(default_factory=list)
+    # When the sequence began and when the dispenser was authorized (None: unknown, a resumed sequence): a
+    # report older than these belongs to another vehicle and completes nothing.
+    started_at: float = 0.0
+    authorized_at: float | None = None
 
     def __post_init__(self) -> None:
         self.engine_timer = ServiceTimer(self.engine_limit_s, self.amber_percent)
         self.settle_timer = ServiceTimer(self.settle_limit_s, self.amber_percent)
+        self.started_at = self.clock()
         self._log(Step.ARRIVAL, "greeted")
 
     # ------------------------------------------------------------------ helpers
@@ -267,14 +237,21 @@ class FuelingSequence:
                 return item
         return None
 
-    def confirm_connect_item(self) -> str:
+    def _check_item(self, item: str | None, expect: str | None) -> None:
+        """A key confirms the item the attendant was shown: one the dispenser completed meanwhile moves the
+        checklist on, and that key must not confirm the person's item that came next."""
+        if expect is not None and item != expect:
+            raise SequenceRefused("item_changed", item=expect)
+
+    def confirm_connect_item(self, expect: str | None = None) -> str:
         self._expect(Step.CONNECT)
         item = self.next_connect_item
+        self._check_item(item, expect)
         if item == "residual_pressure":
             raise SequenceRefused("residual_pressure_required")
         assert item is not None
         self.connect_done.append(item)
-        self._log(Step.CONNECT, item)
+        self._log(Step.CONNECT, item, "attendant" if item in DISPENSER_ITEMS.values() else "")
         if self.next_connect_item is None:
             self._advance(Step.AUTHORIZE)
         return item
@@ -303,6 +280,7 @@ class FuelingSequence:
         self.unit_price_fen = unit_price_fen
         self.hold_id = hold_id
         self.hold_fen = hold_fen
+        self.authorized_at = self.clock()
         self._log(Step.AUTHORIZE, preset.kind.value, str(preset.value))
         self._advance(Step.FILLING)
 
@@ -344,15 +322,32 @@ class FuelingSequence:
                 return item
         return None
 
-    def confirm_disconnect_item(self) -> str:
+    def confirm_disconnect_item(self, expect: str | None = None) -> str:
         self._expect(Step.DISCONNECT)
         item = self.next_disconnect_item
+        self._check_item(item, expect)
         assert item is not None
         self.disconnect_done.append(item)
-        self._log(Step.DISCONNECT, item)
+        self._log(Step.DISCONNECT, item, "attendant" if item in DISPENSER_ITEMS.values() else "")
         if self.next_disconnect_item is None:
             self._advance(Step.SETTLE)
         return item
+
+    def dispenser_saw(self, item: str) -> bool:
+        """The dispenser reported what ``item`` attests (nozzle lifted at step 6, hung up at step 9): it is done,
+        with no key. Recorded even while a person's item before it is open; the step then waits for that one.
+        False when the item is not this step's or already done."""
+        if DISPENSER_ITEMS.get(self.step) != item:
+            return False
+        done = self.connect_done if self.step is Step.CONNECT else self.disconnect_done
+        if item in done:
+            return False
+        done.append(item)
+        self.seen_items.append(item)
+        self._log(self.step, item, "dispenser")
+        if self.step is Step.DISCONNECT and self.next_disconnect_item is None:
+            self._advance(Step.SETTLE)
+        return True
 
     def settled(self, detail: str = "") -> None:
         """The sale is committed: the 1-minute timer stops."""

@@ -35,8 +35,9 @@ class SettleResult:
 class Settle(CoreBase):
     # ------------------------------------------------------------------ step 9–11
 
-    async def confirm_disconnect_item(self, key: tuple[int, int]) -> str:
-        return self._step(key, lambda s: s.confirm_disconnect_item())
+    async def confirm_disconnect_item(self, key: tuple[int, int], expect: str | None = None) -> str:
+        """One key of step 9; ``expect``: the item the attendant was shown (a report may have moved it on)."""
+        return self._step(key, lambda s: s.confirm_disconnect_item(expect))
 
     def _fill_for(self, key: tuple[int, int]) -> FillView | None:
         seq = self.lanes[key].sequence

@@ -6,7 +6,8 @@ ledger entry → event for the screen.
 
 :class:`StationCore` assembles the core's pieces, each a mixin over :class:`~station.core.base.CoreBase`: the
 sequence steps (steps.py), authorize (authorize.py), safety (safety.py), settle (settle.py), recovery
-(recovery.py) and device events (device_events.py); lanes.py names the lane, the events and the refusal.
+(recovery.py), device events (device_events.py) and the items the dispenser's reports complete (seen.py);
+lanes.py names the lane, the events and the refusal.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from station.core.device_events import DeviceEvents
 from station.core.lanes import CardRead, CoreEvent, CoreRefused, Lane, LaneChanged, Notice, StaffCardLogin
 from station.core.recovery import Recovery
 from station.core.safety import Safety
+from station.core.seen import DispenserSeen
 from station.core.settle import Settle, SettleResult
 from station.core.steps import Steps
 
@@ -39,7 +41,7 @@ __all__ = [
 ]
 
 
-class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, CoreBase):
+class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, DispenserSeen, CoreBase):
     """The core the terminal runs on: start it, call its coroutines, listen to its events, stop it."""
 
     async def start(self) -> None:

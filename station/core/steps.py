@@ -22,6 +22,7 @@ class Steps(CoreBase):
             raise CoreRefused("nozzle_busy")
         await self._refuse_if_leak_locked(lane)
         lane.estopped = False  # a new vehicle: the stop before was for the one that left
+        lane.reading_refused = None
         await self._reload_unpaid(lane)
         if lane.unpaid:
             raise CoreRefused("nozzle_has_unpaid")
@@ -94,6 +95,7 @@ class Steps(CoreBase):
         self._step(key, lambda s: s.set_plate(plate))
         if not problems:
             self._step(key, lambda s: s.vehicle_accepted([]))
+            self._dispenser_saw(self.lanes[key])  # a nozzle lifted already: connected at once
             return []
         return [{"code": p.code, "serial": p.serial, "date": p.date.isoformat() if p.date else ""} for p in problems]
 
@@ -117,11 +119,17 @@ class Steps(CoreBase):
             attendant=self.actor.number if self.actor else "",
         )
         self._step(key, lambda s: s.vehicle_accepted(problems, override_by=manager.number))
+        self._dispenser_saw(self.lanes[key])
 
     # ------------------------------------------------------------------ step 6: connect, pressure, leak
 
-    async def confirm_connect_item(self, key: tuple[int, int]) -> str:
-        return self._step(key, lambda s: s.confirm_connect_item())
+    async def confirm_connect_item(self, key: tuple[int, int], expect: str | None = None) -> str:
+        """One key of step 6 (``expect``: the item the attendant was shown); after ``valves_open`` the residual
+        pressure is read from the dispenser at once."""
+        item = self._step(key, lambda s: s.confirm_connect_item(expect))
+        if item == "valves_open":
+            await self._read_residual(self.lanes[key])
+        return item
 
     async def residual_from_dispenser(self, key: tuple[int, int]) -> int:
         lane = self.lanes[key]
@@ -136,8 +144,10 @@ class Steps(CoreBase):
                 pass
         if pressure <= 0:
             raise CoreRefused("no_pressure_reading")
+        lane.reading_refused = None  # asked again: this answer (or its refusal) is what counts now
         self._step(key, lambda s: s.record_residual_pressure(pressure, typed=False))
         return pressure
 
     async def residual_typed(self, key: tuple[int, int], centi_mpa: int) -> None:
+        self.lanes[key].reading_refused = None
         self._step(key, lambda s: s.record_residual_pressure(centi_mpa, typed=True))

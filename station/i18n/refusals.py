@@ -39,6 +39,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "err.drop_more_than_drawer": ("投库金额超过钱箱现金", "More than the drawer holds"),
     # --- refusals: sequence codes
     "err.step_out_of_order": ("请先完成当前步骤", "Finish the current step first"),
+    "err.item_changed": (
+        "加气机已报告此项,检查单已更新:请看当前项再确认",
+        "The dispenser reported it and the checklist moved on: read the current item, then confirm",
+    ),
     "err.plate_required": ("请输入车牌号", "Type the plate"),
     "err.cylinder_refused": ("气瓶不合格,禁止充装:{problems}", "Cylinder refused: {problems}"),
     "err.residual_pressure_required": ("请先读取余压", "Read the residual pressure first"),

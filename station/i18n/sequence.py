@@ -57,7 +57,10 @@ SEQUENCE: dict[str, tuple[str, str]] = {
     "do.vehicle": ("输入车牌号,回车查询气瓶登记", "Type the plate, Enter checks the cylinder registry"),
     "vehicle.ok": ("气瓶检验合格", "Cylinders fine"),
     "phrase.nozzle_connected": ("请稍等", "One moment please"),
-    "do.nozzle_connected": ("连接加气枪", "Connect the nozzle"),
+    "do.nozzle_connected": (
+        "连接加气枪:加气机报告提枪即确认 (未报告时按⏎)",
+        "Connect the nozzle: done when the dispenser reports it lifted (⏎ if it does not)",
+    ),
     "phrase.valves_open": (
         "打开加气枪阀门和气瓶阀门并查看气瓶余压",
         "Open the nozzle valve and the cylinder valve; read the residual pressure",
@@ -65,12 +68,15 @@ SEQUENCE: dict[str, tuple[str, str]] = {
     "do.valves_open": ("确认两个阀门已打开", "Confirm both valves are open"),
     "phrase.residual_pressure": ("查看气瓶余压", "Read the residual pressure"),
     "do.residual_pressure": (
-        "G 读加气机压力,或输入压力表读数 (MPa)",
-        "G reads the dispenser's gauge, or type the gauge (MPa)",
+        "⏎ 再读加气机压力,或输入压力表读数 (MPa)",
+        "⏎ reads the dispenser's gauge again, or type the gauge (MPa)",
     ),
     "phrase.no_leak": ("发现漏点不得充装", "Never fill with a leak"),
     "do.no_leak": ("检查无泄漏后确认;有泄漏按 X 中止", "Confirm no leak; a leak: X aborts"),
     "pressure.label": ("余压 MPa", "Residual MPa"),
+    "pressure.read": ("余压 {pressure} MPa({source})", "Residual {pressure} MPa ({source})"),
+    "pressure.from_dispenser": ("来自加气机", "from the dispenser"),
+    "pressure.typed": ("压力表读数", "typed from the gauge"),
     "phrase.authorize": ("开始加气", "Starting the fill"),
     "do.authorize": (
         "A 定金额 · Q 定气量 · U 加满;卡付款先灰锁余额",
@@ -86,7 +92,10 @@ SEQUENCE: dict[str, tuple[str, str]] = {
     ),
     "do.cylinder_valve_closed": ("确认气瓶阀门已关闭", "Confirm the cylinder valve is closed"),
     "phrase.nozzle_vented_removed": ("泄压后再拔下加气枪", "Vent first, then remove the nozzle"),
-    "do.nozzle_vented_removed": ("确认已泄压并拔枪挂回", "Confirm vented, removed and hung up"),
+    "do.nozzle_vented_removed": (
+        "泄压、拔枪、挂回:加气机报告挂枪即确认 (未报告时按⏎)",
+        "Vent, remove and hang up: done when the dispenser reports it (⏎ if it does not)",
+    ),
     "phrase.settle_card": ("您好,请收好加气卡,卡上余额{balance}元", "Here is your card; the balance is {balance} yuan"),
     "phrase.settle_cash": (
         "收到您{tendered}元,找您{change}元,请拿好",
@@ -157,11 +166,13 @@ SEQUENCE: dict[str, tuple[str, str]] = {
     "item.no_phone_smoking": ("无烟火、无手机", "No smoking, no phone"),
     "item.hood_open": ("引擎盖、后备箱已开", "Hood and boot open"),
     "item.nozzle_connected": ("已连接加气枪", "Nozzle connected"),
+    "item.nozzle_connected.seen": ("枪已连接(加气机报告)", "Nozzle connected (dispenser reported)"),
     "item.valves_open": ("两阀已打开", "Both valves open"),
     "item.residual_pressure": ("查看余压", "Residual pressure read"),
     "item.no_leak": ("无泄漏", "No leak"),
     "item.cylinder_valve_closed": ("气瓶阀已关", "Cylinder valve closed"),
     "item.nozzle_vented_removed": ("泄压后拔枪", "Vented, nozzle removed"),
+    "item.nozzle_vented_removed.seen": ("枪已挂回(加气机报告)", "Nozzle hung up (dispenser reported)"),
     # --- cylinder problems
     "cyl.vehicle_unknown": ("车辆未登记气瓶", "vehicle has no registered cylinder"),
     "cyl.cylinder_unregistered": ("气瓶{serial}未登记", "cylinder {serial} unregistered"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from station.core.lanes import NozzleState as LaneState
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
 from station.core.station import CoreRefused
 from station.devices.dispenser_protocol import NozzleState
@@ -14,6 +13,18 @@ from station.simrig import SimulatedForecourt
 from tests.conftest import until
 
 LANE = (1, 1)
+
+
+async def connect_seen(rig: SimulatedForecourt, key: tuple[int, int] = LANE) -> None:
+    """Step 6 once the nozzle is lifted: the dispenser's report connects it and gives the residual pressure,
+    so the attendant's keys are the valves and the leak check."""
+    core = rig.core
+    seq = core.lane(key).sequence
+    assert seq is not None
+    await until(lambda: "nozzle_connected" in seq.connect_done)  # seen from the dispenser, no key
+    await core.confirm_connect_item(key)  # valves open: the residual pressure is read at once
+    assert seq.residual_centi_mpa is not None and not seq.residual_typed
+    await core.confirm_connect_item(key)  # no leak
 
 
 async def walk_to_authorize(rig: SimulatedForecourt, payment: PaymentKind) -> None:
@@ -30,11 +41,7 @@ async def walk_to_authorize(rig: SimulatedForecourt, payment: PaymentKind) -> No
     else:
         assert await core.check_vehicle(LANE, "鲁E22222") == []
     rig.lift(*LANE, residual_mpa=3.0, capacity_kg=16.0)
-    await until(lambda: core.lane(LANE).state is LaneState.NOZZLE_LIFTED)
-    await core.confirm_connect_item(LANE)
-    await core.confirm_connect_item(LANE)
-    await core.residual_from_dispenser(LANE)
-    await core.confirm_connect_item(LANE)
+    await connect_seen(rig)
 
 
 class StepClock:
@@ -124,11 +131,7 @@ async def test_card_preset_over_the_balance_is_refused_before_the_dispenser(fore
     await core.check_card(LANE, number="88000002", uid=None, plate="鲁E67890", pin="654321")  # 80.00 yuan
     await core.check_vehicle(LANE, "")
     rig.lift(*LANE)
-    await until(lambda: core.lane(LANE).state is LaneState.NOZZLE_LIFTED)
-    await core.confirm_connect_item(LANE)
-    await core.confirm_connect_item(LANE)
-    await core.residual_from_dispenser(LANE)
-    await core.confirm_connect_item(LANE)
+    await connect_seen(rig)
     try:
         await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 10_000))
     except CoreRefused as exc:

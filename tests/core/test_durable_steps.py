@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from station.core.lanes import NozzleState as LaneState
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
 from station.ledger.db import LAZY_SYNC, READ_ONLY, read_engine
 from station.ledger.models import ReceiptJob, SequenceStep
 from station.simrig import SimulatedForecourt
 from tests.conftest import until
+from tests.core.test_core_fill import connect_seen
 
 LANE = (1, 1)
 
@@ -40,11 +40,7 @@ async def cash_fill(rig: SimulatedForecourt, checkpoint: Any) -> None:
     await core.choose_payment(LANE, PaymentKind.CASH)
     assert await core.check_vehicle(LANE, "鲁E22222") == []
     rig.lift(*LANE, residual_mpa=3.0, capacity_kg=16.0)
-    await until(lambda: core.lane(LANE).state is LaneState.NOZZLE_LIFTED)
-    await core.confirm_connect_item(LANE)
-    await core.confirm_connect_item(LANE)
-    await core.residual_from_dispenser(LANE)
-    await core.confirm_connect_item(LANE)
+    await connect_seen(rig)
     await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 3000))
     checkpoint("authorized", seq)
     await until(lambda: seq.step is Step.DISCONNECT)

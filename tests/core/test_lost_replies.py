@@ -11,6 +11,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from station.core.lanes import NozzleState as LaneState
 from station.core.sequence import AbortReason, PaymentKind, PresetChoice, PresetKind, Step
 from station.core.station import CoreRefused, StationCore
 from station.devices.dispenser_protocol import Command, Frame, NozzleState
@@ -70,7 +71,9 @@ async def test_lost_ack_is_sent_again_while_running(
     wire.requests.clear()  # the line is good again: no restart
     await until(lambda: not rig.dispensers.dispensers[1].unacked())
     assert notices.count("fill.recorded") == 1  # acknowledged again, not announced as a new fill
-    # the same nozzle takes the next car
+    # the same nozzle takes the next car: hung up, then lifted for it (a lift left from the last car connects none)
+    rig.hang(*LANE)
+    await until(lambda: core.lane(LANE).state is LaneState.IDLE)
     await walk_to_authorize(rig, PaymentKind.CASH)
     await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 1000))
     await until(

@@ -31,6 +31,7 @@ from station.tui.screens.cards import CardServicesScreen
 from station.tui.screens.forecourt import OverviewScreen
 from station.tui.screens.login import LoginScreen
 from tests.conftest import until
+from tests.core.test_core_fill import connect_seen
 from tests.tui.test_fill_pilot import type_and_enter
 
 MANAGER = ("9001", "9999")
@@ -553,11 +554,7 @@ async def card_fill_to_settle(rig: SimulatedForecourt, number: str, uid: str, pl
     await core.check_card(LANE, number=None, uid=uid, plate=plate, pin=pin)
     assert await core.check_vehicle(LANE, plate) == []
     rig.lift(*LANE)
-    await until(lambda: core.lane(LANE).pressure > 0)
-    await core.confirm_connect_item(LANE)  # nozzle connected
-    await core.confirm_connect_item(LANE)  # valves open
-    await core.residual_from_dispenser(LANE)
-    await core.confirm_connect_item(LANE)  # no leak
+    await connect_seen(rig)
     await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 2000))
     seq = core.lane(LANE).sequence
     assert seq is not None

@@ -10,7 +10,7 @@ from station.simrig import SimulatedForecourt
 from station.tui.app import StationApp
 from station.tui.screens.forecourt import OverviewScreen
 from tests.conftest import until
-from tests.tui.test_fill_pilot import LANE, connect_and_authorize, focused, to_vehicle_step, type_and_enter
+from tests.tui.test_fill_pilot import LANE, Keys, connect_and_authorize, focused, to_vehicle_step, type_and_enter
 
 
 def shown(rig: SimulatedForecourt) -> Picture:
@@ -27,7 +27,8 @@ def seen(rig: SimulatedForecourt, light: Light, fen: int) -> bool:
 async def test_a_cash_fill_on_the_customer_display(forecourt: SimulatedForecourt) -> None:
     rig = forecourt
     app = StationApp(rig.core, sim=rig, language="zh")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)) as driver:
+        pilot = Keys(driver)
         await to_vehicle_step(pilot, app, rig, "c")
         assert shown(rig).digits == ""  # nothing of anyone's sale before the gas flows
         await focused(app, "#vehicle-plate")
@@ -55,7 +56,8 @@ async def test_a_cash_fill_on_the_customer_display(forecourt: SimulatedForecourt
 async def test_a_card_fill_shows_the_balance_after_the_sale(forecourt: SimulatedForecourt) -> None:
     rig = forecourt
     app = StationApp(rig.core, sim=rig, language="zh")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)) as driver:
+        pilot = Keys(driver)
         screen = await to_vehicle_step(pilot, app, rig, "k")
         rig.present_card("04A1B2C3")
         await until(lambda: screen.card_uid == "04A1B2C3")

@@ -19,6 +19,7 @@ from textual.widgets import Input, Static
 
 from station.config import load_settings
 from station.core.desk import ManagerDesk
+from station.core.lanes import NozzleState as LaneState
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
 from station.core.station import CoreRefused, StationCore
 from station.devices.printer_sim import decode_escpos_text
@@ -99,6 +100,8 @@ async def fill(rig: SimulatedForecourt, payment: PaymentKind, preset_fen: int) -
     await core.confirm_disconnect_item(LANE)
     await core.confirm_disconnect_item(LANE)
     rig.hang(*LANE)
+    # on its hook before the next car's lift: that lift is then reported, and connects the next nozzle
+    await until(lambda: core.lane(LANE).state is LaneState.IDLE)
     if payment is PaymentKind.CASH:
         result = await core.settle_cash(LANE, 10_000)
     else:

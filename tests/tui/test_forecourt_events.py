@@ -6,7 +6,6 @@ from typing import Any
 
 from textual.widgets import Static
 
-from station.core.lanes import NozzleState as LaneState
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
 from station.core.station import StationCore
 from station.devices.dispenser_protocol import StopReason
@@ -16,7 +15,7 @@ from station.tui.app import StationApp
 from station.tui.screens.forecourt import OverviewScreen
 from station.tui.screens.settle_unpaid import SettleUnpaidScreen
 from tests.conftest import until
-from tests.core.test_core_fill import LANE, walk_to_authorize
+from tests.core.test_core_fill import LANE, connect_seen, walk_to_authorize
 
 
 async def enter_text(pilot: Any, text: str) -> None:
@@ -61,11 +60,7 @@ async def test_emergency_stop_and_leak(forecourt: SimulatedForecourt) -> None:
     await core.choose_payment(other, PaymentKind.CASH)
     await core.check_vehicle(other, "鲁E22222")
     rig.lift(*other)
-    await until(lambda: core.lane(other).state is LaneState.NOZZLE_LIFTED)
-    await core.confirm_connect_item(other)
-    await core.confirm_connect_item(other)
-    await core.residual_from_dispenser(other)
-    await core.confirm_connect_item(other)
+    await connect_seen(rig, other)
     await core.authorize(other, PresetChoice(PresetKind.AMOUNT, 50_000))
     await until(lambda: core.lane(other).quantity > 0)
     rig.leak(*other)

@@ -202,10 +202,13 @@ async def test_cylinder_and_pressure_refusals(forecourt: SimulatedForecourt) -> 
         assert seq is not None
         await until(lambda: seq.step is Step.CONNECT)
         assert seq.overrides
-        # residual pressure: letters are refused by the field, too low and full are refused with the reason
-        await pilot.press("enter", "enter")  # nozzle connected (the demo forecourt lifts it), valves open
-        await until(lambda: seq.next_connect_item == "residual_pressure")
+        # residual pressure: the dispenser reads a near-empty cylinder, refused with the reason, no key for it;
+        # typed from the gauge: letters are refused by the field, too low and full are refused with the reason
+        rig.lift(*LANE, residual_mpa=0.3)
+        await until(lambda: seq.next_connect_item == "valves_open")  # the lift connected the nozzle
+        await pilot.press("enter")  # valves open: the dispenser's reading comes at once, and is refused
         await until(lambda: screen.query_one("#pressure", Input).has_focus)
+        assert "需先置换" in message(app) and seq.residual_centi_mpa is None
         for typed, expected in (
             ("0.3", "需先置换"),
             ("20", "无需加气"),
@@ -214,7 +217,7 @@ async def test_cylinder_and_pressure_refusals(forecourt: SimulatedForecourt) -> 
             ("0", "余压(MPa):必须大于零"),
             (".", "余压(MPa):请输入数字"),
             ("-2", "余压(MPa):不能为负数"),
-            ("", ""),
+            ("", "需先置换"),  # empty Enter reads the dispenser again: still near empty
         ):
             pressure = screen.query_one("#pressure", Input)
             pressure.value = ""
@@ -223,7 +226,8 @@ async def test_cylinder_and_pressure_refusals(forecourt: SimulatedForecourt) -> 
             if expected:
                 assert expected in message(app), typed
                 assert seq.residual_centi_mpa is None
-        await until(lambda: seq.residual_centi_mpa is not None)  # empty Enter: read from the dispenser
+        await enter_text(pilot, "2.5")  # the gauge after purging
+        await until(lambda: seq.residual_centi_mpa == 250 and seq.residual_typed)
         # a leak found: abort with the reason; an incident is recorded, nothing was sold
         await pilot.press("f8")
         await pilot.pause()
@@ -252,10 +256,7 @@ async def test_bad_input_in_the_money_fields(forecourt: SimulatedForecourt) -> N
         seq = rig.core.lane(LANE).sequence
         assert seq is not None
         await until(lambda: seq.step is Step.CONNECT)
-        await pilot.press("enter", "enter")
-        await until(lambda: rig.core.lane(LANE).pressure > 0)
-        await until(lambda: screen.query_one("#pressure", Input).has_focus)
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # nozzle (the demo forecourt lifts it), valves: pressure read
         await until(lambda: seq.residual_centi_mpa is not None)
         await pilot.press("enter")
         await until(lambda: seq.step is Step.AUTHORIZE)

@@ -17,6 +17,8 @@ from station.config import load_settings
 from station.core.lanes import NozzleState as LaneState
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind
 from station.core.station import StationCore
+from station.devices import dispenser_protocol as proto
+from station.devices.dispenser_bus import NozzleStateChanged
 from station.ledger.db import make_engine, upgrade
 from station.ledger.fills import FillRecord
 from station.ledger.services import Ledger
@@ -92,14 +94,20 @@ async def walk(core: StationCore, clock: Clock, until_step: str) -> None:
     await core.confirm_safety_item(LANE)
     await core.choose_payment(LANE, PaymentKind.CASH)
     await core.check_vehicle(LANE, "鲁E22222")
+    seq = core.lane(LANE).sequence
+    assert seq is not None
+    if until_step == "connect":
+        # the dispenser reports the nozzle lifted: connected without a key; the valves' key, then its gauge
+        core._on_bus_event(NozzleStateChanged(1, 1, proto.NozzleState.IDLE, proto.NozzleState.NOZZLE_LIFTED, 300))
+        await core.confirm_connect_item(LANE)
+        seq.record_residual_pressure(300, typed=False)  # as the core records the gauge (no bus here)
+        return
     await core.confirm_connect_item(LANE)
     await core.confirm_connect_item(LANE)
     await core.residual_typed(LANE, 300)
     await core.confirm_connect_item(LANE)
     if until_step == "authorize":
         return
-    seq = core.lane(LANE).sequence
-    assert seq is not None
     seq.authorized(PresetChoice(PresetKind.AMOUNT, 5000), 450, None, 0)
     clock.value += 9
     seq.gas_flowing()
@@ -113,6 +121,10 @@ async def walk(core: StationCore, clock: Clock, until_step: str) -> None:
     await core._reload_unpaid(lane)
     seq.fill_ended(fill_id, "preset_reached")
     clock.value += 25
+    if until_step == "disconnect":
+        # hung up before the cylinder valve was confirmed closed: recorded, and the step waits for that key
+        core._on_bus_event(NozzleStateChanged(1, 1, proto.NozzleState.FINISHED, proto.NozzleState.IDLE))
+        return
     await core.confirm_disconnect_item(LANE)
     await core.confirm_disconnect_item(LANE)
     if until_step == "settle":
@@ -145,8 +157,12 @@ def test_overview(snap_compare: Callable[..., bool], tmp_path: Path, lang: str) 
     [
         ("safety", "zh"),
         ("safety", "en"),
+        ("connect", "zh"),
+        ("connect", "en"),
         ("authorize", "zh"),
         ("filling", "en"),
+        ("disconnect", "zh"),
+        ("disconnect", "en"),
         ("settle", "zh"),
         ("settle", "en"),
         ("farewell", "zh"),

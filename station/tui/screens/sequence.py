@@ -16,10 +16,6 @@ from textual.widgets import Input, Static
 from station.core import entry
 from station.core.cards import CardDesk
 from station.core.sequence import (
-    CONNECT_ITEMS,
-    DISCONNECT_ITEMS,
-    ORDER,
-    SAFETY_ITEMS,
     AbortReason,
     FuelingSequence,
     PaymentKind,
@@ -45,6 +41,7 @@ from station.tui.common import (
 from station.tui.modals.abort import AbortScreen
 from station.tui.modals.manager_auth import ManagerAuthScreen
 from station.tui.screens.leak import leak_stopped, leak_texts
+from station.tui.screens.sequence_panels import info_text, items_text, phrase, steps_text
 from station.tui.widgets.footer import StationFooter
 from station.tui.widgets.lane_tile import timer_text
 
@@ -76,6 +73,7 @@ class SequenceScreen(Screen[None]):
         self.settle_result: SettleResult | None = None
         self.card_view_text = ""
         self.busy = False
+        self.shown_item: str | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -129,9 +127,7 @@ class SequenceScreen(Screen[None]):
     # ------------------------------------------------------------------ rendering
 
     def _phrase(self, key: str, **params: Any) -> str:
-        """The words to say are Chinese (the driver hears them); in English the gloss follows."""
-        zh = t(key, "zh", **params)
-        return zh if self.lang == "zh" else f"{zh}\n[i]{t(key, 'en', **params)}[/i]"
+        return phrase(key, self.lang, **params)
 
     def _current_item(self, seq: FuelingSequence) -> str | None:
         if seq.step is Step.SAFETY:
@@ -170,34 +166,17 @@ class SequenceScreen(Screen[None]):
             f"[b]{t('lane.name', lang, d=d, n=n)}[/b] · {esc(actor.name) if actor else ''} · "
             f"{esc(t('app.title', lang, station=station))}"
         )
-        # Checklist of the eleven steps.
-        lines = []
-        current = ORDER.index(seq.step) if seq.step in ORDER else len(ORDER)
-        stopped = ORDER.index(seq.leak_stopped_at) if seq.leak_stopped_at in ORDER else None
-        for index, step in enumerate(ORDER):
-            if step is Step.CARD and seq.payment is PaymentKind.CASH:
-                mark, style = "–", "dim"
-            elif stopped is not None and index >= stopped:  # a leak stopped it here: nothing after was done
-                mark, style = ("✗", "b red") if index == stopped else ("·", "dim")
-            elif index < current:
-                mark, style = "✓", "green"
-            elif index == current:
-                mark, style = "▶", "b reverse"
-            else:
-                mark, style = "·", "dim"
-            lines.append(f"[{style}]{mark} {t('step.' + step.value, lang)}[/]")
-        if seq.step is Step.ABORTED:
-            lines.append(f"[b red]✗ {t('step.aborted', lang)}[/]")
-        self.query_one("#steps", Static).update("\n".join(lines))
+        self.query_one("#steps", Static).update(steps_text(seq, lang))
 
         item = self._current_item(seq)
+        self.shown_item = item  # what ⏎ confirms: the item on screen, not one a report has put there since
         if leak_stopped(seq):  # not a toast: what happened and what to do stay on the screen
             say, do = leak_texts(seq, self.core.lane(self.lane_key), lang)
         else:
             say, do = self._texts(seq, item, station)
         self.query_one("#say", Static).update(f"{t('say', lang)}: {say}")
         self.query_one("#do", Static).update(f"[b]{t('do', lang)}:[/b]  {do}")
-        self.query_one("#items", Static).update(self._items_text(seq))
+        self.query_one("#items", Static).update(items_text(seq, self._current_item(seq), lang))
 
         wanted = self._wanted_inputs(seq)
         for input_id in INPUT_IDS:
@@ -265,25 +244,6 @@ class SequenceScreen(Screen[None]):
             return t("aborted", lang, reason=reason), t("key.back", lang) + " ⎋"
         return "", ""
 
-    def _items_text(self, seq: FuelingSequence) -> str:
-        lang = self.lang
-        items: tuple[str, ...]
-        if seq.step is Step.SAFETY:
-            items, done = SAFETY_ITEMS, seq.safety_done
-        elif seq.step is Step.CONNECT:
-            items, done = CONNECT_ITEMS, seq.connect_done
-        elif seq.step is Step.DISCONNECT:
-            items, done = DISCONNECT_ITEMS, seq.disconnect_done
-        else:
-            return ""
-        out = []
-        current = self._current_item(seq)
-        for item in items:
-            mark = "[green]✓[/]" if item in done else ("[b]▶[/]" if item == current else "·")
-            label = t(f"item.{item}", lang)
-            out.append(f"{mark} {label}")
-        return "   ".join(out) if len(items) <= 2 else "\n".join(out)
-
     def _problem_text(self) -> str:
         return "; ".join(
             t("cyl." + p["code"], self.lang, serial=p.get("serial", ""), date=p.get("date", "")) for p in self.problems
@@ -304,62 +264,15 @@ class SequenceScreen(Screen[None]):
         self.query_one("#tendered", Input).placeholder = t("settle.tendered", lang)
 
     def _info_text(self, seq: FuelingSequence) -> str:
-        lang = self.lang
-        lane = self.core.lane(self.lane_key)
-        unit = self.core.settings.station.sale_unit
-        parts: list[str] = []
-        if self.card_view_text:
-            parts.append(self.card_view_text)
-        if self.problems:
-            parts.append("[b red]✗ " + t("err.cylinder_refused", lang, problems="") + "[/]")
-            for problem in self.problems:
-                parts.append(
-                    "[red]  · "
-                    + t("cyl." + problem["code"], lang, serial=problem.get("serial", ""), date=problem.get("date", ""))
-                    + "[/]"
-                )
-            parts.append(f"[b]F7[/b] {t('key.override', lang)} · [b]F8[/b] {t('key.abort', lang)}")
-        # After the fill, its recorded figures; a restart leaves the dispenser's live ones at zero.
-        fill = next((f for f in lane.unpaid if f.id == seq.fill_id), None) if seq.fill_id is not None else None
-        if fill is not None and not lane.quantity:
-            qty, amount, pressure = fill.quantity_centi, fill.amount_fen, fill.pressure_after_centi_mpa
-        else:
-            qty, amount, pressure = lane.quantity, lane.amount, lane.pressure
-        if seq.step in (Step.FILLING, Step.AUTHORIZE, Step.DISCONNECT) or qty:
-            parts.append(
-                "[b]"
-                + t(
-                    "live",
-                    lang,
-                    qty=format_centi(qty),
-                    unit=unit,
-                    amount=format_yuan(amount),
-                    pressure=format_centi(pressure),
-                )
-                + "[/b]"
-            )
-        if seq.hold_fen and seq.step in (Step.FILLING, Step.DISCONNECT, Step.SETTLE):
-            parts.append(t("card.held", lang, amount=format_yuan(seq.hold_fen)))
-        if seq.residual_centi_mpa is not None and seq.step in (Step.CONNECT, Step.AUTHORIZE):
-            parts.append(f"{t('pressure.label', lang)}: {format_centi(seq.residual_centi_mpa)}")
-        if self.settle_result is not None:
-            result = self.settle_result
-            if result.change_fen is not None:
-                parts.append(f"[b]{t('settle.change', lang, change=format_yuan(result.change_fen))}[/b]")
-            if result.balance_fen is not None:
-                parts.append(self._phrase("phrase.settle_card", balance=format_yuan(result.balance_fen)))
-                if result.low_balance:
-                    parts.append("[b dark_orange]! " + self._phrase("settle.low_balance") + "[/]")
-            if result.print_outcome is not None:
-                ok = result.print_outcome.printed
-                parts.append(
-                    "[green]✓ " + t("settle.printed", lang) + "[/]"
-                    if ok
-                    else "[b red]✗ " + t("settle.print_queued", lang, error=result.print_outcome.error or "") + "[/]"
-                )
-            parts.append(f"[b]{t('settle.receipt', lang)}[/b]")
-            parts.append("\n".join(esc(line) for line in result.receipt_lines))
-        return "\n".join(parts)
+        return info_text(
+            seq,
+            self.core.lane(self.lane_key),
+            self.lang,
+            unit=self.core.settings.station.sale_unit,
+            card_view=self.card_view_text,
+            problems=self.problems,
+            settled=self.settle_result,
+        )
 
     def _bindings_for(self, seq: FuelingSequence) -> None:
         keys = [Key("escape", "back", "key.back")]
@@ -455,12 +368,15 @@ class SequenceScreen(Screen[None]):
         elif seq.step is Step.CONNECT:
             item = seq.next_connect_item
             if item == "nozzle_connected":
-                self._demo_lift()
-            await self._run(core.confirm_connect_item(key))
+                self._demo_lift()  # the key: the dispenser has not reported the nozzle lifted (fallback)
+            if await self._run(core.confirm_connect_item(key, self.shown_item)):
+                refused = core.lane(key).reading_refused  # no reading from the dispenser: the gauge is typed
+                if refused is not None and seq.next_connect_item == "residual_pressure":
+                    self.show_message(refusal_text(refused, self.lang), "warning")
         elif seq.step is Step.DISCONNECT:
             if seq.next_disconnect_item == "nozzle_vented_removed":
                 self._demo_hang()
-            await self._run(core.confirm_disconnect_item(key))
+            await self._run(core.confirm_disconnect_item(key, self.shown_item))
         elif seq.step is Step.SETTLE and seq.payment is PaymentKind.CARD:
             await self._run(self._settle_card())
         elif seq.step is Step.FAREWELL and await self._run(core.farewell(key)):
