@@ -150,6 +150,8 @@ class Devices(_Strict):
     printer_encoding: str = "gb18030"
     customer_display: str = ""  # the pole display's port (pyserial URL); empty: no display
     customer_display_baud: int = 2400
+    rating_pad: str = ""  # the rating pad's (服务评价器) port (pyserial URL); empty: no pad, ratings skipped
+    rating_pad_baud: int = Field(default=9600, gt=0)
 
     @field_validator("customer_display_baud")
     @classmethod
