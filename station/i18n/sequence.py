@@ -79,8 +79,9 @@ SEQUENCE: dict[str, tuple[str, str]] = {
     "pressure.typed": ("压力表读数", "typed from the gauge"),
     "phrase.authorize": ("开始加气", "Starting the fill"),
     "do.authorize": (
-        "A 定金额 · Q 定气量 · U 加满;卡付款先灰锁余额",
-        "A by amount · Q by quantity · U fill up; a card is held (灰锁) first",
+        # The keys on one line, the card's note on the next: a wrap never parts a key from its word.
+        "A 定金额 · Q 定气量 · U 加满\n卡付款先灰锁余额",
+        "A by amount · Q by quantity · U fill up\na card is held (灰锁) first",
     ),
     "preset.amount": ("预置金额 (元)", "Preset amount (yuan)"),
     "preset.quantity": ("预置气量 ({unit})", "Preset quantity ({unit})"),

@@ -56,7 +56,9 @@ class SequenceScreen(Screen[None]):
     #steps { width: 26; border: round $primary; padding: 0 1; }
     #main { width: 1fr; padding: 0 1; }
     #say { border: heavy $accent; padding: 0 1; height: auto; text-style: bold; }
-    #do { height: auto; padding: 0 1; }
+    #do-row { height: auto; padding: 0 1; }
+    #do-label { width: auto; padding-right: 2; text-style: bold; }
+    #do { width: 1fr; height: auto; }
     #items { height: auto; padding: 0 1; }
     #main Input { height: 3; }
     #info { height: 1fr; padding: 0 1; }
@@ -84,7 +86,10 @@ class SequenceScreen(Screen[None]):
             yield Static("", id="steps")
             with Vertical(id="main"):
                 yield Static("", id="say")
-                yield Static("", id="do")
+                # The label in its own column: a long instruction wraps under itself, not under the label.
+                with Horizontal(id="do-row"):
+                    yield Static("", id="do-label")
+                    yield Static("", id="do")
                 yield Static("", id="items")
                 # No restrict= patterns: a dropped character changes the value; the parser refuses instead.
                 yield Input(id="card-number", max_length=32)
@@ -175,7 +180,8 @@ class SequenceScreen(Screen[None]):
         else:
             say, do = self._texts(seq, item, station)
         self.query_one("#say", Static).update(f"{t('say', lang)}: {say}")
-        self.query_one("#do", Static).update(f"[b]{t('do', lang)}:[/b]  {do}")
+        self.query_one("#do-label", Static).update(f"{t('do', lang)}:")
+        self.query_one("#do", Static).update(do)
         self.query_one("#items", Static).update(items_text(seq, self._current_item(seq), lang))
 
         wanted = self._wanted_inputs(seq)
