@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
@@ -30,7 +30,9 @@ class SettleUnpaidScreen(Screen[None]):
     #title { height: 1; background: $primary; padding: 0 1; }
     #fill { padding: 0 1; height: auto; }
     #u-say { border: heavy $accent; padding: 0 1; height: auto; text-style: bold; }
-    #u-do { height: auto; padding: 0 1; }
+    #u-do-row { height: auto; padding: 0 1; }
+    #u-do-label { width: auto; padding-right: 2; text-style: bold; }
+    #u-do { width: 1fr; height: auto; }
     #unpaid-main Input { height: 3; }
     #result { height: 1fr; padding: 0 1; }
     #message { height: auto; padding: 0 1; }
@@ -48,7 +50,9 @@ class SettleUnpaidScreen(Screen[None]):
         with Vertical(id="unpaid-main"):
             yield Static("", id="fill")
             yield Static("", id="u-say")
-            yield Static("", id="u-do")
+            with Horizontal(id="u-do-row"):  # as on the sequence screen: the instruction wraps under itself
+                yield Static("", id="u-do-label")
+                yield Static("", id="u-do")
             yield Input(id="u-tendered", max_length=16)
             yield Input(id="u-card", max_length=32)
             yield Input(id="u-pin", password=True, max_length=16)
@@ -98,7 +102,8 @@ class SettleUnpaidScreen(Screen[None]):
             do = t("unpaid.do_card", lang)
         self.query_one("#u-say", Static).update(f"{t('say', lang)}: {esc(say)}" if say else "")
         self.query_one("#u-say", Static).display = bool(say)
-        self.query_one("#u-do", Static).update(f"[b]{t('do', lang)}:[/b]  {do}" if do else "")
+        self.query_one("#u-do-label", Static).update(f"{t('do', lang)}:" if do else "")
+        self.query_one("#u-do", Static).update(do or "")
         self.query_one("#u-tendered", Input).placeholder = t("settle.tendered", lang)
         self.query_one("#u-card", Input).placeholder = t("card.number", lang)
         self.query_one("#u-pin", Input).placeholder = t("card.pin", lang)
