@@ -55,6 +55,9 @@ class CoreBase:
         self.settings = settings
         self.bus = bus
         self.reader = reader
+        # The customer card lying on the reader now (its UID), or None: a screen opened after the card was put
+        # down (Esc and back in at the card step, the card desk) reads it without lifting it again.
+        self.card_on_reader: str | None = None
         self.print_queue = print_queue
         # The customer display (客显) faces the driver of the lane the attendant serves; absent: shows nothing.
         self.display: CustomerDisplayLike = display if display is not None else NullCustomerDisplay()

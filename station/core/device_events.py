@@ -19,7 +19,7 @@ from station.devices.dispenser_bus import (
     NozzleStateChanged,
     TransactionCompleted,
 )
-from station.devices.pn532_reader import CardPresented, ReaderDown, ReaderUp
+from station.devices.pn532_reader import CardPresented, CardRemoved, ReaderDown, ReaderUp
 
 # The driver's nozzle states in the core's words: mapped here, where the bus's events come in.
 NOZZLE_STATES: dict[proto.NozzleState, NozzleState] = {
@@ -130,8 +130,13 @@ class DeviceEvents(CoreBase):
                         continue
                     except CoreRefused:
                         pass
+                self.card_on_reader = event.uid_hex
                 self.emit(CardRead(event.uid_hex))
+            elif isinstance(event, CardRemoved):
+                if self.card_on_reader == event.uid_hex:
+                    self.card_on_reader = None
             elif isinstance(event, ReaderDown):
+                self.card_on_reader = None  # whatever lies there is read again once the reader is back
                 self.notice("device.reader_down", "warning")
             elif isinstance(event, ReaderUp):
                 self.notice("device.reader_up")

@@ -598,3 +598,20 @@ def test_snapshot_card_services_en_account_card(
 ) -> None:
     app = _snapshot_app(tmp_path, monkeypatch, "en")
     assert snap_compare(app, terminal_size=(80, 24), run_before=_show("88000004"))
+
+
+async def test_a_card_put_on_the_reader_before_f3_is_looked_up_when_the_desk_opens(
+    forecourt: SimulatedForecourt,
+) -> None:
+    rig = forecourt
+    app = StationApp(rig.core, sim=rig, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, app)
+        rig.present_card("04A1B2C3")  # on the reader while the overview is shown: nobody asked for it yet
+        await until(lambda: rig.core.card_on_reader == "04A1B2C3")
+        await pilot.press("f3")
+        await until(lambda: isinstance(app.screen, CardServicesScreen))
+        screen = app.screen
+        assert isinstance(screen, CardServicesScreen)
+        await until(lambda: screen.card is not None and screen.card.number == "88000001")
+        assert "张师傅" in panel(screen)

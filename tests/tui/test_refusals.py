@@ -357,3 +357,34 @@ async def test_a_card_read_after_the_plate_was_typed_goes_on_to_the_pin_not_over
         assert plate.value == "鲁E12345"
         assert screen.query_one("#card-pin", Input).value == "123456"
         await abort(pilot, app)
+
+
+async def test_esc_and_back_in_at_the_card_step_reads_the_card_still_on_the_reader(
+    forecourt: SimulatedForecourt,
+) -> None:
+    rig = forecourt
+    app = StationApp(rig.core, sim=rig, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app, rig, "k")
+        rig.present_card("04A1B2C3")
+        await until(lambda: screen.card_uid == "04A1B2C3")
+        await pilot.press("escape")
+        await until(lambda: isinstance(app.screen, OverviewScreen))
+        await pilot.press("enter")  # back into the same lane, the card never lifted
+        await until(lambda: isinstance(app.screen, SequenceScreen) and app.screen is not screen)
+        again = app.screen
+        assert isinstance(again, SequenceScreen)
+        await until(lambda: again.card_uid == "04A1B2C3")
+        assert "88000001" in message(app) and "张师傅" in message(app)
+        # lifted off: a screen opened afterwards reads nothing
+        rig.remove_card()
+        await until(lambda: rig.core.card_on_reader is None)
+        await pilot.press("escape")
+        await until(lambda: isinstance(app.screen, OverviewScreen))
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, SequenceScreen) and app.screen is not again)
+        third = app.screen
+        assert isinstance(third, SequenceScreen)
+        await pilot.pause(0.3)
+        assert third.card_uid is None
+        await abort(pilot, app)

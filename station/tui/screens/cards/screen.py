@@ -44,6 +44,9 @@ class CardServicesScreen(CardServiceCalls):
     def on_mount(self) -> None:
         self.relabel()
         self.query_one("#card-number", Input).focus()
+        uid = app_of(self).core.card_on_reader
+        if uid is not None:  # put down before F3: looked up as if put down now
+            self.on_card_read(uid)
 
     def relabel(self) -> None:
         lang = self.lang
