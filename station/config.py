@@ -152,6 +152,7 @@ class Devices(_Strict):
     customer_display_baud: int = 2400
     rating_pad: str = ""  # the rating pad's (服务评价器) port (pyserial URL); empty: no pad, ratings skipped
     rating_pad_baud: int = Field(default=9600, gt=0)
+    rating_pad_wait_s: int = Field(default=20, gt=0, le=300)  # how long a question stays lit at farewell
 
     @field_validator("customer_display_baud")
     @classmethod

@@ -22,6 +22,8 @@ from station.devices.dispenser_sim import DispenserSimulator
 from station.devices.pn532_reader import PN532Reader
 from station.devices.pn532_sim import PN532Simulator
 from station.devices.printer import PrinterConfig, PrintQueue, printer_from_config
+from station.devices.rating_pad import RatingPad
+from station.devices.rating_pad_sim import RatingPadSimulator
 from station.runtime import StationRuntime
 from station.seed import ATTENDANT, MANAGER
 
@@ -37,6 +39,7 @@ class SimulatedForecourt:
     receipts_file: Path
     core: StationCore
     display_sim: CustomerDisplaySimulator | None = None  # the customer display (客显) the driver reads
+    rating_sim: RatingPadSimulator | None = None  # the rating pad (服务评价器) at the kiosk window
 
     def lift(self, dispenser: int, nozzle: int, residual_mpa: float = 3.0, capacity_kg: float = 16.0) -> None:
         self.dispensers.lift(dispenser, nozzle, residual_mpa, capacity_kg)
@@ -68,6 +71,8 @@ class SimulatedForecourt:
         stops = [self.reader_sim.stop, self.dispensers.stop]
         if self.display_sim is not None:
             stops.append(self.display_sim.stop)
+        if self.rating_sim is not None:
+            stops.append(self.rating_sim.stop)
         for stop in stops:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(stop(), timeout=5)
@@ -80,6 +85,7 @@ async def start_forecourt(
     speed: float = 1.0,
     poll_interval: float = 0.2,
     reader_poll: float = 0.3,
+    rating_auto: float | None = None,
 ) -> SimulatedForecourt:
     """Start simulators for the configured nozzles and a core attached to them. Call ``stop()`` after."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -106,9 +112,23 @@ async def start_forecourt(
     display_sim = CustomerDisplaySimulator(mode="tcp")
     await display_sim.start()
     display = CustomerDisplay(display_sim.url, reconnect_interval=0.2)
-    core = StationCore(runtime.ledger, runtime.settings, bus=bus, reader=reader, print_queue=queue, display=display)
+    # The rating pad: tests press its keys; the demo's driver presses one ``rating_auto`` seconds after it lights.
+    rating_sim = RatingPadSimulator(mode="tcp", auto_press=rating_auto)
+    await rating_sim.start()
+    rating_pad = RatingPad(rating_sim.url)
+    core = StationCore(
+        runtime.ledger,
+        runtime.settings,
+        bus=bus,
+        reader=reader,
+        print_queue=queue,
+        display=display,
+        rating_pad=rating_pad,
+    )
     await core.start()
-    return SimulatedForecourt(runtime, dispensers, reader_sim, bus, reader, queue, receipts, core, display_sim)
+    return SimulatedForecourt(
+        runtime, dispensers, reader_sim, bus, reader, queue, receipts, core, display_sim, rating_sim
+    )
 
 
 async def open_first_shift(core: StationCore) -> int | None:

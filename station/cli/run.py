@@ -106,6 +106,7 @@ def build_core(db: str | None, config: str | None, spool: Path) -> tuple[Station
     from station.devices.dispenser_bus import DispenserBus
     from station.devices.pn532_reader import PN532Reader
     from station.devices.printer import PrinterConfig, PrintQueue, printer_from_config
+    from station.devices.rating_pad import rating_pad_from_config
     from station.runtime import open_station
 
     runtime = open_station(db, config)
@@ -123,7 +124,16 @@ def build_core(db: str | None, config: str | None, spool: Path) -> tuple[Station
     if devices.printer != "none":
         queue = PrintQueue(spool, printer_from_config(PrinterConfig.from_devices(devices)))
     display = customer_display_from_config(devices)  # no port configured: nothing shown, no error
-    core = StationCore(runtime.ledger, runtime.settings, bus=bus, reader=reader, print_queue=queue, display=display)
+    rating_pad = rating_pad_from_config(devices)  # no port configured: nobody asked, nothing recorded
+    core = StationCore(
+        runtime.ledger,
+        runtime.settings,
+        bus=bus,
+        reader=reader,
+        print_queue=queue,
+        display=display,
+        rating_pad=rating_pad,
+    )
     return runtime, core
 
 

@@ -23,6 +23,7 @@ from station.devices.customer_display import CustomerDisplayLike, NullCustomerDi
 from station.devices.dispenser_bus import BusError, DeviceRejected, DispenserBus, TransactionCompleted
 from station.devices.pn532_reader import PN532Reader
 from station.devices.printer import PrintQueue
+from station.devices.rating_pad import NullRatingPad, RatingPadLike
 from station.i18n import Language, error_text
 from station.ledger.errors import LedgerError
 from station.ledger.locks import NozzleLocks
@@ -48,6 +49,7 @@ class CoreBase:
         reader: PN532Reader | None = None,
         print_queue: PrintQueue | None = None,
         display: CustomerDisplayLike | None = None,
+        rating_pad: RatingPadLike | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         language: Language | None = None,
     ) -> None:
@@ -61,6 +63,8 @@ class CoreBase:
         self.print_queue = print_queue
         # The customer display (客显) faces the driver of the lane the attendant serves; absent: shows nothing.
         self.display: CustomerDisplayLike = display if display is not None else NullCustomerDisplay()
+        # The rating pad (服务评价器) at the kiosk window; absent: nobody is asked.
+        self.rating_pad: RatingPadLike = rating_pad if rating_pad is not None else NullRatingPad()
         self._served: tuple[int, int] | None = None
         self._showing: set[asyncio.Task[None]] = set()
         self.monotonic = monotonic

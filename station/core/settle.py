@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from station.core.base import CoreBase
 from station.core.lanes import CoreRefused, LaneChanged
+from station.core.ratings import ServiceRatings
 from station.core.sequence import FuelingSequence, Step
 from station.devices.printer import PrintOutcome
 from station.ledger.fills import FillView
@@ -32,7 +32,7 @@ class SettleResult:
     low_balance: bool = False
 
 
-class Settle(CoreBase):
+class Settle(ServiceRatings):
     # ------------------------------------------------------------------ step 9–11
 
     async def confirm_disconnect_item(self, key: tuple[int, int], expect: str | None = None) -> str:
@@ -198,6 +198,7 @@ class Settle(CoreBase):
         if self._served == key:
             await self.display.clear()  # the next driver sees nothing of this one's sale
         self.emit(LaneChanged(key))
+        self._ask_rating(seq)  # the lane is free already: the rating never holds it
 
     async def clear_unpaid(self, key: tuple[int, int], manager_number: str, manager_pin: str, reason: str) -> None:
         manager = await self.manager(manager_number, manager_pin)

@@ -61,6 +61,7 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Disp
         if self.print_queue is not None:
             self._tasks.append(asyncio.create_task(self._drain_print_queue()))
         await self.display.start()
+        await self.rating_pad.start()  # a pad that does not answer is logged; asking it later tries again
 
     async def stop(self) -> None:
         """Close the devices first (no new events), then the core's own tasks; never wait forever."""
@@ -71,6 +72,7 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Disp
         if self.reader is not None:
             closers.append(self.reader.stop())
         closers.append(self.display.stop())
+        closers.append(self.rating_pad.stop())
         for closer in closers:
             try:
                 await asyncio.wait_for(closer, timeout=5)

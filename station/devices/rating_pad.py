@@ -95,6 +95,12 @@ class RatingPad:
                     return None
                 except ConnectionError:
                     return None  # the line went down while waiting
+                except asyncio.CancelledError:
+                    # Withdrawn by the caller (the next car is at the window): the keys go dark before the
+                    # next question, as the protocol's one-question rule asks.
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(asyncio.shield(self._send(encode(Cancel(seq)))), 1)
+                    raise
             finally:
                 self._waiting.pop(seq, None)
                 if not answer.done():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -43,8 +44,13 @@ class RatingPadSimulator:
         port: int = 0,
         link_path: str | os.PathLike[str] | None = None,
         on_change: Callable[[int | None], None] | None = None,
+        auto_press: float | None = None,
+        seed: int = 1,
     ) -> None:
         self.asked: int | None = None
+        # The demo's driver: a key (mostly 4 or 5, as at most stations) this many seconds after the pad lights.
+        self.auto_press = auto_press
+        self._random = random.Random(seed)
         self.history: list[Message] = []
         self.noise = b""
         self.on_change = on_change
@@ -120,6 +126,12 @@ class RatingPadSimulator:
             self.asked = seq
             if self.on_change is not None:
                 self.on_change(seq)
+            if seq is not None and self.auto_press is not None:
+                asyncio.get_running_loop().call_later(self.auto_press, self._auto, seq)
+
+    def _auto(self, seq: int) -> None:
+        if self.asked == seq:  # still lit for the same question: the driver has not gone yet
+            self.press(self._random.choices([5, 4, 3, 2, 1], weights=[60, 25, 10, 3, 2])[0])
 
     def _send(self, data: bytes) -> None:
         noise, self.noise = self.noise, b""

@@ -32,6 +32,7 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "err.reason_required": ("请填写原因", "A reason is required"),
     "err.plate_invalid": ("车牌号无效", "Invalid plate"),
     "err.quantity_invalid": ("气量无效", "Invalid quantity"),
+    "err.rating_invalid": ("评价只能是1到5分", "A rating is a score from 1 to 5"),
     "err.price_unknown": ("没有价格", "No price set"),
     "err.card_has_open_hold": ("此卡有未完成的灰锁", "This card has an open hold"),
     "err.card_has_unpaid_fill": ("此卡有未结算的加气", "This card has an unpaid fill"),
