@@ -272,3 +272,25 @@ def test_station_report_cli(
     assert "card_unknown" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         run_cli(["report", "day", "--date", "21/11/2026", "--db", db_url])
+
+
+def test_the_attendant_report_shows_the_drivers_ratings(ledger: Ledger, clock: FakeClock) -> None:
+    from tests.ledger.helpers import record, staff
+
+    _manager, attendant = staff(ledger, shift=True)
+    for number, score in enumerate([5, 4, None, 2], start=1):  # None: the driver left without a key
+        fill = ledger.record_fill(record(number, 1000), attendant=attendant)
+        ledger.record_rating(
+            fill_id=fill.id,
+            attendant_id=attendant.id,
+            lane="1/1",
+            asked_at=clock.now,
+            score=score,
+            answered_at=clock.now if score else None,
+        )
+    rows = as_dicts(sections(to_csv(attendant_report(ledger), "en"))["ratings"])
+    # by hand: (5 + 4 + 2) / 3 = 3.666… → 3.67; one skipped; one "fair or worse" (the 2)
+    assert [(r["Asked"], r["Answered"], r["Skipped"], r["Mean (of 5)"], r["Fair or worse"]) for r in rows] == [
+        ("4", "3", "1", "3.67", "1")
+    ]
+    assert rows[0]["Attendant"].startswith(attendant.number)
