@@ -132,6 +132,12 @@ class Timers(_Strict):
     amber_fraction_percent: int = Field(gt=0, lt=100)
 
 
+class Service(_Strict):
+    """Service standards (seed 000): a complaint answered within 48 hours of its receipt."""
+
+    complaint_answer_hours: int = Field(default=48, gt=0, le=24 * 30)
+
+
 class NozzleConfig(_Strict):
     dispenser: int = Field(ge=1, le=247)
     nozzle: int = Field(ge=1, le=8)
@@ -236,6 +242,7 @@ class Settings(_Strict):
     devices: Devices = Devices()
     unloading: Unloading = Unloading()
     gas: Gas = Gas()
+    service: Service = Service()
     source: str = ""
 
     @model_validator(mode="after")
