@@ -24,9 +24,7 @@ ENTRY = ComplaintEntry(
 HOUR = 3600
 
 
-def test_a_complaint_through_its_loop_and_overdue_when_not_answered_in_time(
-    ledger: Ledger, clock: FakeClock
-) -> None:
+def test_a_complaint_through_its_loop_and_overdue_when_not_answered_in_time(ledger: Ledger, clock: FakeClock) -> None:
     manager, attendant = staff(ledger)
     first = ledger.take_complaint(attendant, ENTRY)
     second = ledger.take_complaint(attendant, ENTRY.__class__(**{**ENTRY.__dict__, "channel": "kiosk"}))
