@@ -77,17 +77,21 @@ class InvoiceWorker:
         else:
             raise ProviderUnavailable("the platform does not know the request after issuing it")
 
+    async def _send_or_wait(self, view: InvoiceView) -> bool:
+        """Send one; True if the platform answered, else the request waits for its next try."""
+        try:
+            await self._send(view)
+        except ProviderUnavailable as exc:
+            log.warning("invoice %s: no answer from the platform: %s", view.request_no, exc)
+            await self._db(self.ledger.invoice_unanswered, view.request_no, self.settings.invoices.retry_seconds)
+            return False
+        return True
+
     async def run_once(self) -> int:
         """One round over what is due; the number of requests that got an answer."""
         answered = 0
         for view in await self._db(self.ledger.invoices_due):
-            try:
-                await self._send(view)
-            except ProviderUnavailable as exc:
-                log.warning("invoice %s: no answer from the platform: %s", view.request_no, exc)
-                await self._db(self.ledger.invoice_unanswered, view.request_no, self.settings.invoices.retry_seconds)
-                continue
-            answered += 1
+            answered += await self._send_or_wait(view)
         return answered
 
     async def run(self, period: float = 5.0) -> None:
