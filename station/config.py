@@ -231,6 +231,28 @@ class Gas(_Strict):
         return self
 
 
+# 天然气 in the State Taxation Administration's goods and services tax classification table (商品和服务税收分类编码);
+# a station's tax office may assign another (e.g. for CNG as a vehicle fuel): set tax_code in [invoices].
+NATURAL_GAS_TAX_CODE = "1020102000000000000"
+
+
+class Invoices(_Strict):
+    """Digital invoices (数电发票): the QR on each receipt, the tax figures, and the invoicing provider."""
+
+    request_url: str = "https://fapiao.example.cn/r"  # the QR's link: the driver's invoice request page
+    # A prepaid card is invoiced once: at its recharge, or at each fill it pays for (company policy).
+    prepaid: Literal["recharge", "consumption"] = "recharge"
+    vat_rate_percent: CentiPercent = 900  # natural gas: 9 % VAT (0.01 % units)
+    tax_code: str = Field(default=NATURAL_GAS_TAX_CODE, pattern=r"^[0-9]{19}$")
+    goods_name: str = Field(default="*燃气*压缩天然气", min_length=1, max_length=90)
+    seller_tax_no: str = Field(default="", max_length=20)
+    provider_url: str = ""  # the invoicing platform's API base; empty: requests wait, nothing is sent
+    provider_key_file: str = ""  # the request-signing key (a file outside the database and the repository)
+    provider_app_id: str = "station"
+    provider_timeout_seconds: int = Field(default=10, gt=0, le=120)
+    retry_seconds: int = Field(default=30, gt=0, le=3600)  # wait after an unanswered request
+
+
 class Settings(_Strict):
     station: StationInfo
     products: list[Product] = Field(min_length=1)
@@ -243,6 +265,7 @@ class Settings(_Strict):
     unloading: Unloading = Unloading()
     gas: Gas = Gas()
     service: Service = Service()
+    invoices: Invoices = Invoices()
     source: str = ""
 
     @model_validator(mode="after")

@@ -71,6 +71,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
     p.set_defaults(handler=_card)
     p = parser("unpaid", help_text="unpaid fills now and the fills a manager cleared")
     p.set_defaults(handler=_unpaid)
+    p = parser("invoices", help_text="the day's receipts invoiced and not yet invoiced, and the invoice requests")
+    p.add_argument("--date", type=_date, default=None, help="business date YYYY-MM-DD (default: today, China time)")
+    p.set_defaults(handler=_invoices)
     p = parser("overrides", help_text="a shift's overrides, voids, adjustments and price changes")
     p.add_argument("--id", dest="shift_id", type=_id, default=None, help="shift number")
     p.set_defaults(handler=_overrides)
@@ -150,3 +153,9 @@ def _overrides(args: argparse.Namespace) -> int:
     from station.ledger.reports.unpaid import overrides_report
 
     return _run(args, lambda ledger: overrides_report(ledger, args.shift_id))
+
+
+def _invoices(args: argparse.Namespace) -> int:
+    from station.ledger.reports.invoices import invoice_report
+
+    return _run(args, lambda ledger: invoice_report(ledger, args.date))

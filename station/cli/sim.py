@@ -1,8 +1,9 @@
 """``station sim …``: the device simulators on their own, each in the foreground until SIGINT or SIGTERM.
 
-``station sim dispensers`` (the dispenser bus), ``station sim reader`` (the PN532 card reader) and
-``station sim printer`` (an ESC/POS network printer). Each prints the port to connect to on its first output
-line and the control port (dispensers, reader) or the printer's host:port (printer) on the second.
+``station sim dispensers`` (the dispenser bus), ``station sim reader`` (the PN532 card reader),
+``station sim printer`` (an ESC/POS network printer) and ``station sim invoices`` (the invoicing platform).
+Each prints the port to connect to on its first output line and the control port (dispensers, reader), the
+printer's host:port (printer) or the signing key file (invoices) on the second.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     disp.set_defaults(handler=_run_dispensers)
     register_reader(sim_sub)
     register_printer(sim_sub)
+    register_invoices(sim_sub)
 
 
 def _run_dispensers(args: argparse.Namespace) -> int:
@@ -183,3 +185,34 @@ def register_printer(sim_sub: argparse._SubParsersAction[argparse.ArgumentParser
     parser.add_argument("--tcp", type=_port, default=0, metavar="PORT", help="listen port (default: free)")
     parser.add_argument("--out", default=None, metavar="FILE", help="append the received bytes to FILE")
     parser.set_defaults(handler=lambda args: asyncio.run(_run_printer(args)))
+
+
+def register_invoices(sim_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sim_sub.add_parser(
+        "invoices",
+        help="invoicing platform (数电发票) simulator (protocol docs/protocols/invoicing.md)",
+        description="Line 1: the API base for [invoices] provider_url; line 2: the signing key file for "
+        "provider_key_file (created when missing). Faults: POST {'fault': 'down'|'slow'|'reject'|'lose_reply'|"
+        "'none'} to <url>/control.",
+    )
+    parser.add_argument("--tcp", type=_port, default=0, metavar="PORT", help="listen port (default: free)")
+    parser.add_argument("--key-file", default="invoicing.key", metavar="FILE", help="the signing key (hex)")
+    parser.set_defaults(handler=lambda args: asyncio.run(_run_invoices(args)))
+
+
+async def _run_invoices(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from station.invoicing.signing import create_key
+    from station.invoicing.simulator import InvoicingSimulator
+
+    key_file = Path(args.key_file).resolve()
+    sim = InvoicingSimulator(create_key(key_file), port=args.tcp)
+    sim.start()
+    stop = _stop_on_signal()
+    try:
+        _say(sim.url, str(key_file))
+        await stop.wait()
+    finally:
+        await asyncio.to_thread(sim.stop)
+    return 0

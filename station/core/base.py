@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from station.config import Settings
+from station.core.invoices import receipt_qr
 from station.core.lanes import CoreEvent, CoreRefused, Lane, LaneChanged, Notice, NozzleState
 from station.core.sequence import FuelingSequence, SequenceRefused, StepEvent
 from station.core.steplog import StepLog
@@ -61,6 +62,8 @@ class CoreBase:
         # down (Esc and back in at the card step, the card desk) reads it without lifting it again.
         self.card_on_reader: str | None = None
         self.print_queue = print_queue
+        if print_queue is not None:  # every sale's and recharge's receipt carries its invoice link as a QR
+            print_queue.qr_for = receipt_qr(ledger, settings)
         # The customer display (客显) faces the driver of the lane the attendant serves; absent: shows nothing.
         self.display: CustomerDisplayLike = display if display is not None else NullCustomerDisplay()
         # The rating pad (服务评价器) at the kiosk window; absent: nobody is asked.

@@ -230,7 +230,7 @@ class CardDesk:
         before = await self.lookup(number=number)
         result = await self.core._db(self.ledger.recharge, actor, before.number, amount_fen)
         after = result.card
-        receipt_no = f"{await self.core._db(self.ledger.next_receipt_number):08d}"
+        receipt_no = f"{result.receipt_no:08d}"
         receipt = RechargeReceipt(
             station_name=self.core.settings.station.name,
             station_code=self.core.settings.station.code,

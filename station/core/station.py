@@ -18,6 +18,7 @@ import logging
 from station.core.authorize import Authorize
 from station.core.base import CoreBase
 from station.core.device_events import DeviceEvents
+from station.core.invoice_worker import invoice_worker_for
 from station.core.lanes import CardRead, CoreEvent, CoreRefused, Lane, LaneChanged, Notice, StaffCardLogin
 from station.core.recovery import Recovery
 from station.core.safety import Safety
@@ -60,6 +61,9 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Disp
             self._tasks.append(asyncio.create_task(self._reader_loop()))
         if self.print_queue is not None:
             self._tasks.append(asyncio.create_task(self._drain_print_queue()))
+        invoicing = invoice_worker_for(self.ledger, self.settings)
+        if invoicing is not None:
+            self._tasks.append(asyncio.create_task(invoicing.run()))
         await self.display.start()
         await self.rating_pad.start()  # a pad that does not answer is logged; asking it later tries again
 

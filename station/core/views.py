@@ -28,6 +28,7 @@ from station.devices.dispenser_protocol import UnloadState
 from station.ledger.cards import CardView, ReplaceCause
 from station.ledger.errors import LedgerError
 from station.ledger.fills import FillView
+from station.ledger.invoice_views import Buyer, InvoiceEventView, InvoiceView
 from station.ledger.models import CardStatus, CardType
 from station.ledger.reports.sections import permille, seconds
 from station.ledger.shifts.values import DENOMINATIONS_FEN, DrawerStatus, Reconciliation
@@ -48,11 +49,14 @@ __all__ = [
     "Actor",
     "Arrival",
     "BusEvent",
+    "Buyer",
     "CardStatus",
     "CardType",
     "CardView",
     "DrawerStatus",
     "FillView",
+    "InvoiceEventView",
+    "InvoiceView",
     "LedgerError",
     "NozzleState",
     "PresetKind",

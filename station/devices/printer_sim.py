@@ -1,7 +1,8 @@
 """A network (port 9100 style) ESC/POS printer simulator, and a decoder that reads receipts back as text.
 
 The simulator stores every byte it is sent (``received``; one entry per connection in ``jobs``) and answers
-the real-time status queries DLE EOT n the way an Epson-compatible printer does. ``paper_out`` and
+the real-time status queries DLE EOT n the way an Epson-compatible printer does; ``qr_codes`` reads back the
+content of the QR codes printed (GS ( k). ``paper_out`` and
 ``offline`` are switches a test or the demo panel flips. Bytes that arrive while out of paper are kept apart in
 ``discarded``: nothing came out of the printer.
 """
@@ -109,6 +110,20 @@ def decode_escpos_text(data: bytes, encoding: str = "gb18030") -> str:
     return text.decode(encoding, errors="replace")
 
 
+def decode_qr_codes(data: bytes, encoding: str = "utf-8") -> list[str]:
+    """The content of every QR code the printer was told to store (GS ( k pL pH 49 80 48 d…), in order."""
+    found: list[str] = []
+    i = 0
+    while True:
+        i = data.find(b"\x1d(k", i)
+        if i < 0 or i + 4 >= len(data):
+            return found
+        size = data[i + 3] + 256 * data[i + 4]
+        if data[i + 5 : i + 8] == b"1P0":  # cn 49 (QR), fn 80 (store the data), m 48
+            found.append(data[i + 8 : i + 5 + size].decode(encoding, errors="replace"))
+        i += 5 + size
+
+
 class PrinterSimulator:
     """TCP ESC/POS printer: ``async start()``, ``port``, ``url`` (host:port), ``async stop()``."""
 
@@ -134,6 +149,11 @@ class PrinterSimulator:
     @property
     def text(self) -> str:
         return decode_escpos_text(bytes(self.received))
+
+    @property
+    def qr_codes(self) -> list[str]:
+        """What each QR code printed so far holds (a scanner would read the same)."""
+        return decode_qr_codes(bytes(self.received))
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(

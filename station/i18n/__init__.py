@@ -16,6 +16,7 @@ from station.i18n.cards import CARDS
 from station.i18n.desk import DESK
 from station.i18n.devices import DEVICES
 from station.i18n.entry import ENTRY
+from station.i18n.invoices import INVOICES
 from station.i18n.locks import LOCKS
 from station.i18n.refusals import REFUSALS
 from station.i18n.screens import SCREENS
@@ -35,6 +36,7 @@ SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
     "locks": LOCKS,
     "screens": SCREENS,
     "unloading": UNLOADING,
+    "invoices": INVOICES,
 }
 
 

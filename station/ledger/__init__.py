@@ -11,6 +11,7 @@ Feature table modules are imported here so Alembic and the tests see them.
 """
 
 from station.ledger import models_complaints as models_complaints
+from station.ledger import models_invoices as models_invoices
 from station.ledger import models_locks as models_locks
 from station.ledger import models_ratings as models_ratings
 from station.ledger import models_unloading as models_unloading

@@ -10,6 +10,8 @@ from station.ledger.cards import Cards, CardView
 from station.ledger.errors import Refused
 from station.ledger.journal import CASH_DRAWER, CASH_SAFE, _check_amount, _EntryDraft, card_account
 from station.ledger.models import CardStatus, CardType, Shift
+from station.ledger.models_invoices import RechargeReceiptRow
+from station.ledger.receipts import Receipts
 from station.ledger.staff import Actor
 
 
@@ -18,6 +20,7 @@ class RechargeResult:
     entry_id: int
     card: CardView
     amount_fen: int
+    receipt_no: int = 0  # numbered in the recharge's transaction, so an invoice can be asked for it
 
 
 class Recharges(Cards):
@@ -39,7 +42,17 @@ class Recharges(Cards):
             draft.add(card_account(card.number), -amount_fen)
             entry = self._post(session, draft, row.id)
             self._audit(session, row.id, "card_recharged", number=card.number, amount_fen=amount_fen, entry=entry.id)
-            return RechargeResult(entry.id, self._card_view(session, card), amount_fen)
+            receipt_no = Receipts._next_receipt_number(session)
+            session.add(
+                RechargeReceiptRow(
+                    receipt_no=receipt_no,
+                    entry_id=entry.id,
+                    card_number=card.number,
+                    amount_fen=amount_fen,
+                    created_at=self.now(),
+                )
+            )
+            return RechargeResult(entry.id, self._card_view(session, card), amount_fen, receipt_no)
 
     def load_opening_balance(self, manager: Actor, card_number: str, amount_fen: int) -> CardView:
         """Station setup: a card's balance brought over from the previous system, before the first shift.

@@ -2,9 +2,9 @@
 
 Each noun has its module over the shared core in :mod:`station.ledger.journal` (accounts, the entry draft and
 its posting, sessions): staff, prices, cards, recharges, corrections, holds, lanes, fills, settlement, receipts,
-vehicles, the drawer, stock, the sequence log, service ratings and complaints. Value types live with their noun
-(``Actor`` in :mod:`~station.ledger.staff`, ``CardView`` in :mod:`~station.ledger.cards`, ``FillView`` in
-:mod:`~station.ledger.fills`, …); import them from there.
+vehicles, the drawer, stock, the sequence log, invoices, service ratings and complaints. Value types live with
+their noun (``Actor`` in :mod:`~station.ledger.staff`, ``CardView`` in :mod:`~station.ledger.cards`,
+``FillView`` in :mod:`~station.ledger.fills`, …); import them from there.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from station.ledger.complaints import Complaints
 from station.ledger.corrections import Corrections
 from station.ledger.drawer import Drawer
+from station.ledger.invoice_states import InvoiceStates
 from station.ledger.lanes import Lanes
 from station.ledger.prices import Prices
 from station.ledger.ratings import Ratings
@@ -23,6 +24,17 @@ from station.ledger.vehicles import Vehicles
 
 
 class Ledger(
-    Settlement, Lanes, Recharges, Corrections, Prices, Vehicles, Drawer, Stock, SequenceLog, Ratings, Complaints
+    Settlement,
+    Lanes,
+    Recharges,
+    Corrections,
+    Prices,
+    Vehicles,
+    Drawer,
+    Stock,
+    SequenceLog,
+    InvoiceStates,
+    Ratings,
+    Complaints,
 ):
     """The station's books. One instance per process; thread-compatible (a session per call)."""

@@ -60,7 +60,7 @@ class Section:
 
 @dataclass(frozen=True)
 class Report:
-    kind: str  # shift, day, attendants, card, unpaid, overrides
+    kind: str  # shift, day, attendants, card, unpaid, overrides, invoices
     title: Text
     subject: str  # "#3", "2026-11-21", a card number…
     generated_at: dt.datetime

@@ -36,6 +36,9 @@ ESC_INIT = b"\x1b\x40"
 FS_CHINESE_ON = b"\x1c\x26"  # FS &: double-byte (Chinese) character mode
 FS_CHINESE_OFF = b"\x1c\x2e"  # FS .: back to single-byte mode
 DLE_EOT = b"\x10\x04"
+ESC_ALIGN_CENTER = b"\x1b\x61\x01"
+ESC_ALIGN_LEFT = b"\x1b\x61\x00"
+QR_MODULE_DOTS = 5  # a ~100-character link is a 33×33 module code: 165 dots, about 21 mm on 80 mm paper
 STATUS_OFFLINE_BIT = 0x08  # DLE EOT 1, bit 3
 PAPER_END_BITS = 0x60  # DLE EOT 4, bits 5-6
 PAPER_NEAR_END_BITS = 0x0C  # DLE EOT 4, bits 2-3
@@ -288,8 +291,9 @@ class ReceiptPrinter:
         finally:
             _close(device)
 
-    def print_lines(self, lines: Sequence[str]) -> None:
-        """Print and cut; raise a PrinterError subclass if it did not."""
+    def print_lines(self, lines: Sequence[str], qr: str = "") -> None:
+        """Print and cut; raise a PrinterError subclass if it did not. ``qr``: a QR code under the text (the
+        receipt's invoice link), drawn by the printer itself (GS ( k), so its content stays in the byte stream."""
         payload = encode_text(lines, self.config.encoding)
         device = self._open()
         try:
@@ -301,6 +305,10 @@ class ReceiptPrinter:
                     raise PrinterOffline("the printer is offline")
             device._raw(ESC_INIT)
             device._raw(payload)
+            if qr:
+                device._raw(ESC_ALIGN_CENTER)
+                device.qr(qr, native=True, size=QR_MODULE_DOTS)
+                device._raw(b"\n" + ESC_ALIGN_LEFT)
             device.cut()
             if self.bidirectional:
                 # The answer comes after the printer has taken every byte before it, so this confirms

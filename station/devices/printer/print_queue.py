@@ -31,7 +31,7 @@ from station.printouts.receipt import (
 
 
 class PrinterLike(Protocol):
-    def print_lines(self, lines: Sequence[str]) -> None: ...
+    def print_lines(self, lines: Sequence[str], qr: str = "") -> None: ...
 
 
 JobState = Literal["queued", "printed"]
@@ -49,6 +49,7 @@ class PrintJob:
     attempts: int = 0
     last_error: str | None = None
     printed_at: str | None = None
+    qr: str = ""  # the receipt's invoice link, printed as a QR code under the text (kept for reprints)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,8 @@ class PrintQueue:
         self._queue_dir.mkdir(parents=True, exist_ok=True)
         self._done_dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()  # one printer, one job at a time, across threads
+        # The invoice link of a receipt (core.invoices.receipt_qr): computed once, when the job is queued.
+        self.qr_for: Callable[[Receipt], str] | None = None
 
     # --- storage -----------------------------------------------------------------------------------------
 
@@ -114,7 +117,13 @@ class PrintQueue:
     # --- operations --------------------------------------------------------------------------------------
 
     def enqueue(
-        self, receipt: Receipt, language: Language = "zh", *, reprint: bool = False, copy_of: str | None = None
+        self,
+        receipt: Receipt,
+        language: Language = "zh",
+        *,
+        reprint: bool = False,
+        copy_of: str | None = None,
+        qr: str | None = None,
     ) -> str:
         """Persist a job without printing it; return its id."""
         job_id = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"  # sorts in submission order
@@ -125,6 +134,7 @@ class PrintQueue:
             language=language,
             reprint=reprint,
             copy_of=copy_of,
+            qr=qr if qr is not None else self.qr_for(receipt) if self.qr_for is not None else "",
         )
         self._write(self._queue_dir, job)
         return job_id
@@ -148,7 +158,9 @@ class PrintQueue:
             receipt = receipt_from_dict(original.receipt)
         except ReceiptError as exc:
             return PrintOutcome(job_id, printed=False, error=str(exc))
-        new_id = self.enqueue(receipt, original.language, reprint=True, copy_of=original.copy_of or job_id)
+        new_id = self.enqueue(
+            receipt, original.language, reprint=True, copy_of=original.copy_of or job_id, qr=original.qr or None
+        )
         for outcome in self.drain():
             if outcome.job_id == new_id:
                 return outcome
@@ -170,7 +182,10 @@ class PrintQueue:
         try:
             lines = render(receipt_from_dict(job.receipt), job.language, job.reprint)
             printer = self.printer_factory()
-            printer.print_lines(lines)
+            if job.qr:
+                printer.print_lines(lines, qr=job.qr)
+            else:
+                printer.print_lines(lines)
         except Exception as exc:  # a printer failure must never reach the sale
             error = f"{type(exc).__name__}: {exc}"
             with contextlib.suppress(OSError):

@@ -1,7 +1,7 @@
 """service ratings: the driver's score on the kiosk's rating pad at farewell, or skipped
 
 Revision ID: 0013_service_ratings
-Revises: 0010_report_indexes
+Revises: 0012_invoices
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_service_ratings"
-down_revision = "0010_report_indexes"
+down_revision = "0012_invoices"
 branch_labels = None
 depends_on = None
 
