@@ -26,6 +26,7 @@ from station.core.sequence import PresetKind
 from station.devices.dispenser_bus import BusEvent, UnloadingProgress
 from station.devices.dispenser_protocol import UnloadState
 from station.ledger.cards import CardView, ReplaceCause
+from station.ledger.complaints import CATEGORIES, ComplaintEntry, ComplaintView
 from station.ledger.errors import LedgerError
 from station.ledger.fills import FillView
 from station.ledger.invoice_views import Buyer, InvoiceEventView, InvoiceView
@@ -44,6 +45,7 @@ from station.ledger.unloading.values import (
 )
 
 __all__ = [
+    "CATEGORIES",
     "DENOMINATIONS_FEN",
     "INTERRUPT_REASONS",
     "Actor",
@@ -53,6 +55,8 @@ __all__ = [
     "CardStatus",
     "CardType",
     "CardView",
+    "ComplaintEntry",
+    "ComplaintView",
     "DrawerStatus",
     "FillView",
     "InvoiceEventView",

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from station.i18n.app import APP
 from station.i18n.cards import CARDS
+from station.i18n.complaints import COMPLAINTS
 from station.i18n.desk import DESK
 from station.i18n.devices import DEVICES
 from station.i18n.entry import ENTRY
@@ -37,6 +38,7 @@ SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
     "screens": SCREENS,
     "unloading": UNLOADING,
     "invoices": INVOICES,
+    "complaints": COMPLAINTS,
 }
 
 

@@ -1,4 +1,5 @@
-"""The desk's menu (站长台): O open shift, D cash drop, C close shift, R reconciliation, T reports, P prices."""
+"""The desk's menu (站长台): O open shift, D cash drop, C close shift, R reconciliation, T reports, P prices,
+K complaints."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from station.core.complaints import ComplaintDesk
 from station.core.views import Actor
 from station.i18n import t
-from station.tui.common import Key
+from station.tui.common import Key, app_of
 from station.tui.screens.desk.base import DESK_CSS, DeskScreen, drawer_lines, pad
 from station.tui.screens.desk.cash_drop import CashDropScreen
+from station.tui.screens.desk.complaints import ComplaintsScreen
 from station.tui.screens.desk.prices import PriceScreen
 from station.tui.screens.desk.reconciliation import ReconciliationScreen
 from station.tui.screens.desk.reports import ReportsScreen
@@ -48,6 +51,7 @@ class ManagerDeskScreen(DeskScreen):
             Key("r", "reconciliation", "desk.key.reconciliation"),
             Key("t", "reports", "desk.key.reports"),
             Key("p", "prices", "desk.key.prices"),
+            Key("k", "complaints", "desk.key.complaints"),
             Key("escape", "back", "key.back"),
         ]
 
@@ -64,11 +68,14 @@ class ManagerDeskScreen(DeskScreen):
         try:
             shift = await self.desk.current_shift()
             drawer = await self.desk.drawer_status()
+            overdue = await ComplaintDesk(app_of(self).core).overdue()
         except Exception as exc:
             self.refuse(exc)
             return
         lines = [t("desk.shift_open", lang, shift=shift) if shift else t("desk.no_shift", lang)]
         lines += drawer_lines(drawer, lang)
+        if overdue:  # seed 000: answered within 48 hours; the manager sees at once what is late
+            lines.append(f"[b red]✗ {t('desk.complaints_overdue', lang, count=overdue)}[/]")
         self._status = lines
         self.query_one("#desk-status", Static).update("\n".join(lines))
 
@@ -81,6 +88,7 @@ class ManagerDeskScreen(DeskScreen):
             ("R", "desk.menu.reconciliation"),
             ("T", "desk.menu.reports"),
             ("P", "desk.menu.prices"),
+            ("K", "desk.menu.complaints"),
             ("Esc", "desk.menu.back"),
         ]
         self.query_one("#desk-menu", Static).update("\n".join(f"[b]{pad(k, 4)}[/b] {t(key, lang)}" for k, key in items))
@@ -129,6 +137,9 @@ class ManagerDeskScreen(DeskScreen):
             self.app.push_screen(ReportsScreen(manager, export_dir=self.export_dir))
 
         self.with_manager("desk.why.reports", go)
+
+    def action_complaints(self) -> None:
+        self.app.push_screen(ComplaintsScreen())
 
     def action_prices(self) -> None:
         async def go(manager: Actor) -> None:

@@ -1,0 +1,47 @@
+"""Catalogue section of complaints (投诉): key -> (zh, en)."""
+
+from __future__ import annotations
+
+COMPLAINTS: dict[str, tuple[str, str]] = {
+    "desk.menu.complaints": ("投诉 (登记、处理、答复)", "Complaints (take down, handle, answer)"),
+    "desk.key.complaints": ("投诉", "Complaints"),
+    "desk.complaints_overdue": ("{count} 件投诉已超时未答复", "{count} complaints not answered in time"),
+    "complaints.title": ("客户投诉", "Customer complaints"),
+    "complaints.none": ("没有投诉记录", "No complaints"),
+    "complaints.help": (
+        "↑↓ 选择 · N 登记新投诉 · H 处理中 · A 答复 · X 结案 · Esc 返回",
+        "↑↓ select · N new · H in hand · A answer · X close · Esc back",
+    ),
+    "complaints.key.new": ("登记", "New"),
+    "complaints.key.hand": ("处理中", "In hand"),
+    "complaints.key.answer": ("答复", "Answer"),
+    "complaints.key.close": ("结案", "Close"),
+    "complaints.f.channel": ("来源 1电话 2现场", "From 1 phone 2 kiosk"),
+    "complaints.f.customer": ("客户姓名", "Customer"),
+    "complaints.f.phone": ("联系电话", "Phone"),
+    "complaints.f.plate": ("车牌或卡号", "Plate or card"),
+    "complaints.f.category": ("类别 (1-5)", "Class (1-5)"),
+    "complaints.help_new": (
+        "类别: 1服务 2价格 3气质 4安全 5其他 · 回车下一项 · Esc 返回",
+        "Class: 1 service 2 price 3 gas 4 safety 5 other · ⏎ next · Esc back",
+    ),
+    "complaints.help_answer": ("输入给客户的答复后回车 · Esc 返回", "Type the answer given, then ⏎ · Esc back"),
+    "complaints.f.content": ("投诉内容", "What the complaint is"),
+    "complaints.f.about": ("涉及加气员工号", "Attendant concerned (number)"),
+    "complaints.f.answer": ("给客户的答复", "Answer given to the customer"),
+    "complaints.taken": ("投诉 #{id} 已登记,{hours} 小时内答复", "Complaint #{id} taken down; answer within {hours} h"),
+    "complaints.moved": ("投诉 #{id}:{state}", "Complaint #{id}: {state}"),
+    "complaints.state.received": ("已受理", "received"),
+    "complaints.state.in_hand": ("处理中", "in hand"),
+    "complaints.state.answered": ("已答复", "answered"),
+    "complaints.state.closed": ("已结案", "closed"),
+    "complaints.category.service": ("服务", "service"),
+    "complaints.category.price": ("价格", "price"),
+    "complaints.category.quality": ("气质", "gas quality"),
+    "complaints.category.safety": ("安全", "safety"),
+    "complaints.category.other": ("其他", "other"),
+    "complaints.overdue": ("超时", "overdue"),
+    "complaints.due": ("限 {due}", "due {due}"),
+    "err.complaint_channel_choice": ("来源请输入 1 或 2", "From: type 1 or 2"),
+    "err.complaint_category_choice": ("类别请输入 1 到 5", "Class: type 1 to 5"),
+}
