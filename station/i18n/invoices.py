@@ -41,4 +41,33 @@ INVOICES: dict[str, tuple[str, str]] = {
     ),
     "err.invoice_email": ("邮箱地址 {email} 无效", "E-mail address {email} is not valid"),
     "err.invoice_receipt_number": ("小票号应为数字", "A receipt number is digits"),
+    # --- the desk's invoice screen
+    "desk.menu.invoices": ("发票 (扫小票二维码或输小票号)", "Invoices (scan a receipt's QR or type its number)"),
+    "desk.key.invoices": ("发票", "Invoices"),
+    "invoices.key.reverse": ("红冲", "Reverse"),
+    "invoices.title": ("数电发票", "Digital invoices"),
+    "invoices.help": (
+        "扫小票二维码或输入小票号,填购买方后回车 · ↑↓ 选择 · F8 红冲 · Esc 返回",
+        "Scan the receipt's QR or type its number, fill the buyer, ⏎ · ↑↓ select · F8 reverse · Esc back",
+    ),
+    "invoices.f.link": ("二维码/小票号", "QR link / receipt no."),
+    "invoices.f.amount": ("小票金额(元)", "Receipt amount (yuan)"),
+    "invoices.f.buyer": ("购买方名称", "Buyer's name"),
+    "invoices.f.tax": ("税号(个人不填)", "Tax no. (none: a person)"),
+    "invoices.f.email": ("接收邮箱", "E-mail"),
+    "invoices.none": ("还没有发票申请", "No invoice requests yet"),
+    "invoices.requested": (
+        "小票 {receipt} 已申请发票:¥{amount}(税额 ¥{tax}),开具后发送到 {email}",
+        "Receipt {receipt}: invoice requested, ¥{amount} (tax ¥{tax}); sent to {email} once issued",
+    ),
+    "invoices.reversing": ("小票 {receipt} 的发票已申请红冲", "Receipt {receipt}: reversal requested"),
+    "invoices.why.reverse": (
+        "红冲小票 {receipt} 的发票需要站长",
+        "Reversing receipt {receipt}'s invoice needs a manager",
+    ),
+    "invoices.state.requested": ("已申请", "requested"),
+    "invoices.state.issued": ("已开具", "issued"),
+    "invoices.state.failed": ("被拒", "refused"),
+    "invoices.state.reversing": ("红冲中", "reversing"),
+    "invoices.state.reversed": ("已红冲", "reversed"),
 }

@@ -1,5 +1,5 @@
 """The desk's menu (站长台): O open shift, D cash drop, C close shift, R reconciliation, T reports, P prices,
-K complaints."""
+K complaints, I invoices."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from station.tui.common import Key, app_of
 from station.tui.screens.desk.base import DESK_CSS, DeskScreen, drawer_lines, pad
 from station.tui.screens.desk.cash_drop import CashDropScreen
 from station.tui.screens.desk.complaints import ComplaintsScreen
+from station.tui.screens.desk.invoices import InvoicesScreen
 from station.tui.screens.desk.prices import PriceScreen
 from station.tui.screens.desk.reconciliation import ReconciliationScreen
 from station.tui.screens.desk.reports import ReportsScreen
@@ -52,6 +53,7 @@ class ManagerDeskScreen(DeskScreen):
             Key("t", "reports", "desk.key.reports"),
             Key("p", "prices", "desk.key.prices"),
             Key("k", "complaints", "desk.key.complaints"),
+            Key("i", "invoices", "desk.key.invoices"),
             Key("escape", "back", "key.back"),
         ]
 
@@ -89,6 +91,7 @@ class ManagerDeskScreen(DeskScreen):
             ("T", "desk.menu.reports"),
             ("P", "desk.menu.prices"),
             ("K", "desk.menu.complaints"),
+            ("I", "desk.menu.invoices"),
             ("Esc", "desk.menu.back"),
         ]
         self.query_one("#desk-menu", Static).update("\n".join(f"[b]{pad(k, 4)}[/b] {t(key, lang)}" for k, key in items))
@@ -137,6 +140,9 @@ class ManagerDeskScreen(DeskScreen):
             self.app.push_screen(ReportsScreen(manager, export_dir=self.export_dir))
 
         self.with_manager("desk.why.reports", go)
+
+    def action_invoices(self) -> None:
+        self.app.push_screen(InvoicesScreen())
 
     def action_complaints(self) -> None:
         self.app.push_screen(ComplaintsScreen())
