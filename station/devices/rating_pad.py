@@ -98,8 +98,9 @@ class RatingPad:
                 except asyncio.CancelledError:
                     # Withdrawn by the caller (the next car is at the window): the keys go dark before the
                     # next question, as the protocol's one-question rule asks.
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(asyncio.shield(self._send(encode(Cancel(seq)))), 1)
+                    if self.healthy:  # a pad closed at stop has nothing lit to withdraw
+                        with contextlib.suppress(Exception):
+                            await asyncio.wait_for(asyncio.shield(self._send(encode(Cancel(seq)))), 1)
                     raise
             finally:
                 self._waiting.pop(seq, None)
