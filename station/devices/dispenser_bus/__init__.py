@@ -2,9 +2,9 @@
 
 One request is in flight at a time (RS-485 is half duplex). A request is retried with the *same* sequence
 number, so a dispenser that already acted on it answers from its reply cache instead of acting twice. The
-port is reopened with backoff whenever it goes away. A poller walks every configured address and turns
-what it sees into events for the station core; the driver never acknowledges a transaction itself: the
-app acknowledges once it has recorded the sale.
+port is reopened with backoff whenever it goes away. A poller polls by need (busy devices every cycle, idle
+ones in turn, §5.1) and turns what it sees into events for the station core; the driver never acknowledges a
+transaction itself: the app acknowledges once it has recorded the sale.
 
 Only ``BusError`` subclasses leave the public methods.
 

@@ -83,6 +83,7 @@ class BusParts:
     _tasks: list[asyncio.Task[None]]
     _running: bool
     _polling: bool
+    _next_idle: int  # index in ``addresses`` of the idle device polled first in the next cycle
     _down_cause: str | None
     _last_answer: float  # loop time of the last reply from any device (TCP half-open detection)
 

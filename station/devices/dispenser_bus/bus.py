@@ -79,6 +79,7 @@ class DispenserBus(Poller, Link):
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
         self._polling = True
+        self._next_idle = 0
         self._down_cause: str | None = None  # the cause last reported in a LinkDown, None while up
         self.link_detail = ""  # the last failure, as the operating system said it
 
