@@ -13,6 +13,7 @@ from station.devices.dispenser_bus import (
     AlarmRaised,
     BusError,
     BusEvent,
+    DeviceRefused,
     FillProgress,
     LinkDown,
     LinkUp,
@@ -95,6 +96,11 @@ class DeviceEvents(CoreBase):
                 lane.alarm = event.kind.name or "alarm"
                 self.emit(LaneChanged(lane.key))
             self._tasks.append(asyncio.create_task(self._incident(label, event.kind.name or "alarm")))
+        elif isinstance(event, DeviceRefused):
+            # another protocol major version: its lanes stay offline; the attendant can tell a technician why
+            version = f"{event.identity.protocol_major}.{event.identity.protocol_minor}"
+            ours = f"{proto.PROTOCOL_MAJOR}.x"
+            self.notice("err.device_refused", "error", address=event.address, version=version, ours=ours)
         elif isinstance(event, LinkUp | LinkDown):
             up = isinstance(event, LinkUp)
             for lane in self.lanes.values():

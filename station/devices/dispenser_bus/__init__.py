@@ -27,6 +27,7 @@ from station.devices.dispenser_bus.base import BusStats
 from station.devices.dispenser_bus.bus import DispenserBus
 from station.devices.dispenser_bus.errors import (
     BusError,
+    DeviceRefusedError,
     DeviceRejected,
     DeviceTimeout,
     InvalidRequest,
@@ -40,6 +41,7 @@ from station.devices.dispenser_bus.events import (
     BusEvent,
     DeviceOffline,
     DeviceOnline,
+    DeviceRefused,
     EventCallback,
     EventStream,
     FillProgress,
@@ -61,6 +63,8 @@ __all__ = [
     "BusStats",
     "DeviceOffline",
     "DeviceOnline",
+    "DeviceRefused",
+    "DeviceRefusedError",
     "DeviceRejected",
     "DeviceTimeout",
     "DispenserBus",

@@ -42,6 +42,7 @@ class Device:
     progress: dict[int, Progress] = field(default_factory=dict)
     emitted: set[int] = field(default_factory=set)  # transaction/record numbers emitted in this run
     unloading: UnloadStatus | None = None
+    refused: str | None = None  # why the master will not drive it (§9.1); None: not refused
 
 
 @dataclass

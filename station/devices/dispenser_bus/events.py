@@ -49,6 +49,15 @@ class DeviceOffline(BusEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceRefused(BusEvent):
+    """The master will not drive this device (§9.1): it speaks another protocol major version."""
+
+    address: int
+    identity: DeviceIdentity
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class NozzleStateChanged(BusEvent):
     address: int
     nozzle: int

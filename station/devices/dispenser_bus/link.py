@@ -142,6 +142,7 @@ class Link(Exchange):
             self._mark_offline(device)
             # §9.1: when the line returns, every address is identified again (a device may have been swapped)
             device.identity = None
+            device.refused = None
 
     async def _close_port(self) -> None:
         writer, self._writer = self._writer, None

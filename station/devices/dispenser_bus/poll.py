@@ -17,6 +17,7 @@ from station.devices.dispenser_bus.events import (
     AlarmRaised,
     DeviceOffline,
     DeviceOnline,
+    DeviceRefused,
     FillProgress,
     NozzleStateChanged,
     TransactionCompleted,
@@ -26,6 +27,7 @@ from station.devices.dispenser_bus.events import (
 from station.devices.dispenser_bus.requests import Requests, parse_reply
 from station.devices.dispenser_protocol import (
     MAX_NOZZLES,
+    PROTOCOL_MAJOR,
     TURNAROUND_MIN,
     AlarmKind,
     Command,
@@ -108,6 +110,8 @@ class Poller(Requests):
         """The line time a status poll of this idle device takes, from the frame sizes (§5.1): request and
         reply on the wire, the device's turnaround and our gap (plus an IDENTIFY first when it is not yet
         identified); a device that missed its last poll most likely costs the whole wait again."""
+        if device.refused is not None:
+            return 0.0  # skipped: it never gets a byte
         if device.misses:
             return self._deadline(device.address, Command.READ_STATUS, FRAMING)
         cost = 0.0
@@ -127,10 +131,16 @@ class Poller(Requests):
         device = self._devices.setdefault(address, Device(address))
         # an offline device gets one try per poll, so it does not hold the bus for the others
         retries = None if device.online else 0
+        if device.refused is not None:
+            return  # never driven (§9.1); identified again only when the link comes back
         try:
             if device.identity is None:
                 reply = await self._request(address, Command.IDENTIFY, retries=retries)
-                device.identity = parse_reply(DeviceIdentity.decode, reply.payload)
+                identity = parse_reply(DeviceIdentity.decode, reply.payload)
+                if identity.protocol_major != PROTOCOL_MAJOR:
+                    self._refuse(device, identity)
+                    return
+                device.identity = identity
             if device.identity.kind is DeviceKind.UNLOADING_POST:
                 await self._poll_unloading(device, retries)
             else:
@@ -142,6 +152,16 @@ class Poller(Requests):
             if device.misses >= self.offline_after or not device.online:
                 self._mark_offline(device)
             raise
+
+    def _refuse(self, device: Device, identity: DeviceIdentity) -> None:
+        """§9.1: a device speaking another major version is never driven; the attendant is told why."""
+        device.refused = (
+            f"protocol version {identity.protocol_major}.{identity.protocol_minor}: "
+            f"this station speaks {PROTOCOL_MAJOR}.x"
+        )
+        device.misses = 0
+        log.warning("dispenser bus address %s refused: %s", device.address, device.refused)
+        self._emit(DeviceRefused(device.address, identity, device.refused))
 
     def _mark_online(self, device: Device) -> None:
         device.misses = 0

@@ -79,6 +79,7 @@ class DispenserSimulator(SimulatorControl):
                 raise SimulatorError("the unloading post needs its own address")
             self.unloading = SimUnloadingPost(unloading_post, unit=unit)
         self.transport = transport
+        self.versions = {}
         self.baud = baud
         self.tcp_port = tcp_port
         self._control_port_wanted = control_port
