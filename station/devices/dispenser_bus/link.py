@@ -92,6 +92,8 @@ class Link(Exchange):
             self._last_answer = asyncio.get_running_loop().time()
             self._connected.set()
             self._emit(LinkUp(self.url))
+            if self._stops_owed:  # an emergency stop the loss cut off goes first (§2.1)
+                self._tasks.append(asyncio.create_task(self._repeat_owed_stops(), name="dispenser-owed-stops"))
             reason = "closed"
             try:
                 while True:
