@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from station.devices.dispenser_bus import LinkDown, LinkDownError, LinkUp
+from station.devices.dispenser_bus import LinkDown, LinkDownError, LinkUp, StopDelivered
 from station.devices.dispenser_protocol import Command, Frame, NozzleState, Preset, StopReason
 from station.devices.dispenser_sim import DispenserSimulator
 from tests.devices.dispenser_helpers import running_bus, running_sim, until, wait_event, wait_state
@@ -50,6 +50,8 @@ async def test_a_stop_cut_off_by_the_link_is_repeated_when_it_is_back(when: str)
         assert bus.stops_owed == [(1, 1)]
         assert sim.state_of(1, 1) is NozzleState.FILLING  # the line took the stop with it
         await wait_event(events, LinkUp)
+        delivered = await wait_event(events, StopDelivered)
+        assert (delivered.address, delivered.nozzle) == (1, 1)
         await until(lambda: sim.state_of(1, 1) is NozzleState.STOPPED)
         await until(lambda: not bus.stops_owed)
         (txn,) = [t for t in sim.transactions(1) if t.nozzle == 1]

@@ -14,6 +14,7 @@ from station.devices.dispenser_bus.errors import (
     LinkDownError,
     ProtocolMismatch,
 )
+from station.devices.dispenser_bus.events import StopDelivered
 from station.devices.dispenser_bus.exchange import Exchange
 from station.devices.dispenser_protocol import (
     MAX_UNIT_PRICE,
@@ -126,6 +127,8 @@ class Requests(Exchange):
                     return
                 except BusError as exc:
                     log.warning("repeated STOP of %s/%s not answered yet: %s", address, nozzle or "*", exc)
+                else:
+                    self._emit(StopDelivered(address, nozzle))  # the attendant was told it had failed
             if self._stops_owed:
                 await asyncio.sleep(max(self.poll_interval, 0.05))
 
