@@ -80,8 +80,12 @@ async def start_forecourt(
     speed: float = 1.0,
     poll_interval: float = 0.2,
     reader_poll: float = 0.3,
+    baud: int | None = None,
 ) -> SimulatedForecourt:
-    """Start simulators for the configured nozzles and a core attached to them. Call ``stop()`` after."""
+    """Start simulators for the configured nozzles and a core attached to them. Call ``stop()`` after.
+
+    ``baud`` paces the simulated line (the demo: the configured rate); None leaves it unpaced (the tests).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     layout: dict[int, int] = {}
     for nozzle in runtime.settings.nozzles:
@@ -95,7 +99,7 @@ async def start_forecourt(
         state_path=directory / "dispensers.json",
         speed=speed,
         seed=1,
-        baud=None,  # unpaced: the suite and the demo do not wait for a 9600-baud line
+        baud=baud,  # None (the tests): unpaced, the suite does not wait for a 9600-baud line
     )
     await dispensers.start()
     reader_sim = PN532Simulator(mode="tcp", control_port=None)
