@@ -91,10 +91,14 @@ async def start_forecourt(
     speed: float = 1.0,
     poll_interval: float = 0.2,
     reader_poll: float = 0.3,
+    baud: int | None = None,
     rating_auto: float | None = None,
     invoicing: bool = False,
 ) -> SimulatedForecourt:
-    """Start simulators for the configured nozzles and a core attached to them. Call ``stop()`` after."""
+    """Start simulators for the configured nozzles and a core attached to them. Call ``stop()`` after.
+
+    ``baud`` paces the simulated line (the demo: the configured rate); None leaves it unpaced (the tests).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     layout: dict[int, int] = {}
     for nozzle in runtime.settings.nozzles:
@@ -108,6 +112,7 @@ async def start_forecourt(
         state_path=directory / "dispensers.json",
         speed=speed,
         seed=1,
+        baud=baud,  # None (the tests): unpaced, the suite does not wait for a 9600-baud line
     )
     await dispensers.start()
     reader_sim = PN532Simulator(mode="tcp", control_port=None)
