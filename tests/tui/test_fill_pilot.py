@@ -251,3 +251,7 @@ async def test_the_demo_panel_lifts_and_hangs_up_the_nozzle_and_the_sequence_see
         await pilot.press("f12", "h")  # the simulated dispenser: nozzle hung up
         await until(lambda: seq.step is Step.SETTLE)
         assert seq.seen_items == ["nozzle_connected", "nozzle_vented_removed"]
+        # back from the panel, the step's field has the focus: the cash goes straight in
+        await focused(app, "#tendered")
+        await type_and_enter(pilot, "20")
+        await until(lambda: "counterfeit" in screen_text(app).lower())
