@@ -60,6 +60,8 @@ class InvoicesScreen(DeskScreen):
         super().on_mount()
         self.query_one("#i-link", Input).focus()
         self.run_worker(self.load(), group="invoices")
+        # The worker sends requests in the background: the list follows them (requested → issued) while open.
+        self.set_interval(5, lambda: self.run_worker(self.load(), group="invoices", exclusive=True))
 
     async def load(self) -> None:
         try:
