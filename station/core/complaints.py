@@ -6,7 +6,9 @@ from __future__ import annotations
 from station.core.base import CoreBase
 from station.core.lanes import CoreRefused
 from station.ledger.complaints import ComplaintEntry, ComplaintView
+from station.ledger.reports.complaints import complaint_slip
 from station.ledger.staff import Actor
+from station.printouts.report import Report
 
 
 class ComplaintDesk:
@@ -30,6 +32,13 @@ class ComplaintDesk:
 
     async def complaints(self, *, open_only: bool = False) -> list[ComplaintView]:
         return await self.core._db(self.core.ledger.complaints, open_only=open_only)
+
+    async def slip(self, complaint_id: int) -> Report:
+        """The complaint slip (投诉处理单) to print: as taken down, and each step with who and when."""
+        found = [c for c in await self.complaints() if c.id == complaint_id]
+        if not found:
+            raise CoreRefused("complaint_unknown", complaint=complaint_id)
+        return complaint_slip(found[0], self.core.ledger.now())
 
     async def overdue(self) -> int:
         return await self.core._db(self.core.ledger.overdue_complaints)

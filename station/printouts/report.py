@@ -133,6 +133,6 @@ def to_printable(report: Report, station_name: str, station_code: str, lang: Lan
         station_name=station_name,
         station_code=station_code,
         title=f"{report.title.render(lang)} {report.subject}".strip(),
-        time=report.generated_at,
+        time=report.generated_at.astimezone(STATION_TZ),  # the station's clock on paper, as on every receipt
         lines=tuple(ReportLine(label, value) for label, value in as_report_lines(report, lang)),
     )

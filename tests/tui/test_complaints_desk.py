@@ -8,6 +8,8 @@ from typing import Any
 
 from textual.widgets import Input, Static
 
+from station.config import STATION_TZ
+from station.devices.printer_sim import decode_escpos_text
 from station.simrig import SimulatedForecourt
 from station.tui.app import StationApp
 from station.tui.screens.desk.complaints import ComplaintsScreen
@@ -82,6 +84,13 @@ async def test_a_complaint_through_its_loop_with_an_overdue_one_flagged(forecour
         assert "超时" not in text_of(app, "#complaint-list")  # answered (late), no longer overdue
         await pilot.press("x")
         await until(lambda: "已结案" in text_of(app, "#complaint-list"))
+        await pilot.press("p")  # the slip for the file, read back from the printer's bytes
+        await until(lambda: "已打印" in text_of(app, "#desk-message") or "打印" in text_of(app, "#desk-message"))
+        await until(lambda: "投诉处理单" in decode_escpos_text(rig.receipts_file.read_bytes()))
+        printed = decode_escpos_text(rig.receipts_file.read_bytes())
+        local = later.astimezone(STATION_TZ).strftime("%Y-%m-%d %H:%M:%S")  # printed at, the station's clock
+        for seen in ("王先生", "加气员态度不好", "已致歉,加气员已培训", "已结案", "1001 李加气", local):
+            assert seen in printed, seen
         [done] = ledger.complaints()
         assert done.state == "closed" and done.answer == "已致歉,加气员已培训" and done.answered_late()
         assert [h[2] for h in done.history] == ["received", "in_hand", "answered", "closed"]

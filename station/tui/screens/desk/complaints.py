@@ -15,7 +15,7 @@ from station.core.complaints import ComplaintDesk
 from station.core.views import CATEGORIES, ComplaintEntry, ComplaintView
 from station.i18n import t
 from station.tui.common import InputError, Key, app_of, esc
-from station.tui.screens.desk.base import DeskScreen
+from station.tui.screens.desk.base import DeskScreen, print_report
 
 FORM = ("channel", "customer", "phone", "plate", "category", "content", "about")
 CHANNELS = {"1": "phone", "2": "kiosk"}
@@ -60,6 +60,7 @@ class ComplaintsScreen(DeskScreen):
             Key("h", "hand", "complaints.key.hand"),
             Key("a", "answer", "complaints.key.answer"),
             Key("x", "close", "complaints.key.close"),
+            Key("p", "print", "complaints.key.print"),
             Key("up", "move(-1)", "complaints.key.new", show=False),
             Key("down", "move(1)", "complaints.key.new", show=False),
         ]
@@ -150,6 +151,21 @@ class ComplaintsScreen(DeskScreen):
     def action_answer(self) -> None:
         if self.chosen() is not None:
             self._set_mode("answer")
+
+    def action_print(self) -> None:
+        chosen = self.chosen()
+        if chosen is None or self.mode != "list":
+            return
+
+        async def go() -> None:
+            try:
+                slip = await self.complaints.slip(chosen.id)
+            except Exception as exc:
+                self.refuse(exc)
+                return
+            await print_report(self, slip)
+
+        self.run_worker(go(), group="complaints")
 
     def action_close(self) -> None:
         self.run_worker(self._move("closed"), group="complaints")
