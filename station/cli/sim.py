@@ -1,9 +1,10 @@
 """``station sim …``: the device simulators on their own, each in the foreground until SIGINT or SIGTERM.
 
 ``station sim dispensers`` (the dispenser bus), ``station sim reader`` (the PN532 card reader),
-``station sim printer`` (an ESC/POS network printer) and ``station sim invoices`` (the invoicing platform).
-Each prints the port to connect to on its first output line and the control port (dispensers, reader), the
-printer's host:port (printer) or the signing key file (invoices) on the second.
+``station sim printer`` (an ESC/POS network printer), ``station sim invoices`` (the invoicing platform) and
+``station sim payments`` (WeChat Pay and Alipay payment codes). Each prints the port to connect to on its first
+output line and the control port (dispensers, reader), the printer's host:port (printer), the signing key
+file (invoices) or the test keys' folder (payments) on the second.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     register_reader(sim_sub)
     register_printer(sim_sub)
     register_invoices(sim_sub)
+    register_payments(sim_sub)
 
 
 def _run_dispensers(args: argparse.Namespace) -> int:
@@ -212,6 +214,42 @@ async def _run_invoices(args: argparse.Namespace) -> int:
     stop = _stop_on_signal()
     try:
         _say(sim.url, str(key_file))
+        await stop.wait()
+    finally:
+        await asyncio.to_thread(sim.stop)
+    return 0
+
+
+def register_payments(sim_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sim_sub.add_parser(
+        "payments",
+        help="payment-code (付款码) simulator: WeChat Pay v3 and Alipay, signatures checked",
+        description="Line 1: the base URL (WeChat: <url>, Alipay gateway: <url>/gateway.do); line 2: the folder "
+        "of the station's test keys (wechat_merchant.pem, alipay_app.pem; created when missing). Faults for the "
+        "next pay: POST {'fault': 'user_paying'|'decline'|'timeout'|'lose_reply'|'none', 'seconds': N} to "
+        "<url>/control; GET <url>/control lists the orders.",
+    )
+    parser.add_argument("--tcp", type=_port, default=0, metavar="PORT", help="listen port (default: free)")
+    parser.add_argument("--key-dir", default="payment-keys", metavar="DIR", help="the station's test keys")
+    parser.set_defaults(handler=lambda args: asyncio.run(_run_payments(args)))
+
+
+async def _run_payments(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from station.payments.signing import create_key
+    from station.payments.simulator import PaymentSimulator
+
+    keys = Path(args.key_dir).resolve()
+    sim = PaymentSimulator(
+        wechat_key=create_key(keys / "wechat_merchant.pem").public_key(),
+        alipay_key=create_key(keys / "alipay_app.pem").public_key(),
+        port=args.tcp,
+    )
+    sim.start()
+    stop = _stop_on_signal()
+    try:
+        _say(sim.url, str(keys))
         await stop.wait()
     finally:
         await asyncio.to_thread(sim.stop)
