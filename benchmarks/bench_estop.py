@@ -131,7 +131,7 @@ async def run_busy_bus(rounds: int) -> None:
     from station.devices.dispenser_bus import DispenserBus
     from station.devices.dispenser_sim import DispenserSimulator
 
-    sim = DispenserSimulator(dispensers={1: 2}, control_port=None, speed=1.0, seed=1)
+    sim = DispenserSimulator(dispensers={1: 2}, control_port=None, speed=1.0, seed=1, baud=None)
     await sim.start()
     bus = DispenserBus(sim.url, range(1, 9), poll_interval=0.0)
     await bus.start()

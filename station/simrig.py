@@ -24,6 +24,8 @@ from station.devices.pn532_sim import PN532Simulator
 from station.devices.printer import PrinterConfig, PrintQueue, printer_from_config
 from station.devices.rating_pad import RatingPad
 from station.devices.rating_pad_sim import RatingPadSimulator
+from station.invoicing.signing import create_key
+from station.invoicing.simulator import InvoicingSimulator
 from station.runtime import StationRuntime
 from station.seed import ATTENDANT, MANAGER
 
@@ -40,6 +42,7 @@ class SimulatedForecourt:
     core: StationCore
     display_sim: CustomerDisplaySimulator | None = None  # the customer display (客显) the driver reads
     rating_sim: RatingPadSimulator | None = None  # the rating pad (服务评价器) at the kiosk window
+    invoicing_sim: InvoicingSimulator | None = None  # the invoicing platform (demo only)
 
     def lift(self, dispenser: int, nozzle: int, residual_mpa: float = 3.0, capacity_kg: float = 16.0) -> None:
         self.dispensers.lift(dispenser, nozzle, residual_mpa, capacity_kg)
@@ -73,6 +76,9 @@ class SimulatedForecourt:
             stops.append(self.display_sim.stop)
         if self.rating_sim is not None:
             stops.append(self.rating_sim.stop)
+        if self.invoicing_sim is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.invoicing_sim.stop)
         for stop in stops:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(stop(), timeout=5)
@@ -85,9 +91,14 @@ async def start_forecourt(
     speed: float = 1.0,
     poll_interval: float = 0.2,
     reader_poll: float = 0.3,
+    baud: int | None = None,
     rating_auto: float | None = None,
+    invoicing: bool = False,
 ) -> SimulatedForecourt:
-    """Start simulators for the configured nozzles and a core attached to them. Call ``stop()`` after."""
+    """Start simulators for the configured nozzles and a core attached to them. Call ``stop()`` after.
+
+    ``baud`` paces the simulated line (the demo: the configured rate); None leaves it unpaced (the tests).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     layout: dict[int, int] = {}
     for nozzle in runtime.settings.nozzles:
@@ -101,6 +112,7 @@ async def start_forecourt(
         state_path=directory / "dispensers.json",
         speed=speed,
         seed=1,
+        baud=baud,  # None (the tests): unpaced, the suite does not wait for a 9600-baud line
     )
     await dispensers.start()
     reader_sim = PN532Simulator(mode="tcp", control_port=None)
@@ -116,9 +128,19 @@ async def start_forecourt(
     rating_sim = RatingPadSimulator(mode="tcp", auto_press=rating_auto)
     await rating_sim.start()
     rating_pad = RatingPad(rating_sim.url)
+    settings = runtime.settings
+    invoicing_sim = None
+    if invoicing:
+        # The demo's invoicing platform (数电发票): requests made at the desk are issued as on a real one.
+        invoicing_sim = InvoicingSimulator(create_key(directory / "invoicing.key"))
+        invoicing_sim.start()
+        invoices = settings.invoices.model_copy(
+            update={"provider_url": invoicing_sim.url, "provider_key_file": str(directory / "invoicing.key")}
+        )
+        settings = settings.model_copy(update={"invoices": invoices})
     core = StationCore(
         runtime.ledger,
-        runtime.settings,
+        settings,
         bus=bus,
         reader=reader,
         print_queue=queue,
@@ -127,7 +149,7 @@ async def start_forecourt(
     )
     await core.start()
     return SimulatedForecourt(
-        runtime, dispensers, reader_sim, bus, reader, queue, receipts, core, display_sim, rating_sim
+        runtime, dispensers, reader_sim, bus, reader, queue, receipts, core, display_sim, rating_sim, invoicing_sim
     )
 
 

@@ -77,7 +77,9 @@ async def run_demo(directory: Path, config: str | None = None, speed: float = 4.
         # In a thread (imports, configuration, database): the login screen keeps taking keys meanwhile.
         opening = asyncio.ensure_future(asyncio.to_thread(prepare))
         runtime = await asyncio.shield(opening)  # an early quit still lets it finish, to be closed
-        rig = await start_forecourt(runtime, directory, speed=speed, rating_auto=3.0)
+        # Paced like the configured line, so the demo's fills show the bus's real progress cadence.
+        baud = runtime.settings.devices.dispenser_baud
+        rig = await start_forecourt(runtime, directory, speed=speed, baud=baud, rating_auto=3.0, invoicing=True)
         rigs.append(rig)
         await rig.bus.wait_connected(10.0)
         await open_first_shift(rig.core)

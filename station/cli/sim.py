@@ -48,11 +48,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     disp.add_argument("--garbage-rate", type=float, default=0.0, help="share of replies with garbage before")
     disp.add_argument("--leak-rate", type=float, default=0.0, help="share of fills that hit a leak alarm")
     disp.add_argument("--seed", type=int, default=None, help="random seed for fault injection")
+    disp.add_argument(
+        "--baud",
+        type=int,
+        default=None,
+        help="line rate the replies are paced to (default: dispenser_baud of the configuration, 9600)",
+    )
     disp.set_defaults(handler=_run_dispensers)
     register_reader(sim_sub)
     register_printer(sim_sub)
     register_invoices(sim_sub)
     register_payments(sim_sub)
+
+
+def _configured_baud() -> int:
+    """The station's ``[devices] dispenser_baud``; 9600 (the protocol's default) when there is no readable
+    configuration, as on a bench with only the simulator."""
+    from station.config import ConfigError, Devices, load_settings
+
+    try:
+        return load_settings().devices.dispenser_baud
+    except (ConfigError, OSError):
+        return Devices().dispenser_baud
 
 
 def _run_dispensers(args: argparse.Namespace) -> int:
@@ -77,6 +94,7 @@ def _run_dispensers(args: argparse.Namespace) -> int:
             garbage_rate=args.garbage_rate,
             leak_rate=args.leak_rate,
             seed=args.seed,
+            baud=args.baud or _configured_baud(),
         )
     except (SimulatorError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

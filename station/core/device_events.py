@@ -13,10 +13,12 @@ from station.devices.dispenser_bus import (
     AlarmRaised,
     BusError,
     BusEvent,
+    DeviceRefused,
     FillProgress,
     LinkDown,
     LinkUp,
     NozzleStateChanged,
+    StopDelivered,
     TransactionCompleted,
 )
 from station.devices.pn532_reader import CardPresented, CardRemoved, ReaderDown, ReaderUp
@@ -95,6 +97,14 @@ class DeviceEvents(CoreBase):
                 lane.alarm = event.kind.name or "alarm"
                 self.emit(LaneChanged(lane.key))
             self._tasks.append(asyncio.create_task(self._incident(label, event.kind.name or "alarm")))
+        elif isinstance(event, StopDelivered):
+            # the stop the attendant was told had not reached the dispenser got there once the link was back
+            self.notice("estop.done", "warning", lane=f"{event.address}/{event.nozzle or '*'}")
+        elif isinstance(event, DeviceRefused):
+            # another protocol major version: its lanes stay offline; the attendant can tell a technician why
+            version = f"{event.identity.protocol_major}.{event.identity.protocol_minor}"
+            ours = f"{proto.PROTOCOL_MAJOR}.x"
+            self.notice("err.device_refused", "error", address=event.address, version=version, ours=ours)
         elif isinstance(event, LinkUp | LinkDown):
             up = isinstance(event, LinkUp)
             for lane in self.lanes.values():

@@ -16,6 +16,10 @@ DEVICES: dict[str, tuple[str, str]] = {
     "err.link_timeout": ("加气机通讯中断:{port}(连接超时)", "Dispenser link down: {port} (timed out)"),
     "err.link_lost": ("加气机通讯中断:{port}(线路断开)", "Dispenser link down: {port} (line lost)"),
     "err.link_other": ("加气机通讯中断:{port}({detail})", "Dispenser link down: {port} ({detail})"),
+    "err.device_refused": (
+        "加气机地址 {address} 未接入:协议版本 {version},本站为 {ours}",
+        "Dispenser at address {address} not driven: protocol version {version}, this station speaks {ours}",
+    ),
     "estop.failed": (
         "{lane} 紧急停止未送达:加气机无应答。立即按加气机上的急停按钮!",
         "E-STOP did not reach {lane}: the dispenser did not answer. Press the dispenser's own emergency button now!",

@@ -27,6 +27,7 @@ WAIT = 20.0  # generous: a loaded CI box under xdist must never flake; nothing a
 async def running_sim(**kwargs: Any) -> AsyncIterator[DispenserSimulator]:
     kwargs.setdefault("speed", 50.0)
     kwargs.setdefault("seed", 7)
+    kwargs.setdefault("baud", None)  # unpaced: the suite stays fast
     sim = DispenserSimulator(**kwargs)
     await sim.start()
     try:

@@ -76,7 +76,7 @@ async def test_simulator_process(where: list[str], tmp_path: Path) -> None:
 
 
 async def test_control_commands_in_process() -> None:
-    sim = DispenserSimulator(dispensers={1: 1}, unloading_post=4, control_port=0, speed=100)
+    sim = DispenserSimulator(dispensers={1: 1}, unloading_post=4, control_port=0, speed=100, baud=None)
     await sim.start()
     try:
         assert sim.control_port is not None

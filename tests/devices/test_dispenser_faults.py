@@ -242,7 +242,7 @@ async def test_simulator_restart_keeps_totalizers_and_unacked(tmp_path: Path) ->
 
 async def test_simulator_stopped_mid_fill_books_a_power_fail(tmp_path: Path) -> None:
     state = tmp_path / "dispensers.json"
-    sim = DispenserSimulator(transport="tcp", dispensers={1: 1}, state_path=state, speed=5.0)
+    sim = DispenserSimulator(transport="tcp", dispensers={1: 1}, state_path=state, speed=5.0, baud=None)
     await sim.start()
     sim.lift(1, 1)
     async with running_bus(sim, poll=False) as (bus, _events):

@@ -55,7 +55,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "protocols" / "dispenser.md
 
 def test_the_document_lists_every_v11_vector_with_these_bytes() -> None:
     text = DOC.read_text(encoding="utf-8")
-    assert text.startswith("# CNG dispenser bus protocol (加气机通讯协议) — version 1.1")
+    assert text.startswith("# CNG dispenser bus protocol (加气机通讯协议) — version 1.2")  # 1.1's vectors stand
     for name, (request, reply) in V11_VECTORS.items():
         row = next((line for line in text.splitlines() if line.startswith(f"| {name} |")), None)
         assert row is not None, f"{name} missing from §4.1"
@@ -63,6 +63,7 @@ def test_the_document_lists_every_v11_vector_with_these_bytes() -> None:
             if side is not None:
                 assert f"`{side}`" in row, f"{name}: {side} not in the document"
     assert re.search(r"^## 12\. Changes in 1\.1", text, re.M)
+    assert re.search(r"^## 13\. Changes in 1\.2", text, re.M)
 
 
 def test_every_v11_vector_is_one_valid_frame() -> None:

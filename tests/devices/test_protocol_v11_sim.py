@@ -214,7 +214,9 @@ async def test_progress_after_a_withdrawn_authorization_shows_no_fill() -> None:
 
 async def test_power_fail_ends_when_the_quantity_was_last_stored(tmp_path: Path) -> None:
     state = tmp_path / "dispensers.json"
-    sim = DispenserSimulator(transport="tcp", dispensers={1: 1}, state_path=state, speed=5.0, control_port=None)
+    sim = DispenserSimulator(
+        transport="tcp", dispensers={1: 1}, state_path=state, speed=5.0, control_port=None, baud=None
+    )
     await sim.start()
     sim.lift(1, 1)
     async with raw_line(sim.tcp_port) as line:

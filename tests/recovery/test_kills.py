@@ -37,7 +37,7 @@ async def test_killed_terminal_loses_no_sale_and_traps_no_hold(tmp_path: Path, m
     runtime = open_station(db)
     seed_demo(runtime.ledger)
     runtime.close()
-    sim = DispenserSimulator(dispensers={1: 2}, transport="tcp", control_port=0, speed=40.0, seed=3)
+    sim = DispenserSimulator(dispensers={1: 2}, transport="tcp", control_port=0, speed=40.0, seed=3, baud=None)
     await sim.start()
     start_total = sim.totalizer(1, 1)
     kills = int(os.environ.get("STATION_KILLS", "24"))

@@ -12,6 +12,7 @@ from station.simrig import SimulatedForecourt
 from station.tui.app import StationApp
 from station.tui.screens.desk.complaints import ComplaintsScreen
 from station.tui.screens.desk.menu import ManagerDeskScreen
+from station.tui.screens.forecourt import OverviewScreen
 from tests.conftest import until
 from tests.tui.test_desk import login, open_desk, text_of
 
@@ -64,6 +65,11 @@ async def test_a_complaint_through_its_loop_with_an_overdue_one_flagged(forecour
         ledger._clock = lambda: later
         await pilot.press("escape")
         await until(lambda: app.screen is desk and "1 件投诉已超时未答复" in text_of(app, "#desk-status"))
+        await pilot.press("escape")  # the forecourt says it too, under the tiles
+        await until(lambda: isinstance(app.screen, OverviewScreen) and "1 件投诉已超时未答复" in text_of(app, "#hint"))
+        await pilot.press("f4")
+        await until(lambda: isinstance(app.screen, ManagerDeskScreen))
+        desk = app.screen
         await pilot.press("k")
         await until(lambda: isinstance(app.screen, ComplaintsScreen) and "超时" in text_of(app, "#complaint-list"))
 

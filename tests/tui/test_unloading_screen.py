@@ -43,7 +43,7 @@ async def test_unloading_through_the_screen_with_the_post_simulator(tmp_path: Pa
     ledger = Ledger(engine, settings, b"k" * 32)
     ledger.bootstrap()
     _, attendant = staff(ledger)
-    sim = DispenserSimulator(dispensers={}, unloading_post=address, control_port=None, speed=200.0, seed=1)
+    sim = DispenserSimulator(dispensers={}, unloading_post=address, control_port=None, speed=200.0, seed=1, baud=None)
     await sim.start()
     bus = DispenserBus(sim.url, [address], poll_interval=0.05)
     queue = PrintQueue(

@@ -2,9 +2,9 @@
 
 One request is in flight at a time (RS-485 is half duplex). A request is retried with the *same* sequence
 number, so a dispenser that already acted on it answers from its reply cache instead of acting twice. The
-port is reopened with backoff whenever it goes away. A poller walks every configured address and turns
-what it sees into events for the station core; the driver never acknowledges a transaction itself: the
-app acknowledges once it has recorded the sale.
+port is reopened with backoff whenever it goes away. A poller polls by need (busy devices every cycle, idle
+ones in turn, §5.1) and turns what it sees into events for the station core; the driver never acknowledges a
+transaction itself: the app acknowledges once it has recorded the sale.
 
 Only ``BusError`` subclasses leave the public methods.
 
@@ -27,6 +27,7 @@ from station.devices.dispenser_bus.base import BusStats
 from station.devices.dispenser_bus.bus import DispenserBus
 from station.devices.dispenser_bus.errors import (
     BusError,
+    DeviceRefusedError,
     DeviceRejected,
     DeviceTimeout,
     InvalidRequest,
@@ -40,12 +41,14 @@ from station.devices.dispenser_bus.events import (
     BusEvent,
     DeviceOffline,
     DeviceOnline,
+    DeviceRefused,
     EventCallback,
     EventStream,
     FillProgress,
     LinkDown,
     LinkUp,
     NozzleStateChanged,
+    StopDelivered,
     TransactionCompleted,
     UnloadingCompleted,
     UnloadingProgress,
@@ -61,6 +64,8 @@ __all__ = [
     "BusStats",
     "DeviceOffline",
     "DeviceOnline",
+    "DeviceRefused",
+    "DeviceRefusedError",
     "DeviceRejected",
     "DeviceTimeout",
     "DispenserBus",
@@ -74,6 +79,7 @@ __all__ = [
     "NozzleStateChanged",
     "Preempted",
     "ProtocolMismatch",
+    "StopDelivered",
     "TransactionCompleted",
     "UnloadingCompleted",
     "UnloadingProgress",

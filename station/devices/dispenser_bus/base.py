@@ -42,6 +42,7 @@ class Device:
     progress: dict[int, Progress] = field(default_factory=dict)
     emitted: set[int] = field(default_factory=set)  # transaction/record numbers emitted in this run
     unloading: UnloadStatus | None = None
+    refused: str | None = None  # why the master will not drive it (§9.1); None: not refused
 
 
 @dataclass
@@ -83,6 +84,8 @@ class BusParts:
     _tasks: list[asyncio.Task[None]]
     _running: bool
     _polling: bool
+    _stops_owed: dict[tuple[int, int], None]  # (address, nozzle) STOPs cut off by the link, in order (§2.1)
+    _next_idle: int  # index in ``addresses`` of the idle device polled first in the next cycle
     _down_cause: str | None
     _last_answer: float  # loop time of the last reply from any device (TCP half-open detection)
 
@@ -93,3 +96,5 @@ class BusParts:
         def _mark_offline(self, device: Device) -> None: ...
 
         def _remember_state(self, address: int, nozzle: int, state: NozzleState) -> None: ...
+
+        async def _repeat_owed_stops(self) -> None: ...

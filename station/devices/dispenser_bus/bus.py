@@ -79,6 +79,8 @@ class DispenserBus(Poller, Link):
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
         self._polling = True
+        self._next_idle = 0
+        self._stops_owed = {}
         self._down_cause: str | None = None  # the cause last reported in a LinkDown, None while up
         self.link_detail = ""  # the last failure, as the operating system said it
 
@@ -143,6 +145,11 @@ class DispenserBus(Poller, Link):
         for device in self._devices.values():
             if address is None or device.address == address:
                 device.emitted.clear()
+
+    @property
+    def stops_owed(self) -> list[tuple[int, int]]:
+        """(address, nozzle) of the STOPs the link cut off, repeated when it is back until they are answered."""
+        return list(self._stops_owed)
 
     def nozzle_state(self, address: int, nozzle: int) -> NozzleState | None:
         device = self._devices.get(address)

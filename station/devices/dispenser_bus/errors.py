@@ -44,3 +44,7 @@ class InvalidRequest(BusError, ValueError):
 
 class ProtocolMismatch(BusError):
     """The device answered with a CRC-valid frame whose payload does not fit v1.1."""
+
+
+class DeviceRefusedError(BusError):
+    """The device was refused at IDENTIFY (another protocol major version, §9.1): the master does not drive it."""

@@ -49,6 +49,23 @@ class DeviceOffline(BusEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class StopDelivered(BusEvent):
+    """A STOP the link had cut off reached the device once the link was back (§2.1); ``nozzle`` as ordered."""
+
+    address: int
+    nozzle: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRefused(BusEvent):
+    """The master will not drive this device (§9.1): it speaks another protocol major version."""
+
+    address: int
+    identity: DeviceIdentity
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class NozzleStateChanged(BusEvent):
     address: int
     nozzle: int

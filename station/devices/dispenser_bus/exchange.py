@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from station.devices.dispenser_bus.base import BusParts, Pending
 from station.devices.dispenser_bus.errors import (
+    DeviceRefusedError,
     DeviceRejected,
     DeviceTimeout,
     InvalidRequest,
@@ -126,6 +127,10 @@ class Exchange(BusParts):
         """One exchange on the bus. ``urgent`` (STOP) goes before every waiting request and cuts short the
         one on the wire, which then fails with Preempted."""
         check_address(address)
+        device = self._devices.get(address)
+        if device is not None and device.refused is not None and command is not Command.IDENTIFY:
+            # another protocol major version: its layouts may differ, so no byte of ours is sent to it
+            raise DeviceRefusedError(f"address {address}: {device.refused}")
         attempts = 1 + (self.retries if retries is None else retries)
         if urgent:
             self._preempt_current()

@@ -92,6 +92,8 @@ class Link(Exchange):
             self._last_answer = asyncio.get_running_loop().time()
             self._connected.set()
             self._emit(LinkUp(self.url))
+            if self._stops_owed:  # an emergency stop the loss cut off goes first (§2.1)
+                self._tasks.append(asyncio.create_task(self._repeat_owed_stops(), name="dispenser-owed-stops"))
             reason = "closed"
             try:
                 while True:
@@ -142,6 +144,7 @@ class Link(Exchange):
             self._mark_offline(device)
             # §9.1: when the line returns, every address is identified again (a device may have been swapped)
             device.identity = None
+            device.refused = None
 
     async def _close_port(self) -> None:
         writer, self._writer = self._writer, None

@@ -1,4 +1,4 @@
-"""The poller: it walks every address and turns what it sees into events (it never acknowledges)."""
+"""The poller: it polls by need (§5.1) and turns what it sees into events (it never acknowledges)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from station.devices.dispenser_bus.events import (
     AlarmRaised,
     DeviceOffline,
     DeviceOnline,
+    DeviceRefused,
     FillProgress,
     NozzleStateChanged,
     TransactionCompleted,
@@ -25,55 +26,121 @@ from station.devices.dispenser_bus.events import (
 )
 from station.devices.dispenser_bus.requests import Requests, parse_reply
 from station.devices.dispenser_protocol import (
+    MAX_NOZZLES,
+    PROTOCOL_MAJOR,
+    TURNAROUND_MIN,
     AlarmKind,
     Command,
     DeviceIdentity,
     DeviceKind,
     DispenserStatus,
     NozzleState,
+    UnloadState,
     UnloadStatus,
+    max_reply_payload,
+    wire_time,
 )
 
 log = logging.getLogger(__name__)
 
 _ACTIVE = (NozzleState.AUTHORIZED, NozzleState.FILLING)
+FRAMING = 9  # bytes around a payload (§3); a request without payload is just these
 
 
 class Poller(Requests):
     """Polling dispensers and unloading posts."""
 
     async def _poll_loop(self) -> None:
-        """A cycle over every address each ``poll_interval``, from the start of one cycle to the start of the
-        next (the protocol's poll period): the wait is the period less what the cycle took, and a cycle that
-        took the whole period or more is followed by the next at once (after a yield to the loop)."""
+        """A cycle each ``poll_interval``, from the start of one cycle to the start of the next (the protocol's
+        poll period): the wait is the period less what the cycle took, and a cycle that took the whole period
+        or more is followed by the next at once (after a yield to the loop)."""
         loop = asyncio.get_running_loop()
         while self._running:
             await self._connected.wait()
             started = loop.time()
-            for address in self.addresses:
-                if not self._connected.is_set():
-                    break
-                try:
-                    await self.poll_once(address)
-                except LinkDownError:
-                    break
-                except BusError as exc:
-                    log.debug("poll of %s failed: %s", address, exc)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:  # never let one bad poll end polling
-                    log.exception("dispenser poll of address %s failed", address)
+            await self._poll_cycle(started)
             await asyncio.sleep(max(0.0, self.poll_interval - (loop.time() - started)))
+
+    async def _poll_cycle(self, started: float) -> None:
+        """Polls by need (§5.1): every device with a fill (or an unloading) under way, each cycle, so its
+        progress is never more than a period old; then the idle ones round-robin from where the last cycle
+        left off, as many as the rest of the period holds by the frame sizes, and at least one, so none starves.
+        """
+        loop = asyncio.get_running_loop()
+        devices = [self._devices.setdefault(a, Device(a)) for a in self.addresses]
+        busy = [self._needs_progress(d) for d in devices]
+        for device, needed in zip(devices, busy, strict=True):
+            if needed and not await self._poll_guarded(device.address):
+                return
+        count = len(devices)
+        idle = [i for i in ((self._next_idle + k) % count for k in range(count)) if not busy[i]]
+        for polled, index in enumerate(idle):
+            device = devices[index]
+            if polled and loop.time() - started + self._poll_cost(device) > self.poll_interval:
+                return  # the rest wait for the next cycle, first in line
+            self._next_idle = (index + 1) % count
+            if not await self._poll_guarded(device.address):
+                return
+
+    async def _poll_guarded(self, address: int) -> bool:
+        """One poll whatever it trips over; False when the link is down (the cycle ends)."""
+        if not self._connected.is_set():
+            return False
+        try:
+            await self.poll_once(address)
+        except LinkDownError:
+            return False
+        except BusError as exc:
+            log.debug("poll of %s failed: %s", address, exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # never let one bad poll end polling
+            log.exception("dispenser poll of address %s failed", address)
+        return True
+
+    @staticmethod
+    def _needs_progress(device: Device) -> bool:
+        if not device.online:
+            return False
+        if device.unloading is not None and device.unloading.state is UnloadState.UNLOADING:
+            return True
+        return any(state in _ACTIVE for state in device.states.values())
+
+    def _poll_cost(self, device: Device) -> float:
+        """The line time a status poll of this idle device takes, from the frame sizes (§5.1): request and
+        reply on the wire, the device's turnaround and our gap (plus an IDENTIFY first when it is not yet
+        identified); a device that missed its last poll most likely costs the whole wait again."""
+        if device.refused is not None:
+            return 0.0  # skipped: it never gets a byte
+        if device.misses:
+            return self._deadline(device.address, Command.READ_STATUS, FRAMING)
+        cost = 0.0
+        identity = device.identity
+        if identity is None:
+            cost += self._exchange_cost(FRAMING + max_reply_payload(Command.IDENTIFY))
+        if identity is not None and identity.kind is DeviceKind.UNLOADING_POST:
+            return cost + self._exchange_cost(FRAMING + max_reply_payload(Command.UNLOAD_STATUS))
+        nozzles = identity.nozzle_count if identity is not None else MAX_NOZZLES
+        return cost + self._exchange_cost(FRAMING + max_reply_payload(Command.READ_STATUS, nozzles))
+
+    def _exchange_cost(self, reply_bytes: int, request_bytes: int = FRAMING) -> float:
+        return wire_time(request_bytes + reply_bytes, self.baudrate) + TURNAROUND_MIN + self.inter_frame_gap
 
     async def poll_once(self, address: int) -> None:
         """Poll one address now and emit what changed (the poller calls this; tests may too)."""
         device = self._devices.setdefault(address, Device(address))
         # an offline device gets one try per poll, so it does not hold the bus for the others
         retries = None if device.online else 0
+        if device.refused is not None:
+            return  # never driven (§9.1); identified again only when the link comes back
         try:
             if device.identity is None:
                 reply = await self._request(address, Command.IDENTIFY, retries=retries)
-                device.identity = parse_reply(DeviceIdentity.decode, reply.payload)
+                identity = parse_reply(DeviceIdentity.decode, reply.payload)
+                if identity.protocol_major != PROTOCOL_MAJOR:
+                    self._refuse(device, identity)
+                    return
+                device.identity = identity
             if device.identity.kind is DeviceKind.UNLOADING_POST:
                 await self._poll_unloading(device, retries)
             else:
@@ -85,6 +152,16 @@ class Poller(Requests):
             if device.misses >= self.offline_after or not device.online:
                 self._mark_offline(device)
             raise
+
+    def _refuse(self, device: Device, identity: DeviceIdentity) -> None:
+        """§9.1: a device speaking another major version is never driven; the attendant is told why."""
+        device.refused = (
+            f"protocol version {identity.protocol_major}.{identity.protocol_minor}: "
+            f"this station speaks {PROTOCOL_MAJOR}.x"
+        )
+        device.misses = 0
+        log.warning("dispenser bus address %s refused: %s", device.address, device.refused)
+        self._emit(DeviceRefused(device.address, identity, device.refused))
 
     def _mark_online(self, device: Device) -> None:
         device.misses = 0

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from station.devices.dispenser_bus.errors import (
+    BusError,
     DeviceRejected,
     InvalidRequest,
+    LinkDownError,
     ProtocolMismatch,
 )
+from station.devices.dispenser_bus.events import StopDelivered
 from station.devices.dispenser_bus.exchange import Exchange
 from station.devices.dispenser_protocol import (
     MAX_UNIT_PRICE,
@@ -39,6 +44,7 @@ from station.devices.dispenser_protocol import (
 )
 
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 
 class Requests(Exchange):
@@ -78,7 +84,24 @@ class Requests(Exchange):
         """Emergency stop of one nozzle (0: every nozzle of the dispenser; on an unloading post, the unloading).
         Never refused; returns the device's echo: 0 when it stopped everything (also for a nozzle it lacks).
 
-        It goes before every request waiting for the bus and cuts short the one on the wire (``stop_grace``)."""
+        It goes before every request waiting for the bus and cuts short the one on the wire (``stop_grace``).
+        A STOP the link cuts off (asked while it is down, or on the wire when it drops) is owed: it is sent
+        again as soon as the link is back, and again, until the device answers it (§2.1)."""
+        key = (address, nozzle)
+        owed_before = key in self._stops_owed
+        self._stops_owed[key] = None
+        try:
+            echo = await self._stop_once(address, nozzle, retries)
+        except LinkDownError:
+            raise  # stays owed
+        except BusError:
+            if not owed_before:  # the link was up and the device did not answer: the caller knows and retries
+                self._stops_owed.pop(key, None)
+            raise
+        self._stops_owed.pop(key, None)
+        return echo
+
+    async def _stop_once(self, address: int, nozzle: int, retries: int | None) -> int:
         payload = _encode(NozzleRef(nozzle).encode)
         try:
             reply = await self._request(address, Command.STOP, payload, retries=retries, urgent=True)
@@ -86,11 +109,28 @@ class Requests(Exchange):
             if nozzle == 0 or exc.code not in (NakCode.BAD_VALUE, NakCode.BAD_LENGTH):
                 raise
             # a v1.0 device refuses a nozzle it lacks: stop them all rather than leave gas flowing (§10)
-            return await self.stop(address, 0, retries=retries)
+            return await self._stop_once(address, 0, retries)
         echo = parse_reply(NozzleRef.decode, reply.payload).nozzle
         if echo not in (0, nozzle):
             raise ProtocolMismatch(f"address {address}: STOP {nozzle} answered for nozzle {echo}")
         return echo
+
+    async def _repeat_owed_stops(self) -> None:
+        """§2.1: the link is back and STOPs are owed: each goes out again, ahead of every poll, until answered;
+        a device that does not answer yet gets it again after a poll period; a new loss waits for the next link."""
+        while self._stops_owed and self._connected.is_set():
+            for address, nozzle in list(self._stops_owed):
+                log.warning("repeating the emergency STOP of %s/%s: the link was lost", address, nozzle or "*")
+                try:
+                    await self.stop(address, nozzle, retries=0)  # one try a round: polls are not starved
+                except LinkDownError:
+                    return
+                except BusError as exc:
+                    log.warning("repeated STOP of %s/%s not answered yet: %s", address, nozzle or "*", exc)
+                else:
+                    self._emit(StopDelivered(address, nozzle))  # the attendant was told it had failed
+            if self._stops_owed:
+                await asyncio.sleep(max(self.poll_interval, 0.05))
 
     async def read_progress(self, address: int, nozzle: int) -> Progress:
         return await self._call(address, Command.READ_PROGRESS, _encode(NozzleRef(nozzle).encode), Progress.decode)

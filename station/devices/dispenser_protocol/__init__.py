@@ -95,6 +95,7 @@ from station.devices.dispenser_protocol.nozzle import (
 from station.devices.dispenser_protocol.timing import (
     CACHE_WINDOW,
     REPLY_START_MAX,
+    TURNAROUND_MIN,
     char_time,
     inter_byte_timeout,
     max_reply_payload,
@@ -137,6 +138,7 @@ __all__ = [
     "REPLY_FLAG",
     "REPLY_START_MAX",
     "START",
+    "TURNAROUND_MIN",
     "U32_MAX",
     "U64_MAX",
     "AlarmKind",

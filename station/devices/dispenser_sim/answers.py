@@ -122,8 +122,9 @@ class SimulatorAnswers(SimulatorPhysics):
                 self._stop_nozzle(device, z, StopReason.MANUAL_STOP)
         return reply_frame(frame, NozzleRef(wanted).encode())
 
-    def _identity(self, kind: DeviceKind, count: int) -> bytes:
-        return DeviceIdentity(kind, PROTOCOL_MAJOR, PROTOCOL_MINOR, count, self.unit).encode()
+    def _identity(self, address: int, kind: DeviceKind, count: int) -> bytes:
+        major, minor = self.versions.get(address, (PROTOCOL_MAJOR, PROTOCOL_MINOR))
+        return DeviceIdentity(kind, major, minor, count, self.unit).encode()
 
     # ------------------------------------------------------------------------------- as a dispenser
 
@@ -131,7 +132,7 @@ class SimulatorAnswers(SimulatorPhysics):
         cmd, payload = frame.command, frame.payload
         if cmd == Command.IDENTIFY:
             expect_empty(payload, "identify")
-            return reply_frame(frame, self._identity(DeviceKind.DISPENSER, len(d.nozzles)))
+            return reply_frame(frame, self._identity(d.address, DeviceKind.DISPENSER, len(d.nozzles)))
         if cmd == Command.READ_STATUS:
             expect_empty(payload, "status")
             return reply_frame(frame, self.dispenser_status(d).encode())
@@ -288,7 +289,7 @@ class SimulatorAnswers(SimulatorPhysics):
         cmd, payload = frame.command, frame.payload
         if cmd == Command.IDENTIFY:
             expect_empty(payload, "identify")
-            return reply_frame(frame, self._identity(DeviceKind.UNLOADING_POST, 1))
+            return reply_frame(frame, self._identity(u.address, DeviceKind.UNLOADING_POST, 1))
         if cmd == Command.UNLOAD_STATUS:
             expect_empty(payload, "unload status")
             return reply_frame(frame, self.unload_status().encode())

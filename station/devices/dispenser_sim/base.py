@@ -25,6 +25,7 @@ class SimulatorBase:
     cutoff: int  # 0.01 MPa
     state_path: Path | None
     faults: Faults
+    versions: dict[int, tuple[int, int]]  # (major, minor) an address reports in IDENTIFY, when not this one's
     _loop: asyncio.AbstractEventLoop | None
     _last_save: float
     _dirty: bool  # changed since the last save; the physics loop saves at most once a second

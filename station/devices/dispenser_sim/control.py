@@ -23,6 +23,7 @@ CONTROL_COMMANDS = (
     "fault D N meter|pressure|flow|leak",
     "clear D [N]",
     "disconnect SECONDS",
+    "version D MAJOR MINOR",
     "crc-rate X",
     "drop-rate X",
     "garbage-rate X",
@@ -87,6 +88,15 @@ class SimulatorControl(SimulatorAnswers):
             return
         _, z = self._nozzle(address, nozzle)
         z.alarms = AlarmKind.NONE
+
+    def report_version(self, address: int, major: int, minor: int) -> None:
+        """Make the device at ``address`` report another protocol version in IDENTIFY (a newer or older maker's
+        firmware); it still answers as this one otherwise."""
+        if address not in self.dispensers and (self.unloading is None or self.unloading.address != address):
+            raise SimulatorError(f"no device at address {address}")
+        if not (0 <= major <= 255 and 0 <= minor <= 255):
+            raise SimulatorError("a version part is a byte, 0..255")
+        self.versions[address] = (major, minor)
 
     # -------------------------------------------------------------------------------------- read-outs
 
@@ -207,6 +217,9 @@ class SimulatorControl(SimulatorAnswers):
         if cmd == "clear":
             self.clear(int(args[0]), int(args[1]) if len(args) > 1 else 1)
             return f"ok cleared {args[0]}"
+        if cmd == "version":
+            self.report_version(int(args[0]), int(args[1]), int(args[2]))
+            return f"ok version {args[0]} {args[1]}.{args[2]}"
         if cmd == "disconnect":
             seconds = float(args[0])
             await self.disconnect(seconds)

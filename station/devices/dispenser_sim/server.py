@@ -17,11 +17,13 @@ from pathlib import Path
 
 from station.devices.dispenser_protocol import (
     MAX_NOZZLES,
+    TURNAROUND_MIN,
     Frame,
     FrameDecoder,
     SaleUnit,
     StopReason,
     inter_byte_timeout,
+    wire_time,
 )
 from station.devices.dispenser_sim.control import SimulatorControl
 from station.devices.dispenser_sim.faults import Faults
@@ -34,6 +36,8 @@ class DispenserSimulator(SimulatorControl):
 
     ``transport`` is "tcp" (``url`` = ``socket://127.0.0.1:PORT``) or "pty" (``url`` = ``/dev/pts/N``).
     ``control_port``: None for no control channel, 0 for a free port.
+    ``baud``: the line's rate; a reply goes out only once the request, the turnaround and the reply itself would
+    have taken their time on an RS-485 line at that rate (10 bits a byte). None: answer at once (the tests).
     """
 
     def __init__(
@@ -56,6 +60,7 @@ class DispenserSimulator(SimulatorControl):
         garbage_rate: float = 0.0,
         leak_rate: float = 0.0,
         seed: int | None = None,
+        baud: int | None = 9600,
     ) -> None:
         if transport not in ("tcp", "pty"):
             raise SimulatorError("transport is tcp or pty")
@@ -74,6 +79,8 @@ class DispenserSimulator(SimulatorControl):
                 raise SimulatorError("the unloading post needs its own address")
             self.unloading = SimUnloadingPost(unloading_post, unit=unit)
         self.transport = transport
+        self.versions = {}
+        self.baud = baud
         self.tcp_port = tcp_port
         self._control_port_wanted = control_port
         self.state_path = Path(state_path) if state_path else None
@@ -99,9 +106,9 @@ class DispenserSimulator(SimulatorControl):
         self._control_writers = set()
         self._master: int | None = None
         self._slave: int | None = None
-        self._pty_queue: asyncio.Queue[Frame] = asyncio.Queue()
+        self._pty_queue: asyncio.Queue[tuple[Frame, float]] = asyncio.Queue()
         # §3.2: a request that stops arriving mid-frame for 20 character times (at 9600) is dropped
-        self.inter_byte_timeout = inter_byte_timeout(9600)
+        self.inter_byte_timeout = inter_byte_timeout(baud or 9600)
         self._pty_decoder = FrameDecoder(inter_byte_timeout=self.inter_byte_timeout)
         self._silent_until = 0.0
         self._down = False
@@ -167,6 +174,19 @@ class DispenserSimulator(SimulatorControl):
             return None
         return await self.faults.send(reply)
 
+    async def _answer_paced(self, frame: Frame, received_at: float) -> bytes | None:
+        """The answer, held back until the line could have carried it: over TCP or a pty the request arrives
+        in one piece at once, so without this a master would see a bus far faster than RS-485 (§5)."""
+        out = await self._answer(frame)
+        if out and self.baud is not None:
+            assert self._loop is not None
+            request_bytes = 9 + len(frame.payload)  # §3: 9 bytes of framing around the payload
+            due = received_at + wire_time(request_bytes, self.baud) + TURNAROUND_MIN + wire_time(len(out), self.baud)
+            delay = due - self._loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        return out
+
     # ------------------------------------------------------------------------------------ transport
 
     async def _open_tcp(self) -> None:
@@ -213,13 +233,14 @@ class DispenserSimulator(SimulatorControl):
         if self._is_silent():
             return
         assert self._loop is not None
-        for frame in self._pty_decoder.feed(data, self._loop.time()):
-            self._pty_queue.put_nowait(frame)
+        now = self._loop.time()
+        for frame in self._pty_decoder.feed(data, now):
+            self._pty_queue.put_nowait((frame, now))
 
     async def _pty_worker(self) -> None:
         while True:
-            frame = await self._pty_queue.get()
-            out = await self._answer(frame)
+            frame, received_at = await self._pty_queue.get()
+            out = await self._answer_paced(frame, received_at)
             if out and self._master is not None and not self._is_silent():
                 self._pty_write(out)
 
@@ -249,8 +270,9 @@ class DispenserSimulator(SimulatorControl):
                 data = await reader.read(4096)
                 if not data:
                     break
-                for frame in decoder.feed(data, loop.time()):
-                    out = await self._answer(frame)
+                received_at = loop.time()
+                for frame in decoder.feed(data, received_at):
+                    out = await self._answer_paced(frame, received_at)
                     if out and not writer.is_closing():
                         writer.write(out)
                         await writer.drain()
