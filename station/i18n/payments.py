@@ -32,4 +32,8 @@ PAYMENTS: dict[str, tuple[str, str]] = {
         "支付金额与应收不符 (应收 {due_fen} 分)",
         "The amount paid does not match the amount due ({due_fen} fen)",
     ),
+    "err.payment_order_pending": ("此笔已有进行中的移动支付", "A mobile payment for this fill is in progress"),
+    "err.payment_order_move": ("支付订单状态不允许此操作", "The payment order's state does not allow that"),
+    "err.payment_order_not_refundable": ("只有已支付的订单可以退款", "Only a paid order can be refunded"),
+    "err.payment_provider_unknown": ("未知的支付渠道", "Unknown payment provider"),
 }
