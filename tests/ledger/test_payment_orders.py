@@ -124,3 +124,23 @@ def test_never_paid_twice(ledger: Ledger) -> None:
         assert (booked == 0) == (ledger.fill(fill.id).status.value == "unpaid")
 
     answers_in_any_order()
+
+
+def test_the_shift_reconciliation_shows_mobile_takings_per_provider(ledger: Ledger) -> None:
+    from station.ledger.shifts.desk import ShiftDesk
+
+    manager, attendant = staff(ledger, shift=True)
+    paid = []
+    for number, provider in ((11, "wechat"), (12, "wechat"), (13, "alipay")):
+        fill = ledger.record_fill(record(number, 1000), attendant=attendant)
+        order = ledger.create_payment_order(attendant, fill.id, provider)
+        ledger.book_paid_order(order.order_no, f"txn{number}")
+        paid.append((order.order_no, fill.amount_fen))
+    ledger.begin_refund(manager, paid[1][0], "加错枪")
+    ledger.book_refund(paid[1][0])
+    shift_id = ledger.current_shift()
+    assert shift_id is not None
+    mobile = {m.provider: m for m in ShiftDesk(ledger).reconciliation(shift_id).mobile}
+    assert (mobile["wechat"].sales_fen, mobile["wechat"].sale_count) == (paid[0][1] + paid[1][1], 2)
+    assert mobile["wechat"].net_fen == paid[0][1]
+    assert (mobile["alipay"].net_fen, mobile["alipay"].refunds_fen) == (paid[2][1], 0)
