@@ -126,3 +126,19 @@ class Alipay:
         if str(answer.get("code")) == "10000":
             return RefundResult(True, str(answer.get("trade_no", "")), str(answer.get("fund_change", "")))
         return RefundResult(False, message=self._why(answer))
+
+    async def statement(self, day: dt.date) -> str:
+        """The business detail (业务明细) of ``day``: its link asked for, then the file fetched."""
+        answer = await self._call(
+            "alipay.data.dataservice.bill.downloadurl.query", {"bill_type": "trade", "bill_date": day.isoformat()}
+        )
+        link = str(answer.get("bill_download_url", ""))
+        if str(answer.get("code")) != "10000" or not link:
+            raise ProviderUnavailable(f"alipay bill {day}: {self._why(answer)}")
+        try:
+            reply = await self._client.get(link)
+        except httpx.TransportError as exc:
+            raise ProviderUnavailable(f"alipay bill {day}: {type(exc).__name__}") from exc
+        if reply.status_code != 200:
+            raise ProviderUnavailable(f"alipay bill {day}: HTTP {reply.status_code}")
+        return reply.text

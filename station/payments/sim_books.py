@@ -8,10 +8,19 @@ N seconds" turns into success once N seconds have passed since the pay, seen at 
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+_BEIJING = ZoneInfo("Asia/Shanghai")  # the providers' bills run by the Beijing calendar day
+
+
+def today() -> str:
+    return dt.datetime.now(_BEIJING).date().isoformat()
+
 
 # Faults for the NEXT pay request (one-shot, so a test sets up exactly the case it means).
 FAULTS = ("none", "user_paying", "decline", "timeout", "lose_reply")
@@ -27,6 +36,8 @@ class SimOrder:
     txn_id: str
     paying_until: float = 0.0  # monotonic time the driver "confirms" at
     refunds: dict[str, int] = field(default_factory=dict)  # refund number -> fen
+    created_on: str = field(default_factory=today)  # the bill (对账单) day it is listed on
+    refunded_on: dict[str, str] = field(default_factory=dict)  # refund number -> bill day
 
     @property
     def refunded_fen(self) -> int:
@@ -114,7 +125,17 @@ class SimBooks:
                 if amount_fen <= 0 or order.refunded_fen + amount_fen > order.amount_fen:
                     return order, "too_much"
                 order.refunds[refund_no] = amount_fen
+                order.refunded_on[refund_no] = today()
             return order, ""
+
+    def on_day(self, provider: str, day: str) -> list[SimOrder]:
+        """The provider's orders with money moved on ``day``: paid that day, or refunded that day."""
+        with self.lock:
+            return [
+                self._advance(o)
+                for o in self.orders.values()
+                if o.provider == provider and (o.created_on == day or day in o.refunded_on.values())
+            ]
 
     def snapshot(self) -> list[dict[str, object]]:
         with self.lock:

@@ -4,7 +4,9 @@ methods the adapters use, over one port, each request's RSA signature checked ag
 Control (unsigned, loopback only): ``POST /control {"fault": "user_paying", "seconds": 5}`` (the next pay
 waits for the driver for 5 s), ``"decline"``, ``"timeout"`` (the next pay is held ``seconds`` and never
 answered, nothing taken), ``"lose_reply"`` (the next pay is taken, its reply dropped), ``"none"``.
-``GET /control`` lists the orders. The books and their rules are :mod:`station.payments.sim_books`.
+``GET /control`` lists the orders. The books and their rules are :mod:`station.payments.sim_books`; the daily
+bills (WeChat ``/v3/bill/tradebill``, Alipay ``alipay.data.dataservice.bill.downloadurl.query``) are laid out
+by :mod:`station.payments.sim_bills`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from station.money import MoneyFormatError, format_yuan, parse_yuan
 from station.payments.codes import Provider, RoutedCode, route
 from station.payments.signing import alipay_content, parse_wechat_authorization, verify, wechat_message
+from station.payments.sim_bills import alipay_bill, wechat_bill
 from station.payments.sim_books import Fault, SimBooks, SimOrder
 
 TIME_WINDOW_S = 300
@@ -45,10 +48,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the simulator runs beside a terminal UI
 
-    def _answer(self, status: int, data: dict[str, Any]) -> None:
-        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    def _answer(self, status: int, data: dict[str, Any] | str) -> None:
+        text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+        body = text.encode("utf-8")
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        kind = "text/csv" if isinstance(data, str) else "application/json"
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -79,6 +84,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if self.path == "/gateway.do" and method == "POST":
                 self._answer(200, self.server.alipay(raw))
+            elif self.path.startswith("/alipay-bill?") and method == "GET":  # a pre-signed link, as Alipay's
+                day = urllib.parse.parse_qs(self.path.partition("?")[2]).get("date", [""])[0]
+                self._answer(200, alipay_bill(self.server.books.on_day("alipay", day), day))
             elif self.path.startswith("/v3/"):
                 if not self._wechat_signed(method, raw):
                     self._answer(401, {"code": "SIGN_ERROR", "message": "signature, time or nonce refused"})
@@ -141,7 +149,13 @@ class PaymentSimulator(ThreadingHTTPServer):
         return fault
 
     # WeChat Pay v3 ---------------------------------------------------------------------------------------
-    def wechat(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def wechat(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any] | str]:
+        if method == "GET" and path.startswith(("/v3/bill/tradebill?", "/v3/billdownload/file?")):
+            query = urllib.parse.parse_qs(path.partition("?")[2])
+            day = query.get("bill_date", query.get("token", [""]))[0]
+            if path.startswith("/v3/billdownload/"):
+                return 200, wechat_bill(self.books.on_day("wechat", day), day, self.mchid, self.appid)
+            return 200, {"download_url": f"{self.url}/v3/billdownload/file?token={day}", "hash_type": "SHA1"}
         if method == "POST" and path == "/v3/pay/transactions/codepay":
             return self._wechat_pay(body)
         if method == "POST" and path == "/v3/refund/domestic/refunds":
@@ -209,6 +223,7 @@ class PaymentSimulator(ThreadingHTTPServer):
             "alipay.trade.query": self._alipay_query,
             "alipay.trade.cancel": self._alipay_cancel,
             "alipay.trade.refund": self._alipay_refund,
+            "alipay.data.dataservice.bill.downloadurl.query": self._alipay_bill_url,
         }.get(method)
         answer = handler(biz) if handler else _refusal("isv.invalid-method", "不存在的方法名")
         return {key: answer, "sign": "simulator"}
@@ -268,6 +283,12 @@ class PaymentSimulator(ThreadingHTTPServer):
         if why:
             return _refusal("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL" if why == "too_much" else "ACQ.TRADE_STATUS_ERROR", why)
         return {"code": "10000", "msg": "Success", "trade_no": order.txn_id, "fund_change": "Y"}
+
+    def _alipay_bill_url(self, biz: dict[str, Any]) -> dict[str, Any]:
+        if biz.get("bill_type") != "trade":
+            return _refusal("isp.bill_type_invalid", "bill_type")
+        day = urllib.parse.quote(str(biz.get("bill_date", "")))
+        return {"code": "10000", "msg": "Success", "bill_download_url": f"{self.url}/alipay-bill?date={day}"}
 
 
 def _refusal(sub_code: str, sub_msg: str) -> dict[str, Any]:

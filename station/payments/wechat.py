@@ -6,6 +6,7 @@ Amounts are integer fen both ways (v3 speaks fen). A 5xx answer or no answer is 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import time
@@ -52,7 +53,7 @@ class WeChatPay:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _call(self, method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    async def _send(self, method: str, url: str, body: dict[str, Any] | None = None) -> httpx.Response:
         text = "" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":"))
         auth = wechat_authorization(
             self._key,
@@ -71,6 +72,10 @@ class WeChatPay:
             raise ProviderUnavailable(f"wechat {method} {url}: {type(exc).__name__}") from exc
         if reply.status_code >= 500:
             raise ProviderUnavailable(f"wechat {method} {url}: HTTP {reply.status_code}")
+        return reply
+
+    async def _call(self, method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+        reply = await self._send(method, url, body)
         try:
             data = reply.json() if reply.content else {}
         except ValueError as exc:
@@ -129,3 +134,15 @@ class WeChatPay:
         if status == 200 and data.get("status") in ("SUCCESS", "PROCESSING"):
             return RefundResult(True, str(data.get("refund_id", "")), str(data["status"]))
         return RefundResult(False, message=f"{data.get('code', '')}: {data.get('message', '')}")
+
+    async def statement(self, day: dt.date) -> str:
+        """The trade bill (交易账单) of ``day``, all trades: its link asked for, then the file fetched, both signed."""
+        status, data = await self._call("GET", f"/v3/bill/tradebill?bill_date={day.isoformat()}&bill_type=ALL")
+        link = str(data.get("download_url", ""))
+        if status != 200 or not link:
+            raise ProviderUnavailable(f"wechat bill {day}: HTTP {status} {data.get('code', '')}")
+        parts = httpx.URL(link)
+        reply = await self._send("GET", parts.raw_path.decode("ascii"))
+        if reply.status_code != 200:
+            raise ProviderUnavailable(f"wechat bill file {day}: HTTP {reply.status_code}")
+        return reply.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -16,24 +16,6 @@ from station.payments.simulator import PaymentSimulator
 from station.payments.wechat import WeChatPay
 
 CODES = {"wechat": "134567890123456789", "alipay": "2845678901234567"}
-
-
-@pytest.fixture
-def keys(tmp_path: Path) -> Path:
-    create_key(tmp_path / "wechat_merchant.pem")
-    create_key(tmp_path / "alipay_app.pem")
-    return tmp_path
-
-
-@pytest.fixture
-def sim(keys: Path) -> Iterator[PaymentSimulator]:
-    server = PaymentSimulator(
-        wechat_key=create_key(keys / "wechat_merchant.pem").public_key(),
-        alipay_key=create_key(keys / "alipay_app.pem").public_key(),
-    )
-    server.start()
-    yield server
-    server.stop()
 
 
 def adapter(name: str, sim: PaymentSimulator, key_file: Path, timeout_s: float = 5.0) -> PaymentProvider:
