@@ -48,6 +48,14 @@ class PaymentOrderView:
 
 
 @dataclass(frozen=True)
+class BookedLine:
+    order_no: str
+    kind: str  # pay | refund
+    amount_fen: int
+    refund_no: str = ""
+
+
+@dataclass(frozen=True)
 class MobileSettlement:
     order: PaymentOrderView
     booked: bool  # False: the fill was paid already; this order's money is to be refunded (state duplicate)
@@ -201,6 +209,7 @@ class PaymentOrders(Receipts):
             if order.state == "refunded":
                 return _order_view(order)
             if order.state == "duplicate":
+                order.refund_no = order.refund_no or f"R{order_no}"[:32]  # the number the core refunded it by
                 self._order_moved(session, order, "refunded", detail="duplicate payment returned")
                 return _order_view(order)
             if order.state != "refunding" or order.sale_entry_id is None:
@@ -234,15 +243,29 @@ class PaymentOrders(Receipts):
             )
             return [_order_view(o) for o in rows]
 
-    def payment_orders_between(self, provider: str, start: dt.datetime, end: dt.datetime) -> list[PaymentOrderView]:
-        """Orders paid in [start, end) by ``provider``: what its daily bill should list."""
+    def payments_between(self, provider: str, start: dt.datetime, end: dt.datetime) -> list[BookedLine]:
+        """What the provider's bill for [start, end) should list: each payment taken (a duplicate's too: the
+        provider has it) and each refund given back, by the time the station learnt of it."""
         with self._read() as session:
-            rows = session.scalars(
-                select(PaymentOrder)
+            pays = session.execute(
+                select(PaymentOrder.order_no, PaymentOrder.amount_fen)
                 .where(PaymentOrder.provider == provider, PaymentOrder.paid_at >= start, PaymentOrder.paid_at < end)
                 .order_by(PaymentOrder.id)
-            )
-            return [_order_view(o) for o in rows]
+            ).all()
+            refunds = session.execute(
+                select(PaymentOrder.order_no, PaymentOrder.amount_fen, PaymentOrder.refund_no)
+                .join(PaymentOrderEvent, PaymentOrderEvent.order_id == PaymentOrder.id)
+                .where(
+                    PaymentOrder.provider == provider,
+                    PaymentOrderEvent.state == "refunded",
+                    PaymentOrderEvent.at >= start,
+                    PaymentOrderEvent.at < end,
+                )
+                .order_by(PaymentOrderEvent.id)
+            ).all()
+            return [BookedLine(str(o), "pay", int(a), "") for o, a in pays] + [
+                BookedLine(str(o), "refund", int(a), str(r)) for o, a, r in refunds
+            ]
 
     def payment_order_history(self, order_no: str) -> list[tuple[str, dt.datetime, str]]:
         with self._read() as session:

@@ -10,13 +10,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from station.cli import main
 from station.config import Settings
 from station.core.mobile_pay import MobileOutcome, MobilePay
 from station.ledger.models import PaymentMode
 from station.ledger.services import Ledger
+from station.money import format_yuan
 from station.payments.alipay import Alipay
 from station.payments.provider import PaymentProvider, PayRequest, ProviderUnavailable
 from station.payments.signing import create_key
+from station.payments.sim_bills import wechat_bill
 from station.payments.simulator import PaymentSimulator
 from station.payments.wechat import WeChatPay
 from tests.conftest import FakeClock
@@ -179,3 +182,37 @@ async def test_a_manager_refunds_a_mobile_sale(ledger: Ledger, providers: dict[s
     assert await mobile.refund_sale(manager, paid.order_no, "加错气")
     assert ledger.payment_order(paid.order_no).state == "refunded"
     assert ledger.account_balance("clearing:wechat") == 0 and ledger.account_balance("revenue:gas") == 0
+
+
+async def test_the_daily_bill_matched_to_the_books_with_planted_differences(
+    ledger: Ledger,
+    db_url: str,
+    sim: PaymentSimulator,
+    providers: dict[str, PaymentProvider],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    manager, attendant = staff(ledger, shift=True)
+    mobile = _mobile(ledger, providers)
+    paid = []
+    for number in (21, 22, 23):
+        fill = ledger.record_fill(record(number, 1000 + number), attendant=attendant)
+        paid.append((await mobile.pay_fill(attendant, fill.id, WECHAT_CODE, "CNG")).order_no)
+    assert await mobile.refund_sale(manager, paid[1], "加错气")
+    # Planted: money the provider took for an order the books never heard of.
+    await providers["wechat"].pay(PayRequest("ZZ-NOT-OURS", WECHAT_CODE, 500, "CNG"))
+    orders = list(sim.books.orders.values())
+    bill = wechat_bill(orders, orders[0].created_on, sim.mchid, sim.appid).splitlines()
+    bill = [line for line in bill if paid[2] not in line]  # planted: a sale of the books missing from the bill
+    first = next(i for i, line in enumerate(bill) if paid[0] in line)
+    bill[first] = bill[first].replace(f"`{format_yuan(ledger.payment_order(paid[0]).amount_fen)},", "`1.00,")
+    path = tmp_path / "wechat-bill.csv"
+    path.write_text("\n".join(bill) + "\n", encoding="utf-8")
+    args = ["report", "statement", "--provider", "wechat", "--date", "2026-11-21", "--file", str(path), "--db", db_url]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "2 matched, 3 differences" in out  # the refunded sale's pay and refund lines match
+    differing = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert set(differing) == {paid[0], paid[2], "ZZ-NOT-OURS"}
+    assert "bill 1.00" in differing[paid[0]] and "books -" in differing["ZZ-NOT-OURS"]
+    assert "bill -" in differing[paid[2]]
