@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from station.cli import main
-from station.config import Settings
+from station.config import Payments, Settings
 from station.core.mobile_pay import MobileOutcome, MobilePay
+from station.core.mobile_providers import mobile_pay_for
 from station.ledger.models import PaymentMode
 from station.ledger.services import Ledger
 from station.money import format_yuan
@@ -216,3 +217,27 @@ async def test_the_daily_bill_matched_to_the_books_with_planted_differences(
     assert set(differing) == {paid[0], paid[2], "ZZ-NOT-OURS"}
     assert "bill 1.00" in differing[paid[0]] and "books -" in differing["ZZ-NOT-OURS"]
     assert "bill -" in differing[paid[2]]
+
+
+async def test_the_configured_station_pays_through_the_simulator(
+    ledger: Ledger, sim: PaymentSimulator, station_settings: Settings, tmp_path: Path
+) -> None:
+    assert mobile_pay_for(ledger, station_settings) is None  # no [payments]: mobile payment off
+    section = Payments(
+        wechat_url=sim.url,
+        wechat_mchid=sim.mchid,
+        wechat_appid=sim.appid,
+        wechat_serial_no="SIM01",
+        wechat_key_file=str(tmp_path / "wechat.pem"),
+        alipay_url=f"{sim.url}/gateway.do",
+        alipay_app_id=sim.alipay_app_id,
+        alipay_key_file=str(tmp_path / "alipay.pem"),
+    )
+    mobile = mobile_pay_for(ledger, station_settings.model_copy(update={"payments": section}))
+    assert mobile is not None and set(mobile.providers) == {"wechat", "alipay"}
+    _, attendant = staff(ledger, shift=True)
+    fill = ledger.record_fill(record(31, 1000), attendant=attendant)
+    try:
+        assert (await mobile.pay_fill(attendant, fill.id, ALIPAY_CODE, "CNG")).outcome is MobileOutcome.PAID
+    finally:
+        await mobile.aclose()
