@@ -243,7 +243,9 @@ def register_payments(sim_sub: argparse._SubParsersAction[argparse.ArgumentParse
         "payments",
         help="payment-code (付款码) simulator: WeChat Pay v3 and Alipay, signatures checked",
         description="Line 1: the base URL (WeChat: <url>, Alipay gateway: <url>/gateway.do); line 2: the folder "
-        "of the station's test keys (wechat_merchant.pem, alipay_app.pem; created when missing). Faults for the "
+        "of the station's test keys (wechat_merchant.pem, alipay_app.pem; created when missing) and of the "
+        "simulated providers' public keys that check its replies (wechat_platform_public.pem, alipay_public.pem). "
+        "Faults for the "
         "next pay: POST {'fault': 'user_paying'|'decline'|'timeout'|'lose_reply'|'none', 'seconds': N} to "
         "<url>/control; GET <url>/control lists the orders.",
     )
@@ -255,13 +257,17 @@ def register_payments(sim_sub: argparse._SubParsersAction[argparse.ArgumentParse
 async def _run_payments(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from station.payments.signing import create_key
+    from station.payments.signing import create_key, public_pem
     from station.payments.simulator import PaymentSimulator
 
     keys = Path(args.key_dir).resolve()
+    platform = create_key(keys / "sim_platform.pem")  # kept: the station's copy of its public half stays valid
+    for name in ("wechat_platform_public.pem", "alipay_public.pem"):
+        (keys / name).write_bytes(public_pem(platform))
     sim = PaymentSimulator(
         wechat_key=create_key(keys / "wechat_merchant.pem").public_key(),
         alipay_key=create_key(keys / "alipay_app.pem").public_key(),
+        platform_key=platform,
         port=args.tcp,
     )
     sim.start()

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from station.money import MoneyFormatError, format_yuan, parse_yuan
 from station.payments.provider import PayRequest, PayResult, PayState, ProviderUnavailable, RefundResult
-from station.payments.signing import alipay_content, sign
+from station.payments.signing import alipay_content, alipay_response_text, sign, verify
 
 _BEIJING = ZoneInfo("Asia/Shanghai")  # the gateway reads the request's timestamp as Beijing time
 _TRADE_STATUS = {
@@ -39,8 +39,18 @@ def _fen(text: object) -> int:
 class Alipay:
     name = "alipay"
 
-    def __init__(self, gateway_url: str, *, app_id: str, key: rsa.RSAPrivateKey, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        gateway_url: str,
+        *,
+        app_id: str,
+        key: rsa.RSAPrivateKey,
+        timeout_s: float = 10.0,
+        platform_key: rsa.RSAPublicKey | None = None,
+    ) -> None:
         self._gateway, self._app_id, self._key = gateway_url, app_id, key
+        # Alipay's public key: given, a reply it did not sign is no answer at all (never a "paid").
+        self._platform_key = platform_key
         self._client = httpx.AsyncClient(timeout=timeout_s)
 
     async def aclose(self) -> None:
@@ -64,10 +74,16 @@ class Alipay:
             raise ProviderUnavailable(f"alipay {method}: {type(exc).__name__}") from exc
         if reply.status_code >= 500:
             raise ProviderUnavailable(f"alipay {method}: HTTP {reply.status_code}")
+        name = method.replace(".", "_") + "_response"
         try:
-            answer = reply.json()[method.replace(".", "_") + "_response"]
+            data = reply.json()
+            answer = data[name]
         except (ValueError, KeyError, TypeError) as exc:
             raise ProviderUnavailable(f"alipay {method}: no response object") from exc
+        if self._platform_key is not None:
+            signed = alipay_response_text(reply.text, name)
+            if signed is None or not verify(self._platform_key, signed.encode("utf-8"), str(data.get("sign", ""))):
+                raise ProviderUnavailable(f"alipay {method}: reply not signed by Alipay")
         if not isinstance(answer, dict) or str(answer.get("code")) == "20000":
             raise ProviderUnavailable(f"alipay {method}: service unavailable")
         return answer

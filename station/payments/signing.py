@@ -4,12 +4,16 @@ WeChat Pay API v3: the merchant signs ``METHOD\\nURL\\nTIMESTAMP\\nNONCE\\nBODY\
 sends ``Authorization: WECHATPAY2-SHA256-RSA2048 mchid="…",nonce_str="…",timestamp="…",serial_no="…",
 signature="…"``. Alipay (RSA2): the merchant signs the request's parameters but ``sign``, sorted by name,
 empty ones left out, joined as ``k=v&k=v``. Keys are PEM files named in the configuration, never in the
-database or the repository; :func:`create_key` makes a test key pair for the simulator.
+database or the repository; :func:`create_key` makes a test key pair for the simulator. The providers sign
+their replies with their platform key: WeChat over ``TIMESTAMP\nNONCE\nBODY\n`` in ``Wechatpay-*`` headers,
+Alipay over the raw JSON text of the ``…_response`` object; an adapter given the platform's public key trusts
+no unsigned "paid".
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -101,3 +105,24 @@ def parse_wechat_authorization(header: str) -> dict[str, str] | None:
 
 def alipay_content(params: Mapping[str, str]) -> bytes:
     return "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "sign" and v != "").encode("utf-8")
+
+
+WECHAT_REPLY_TIMESTAMP = "Wechatpay-Timestamp"
+WECHAT_REPLY_NONCE = "Wechatpay-Nonce"
+WECHAT_REPLY_SIGNATURE = "Wechatpay-Signature"
+
+
+def wechat_reply_message(timestamp: str, nonce: str, body: str) -> bytes:
+    return f"{timestamp}\n{nonce}\n{body}\n".encode()
+
+
+def alipay_response_text(raw: str, key: str) -> str | None:
+    """The exact text of the ``key`` object in an Alipay reply, as signed (re-serialising would change it)."""
+    found = re.search(rf'"{re.escape(key)}"\s*:\s*', raw)
+    if found is None:
+        return None
+    try:
+        _, end = json.JSONDecoder().raw_decode(raw, found.end())
+    except ValueError:
+        return None
+    return raw[found.end() : end]

@@ -12,6 +12,7 @@ by :mod:`station.payments.sim_bills`.
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 import urllib.parse
@@ -22,7 +23,17 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from station.money import MoneyFormatError, format_yuan, parse_yuan
 from station.payments.codes import Provider, RoutedCode, route
-from station.payments.signing import alipay_content, parse_wechat_authorization, verify, wechat_message
+from station.payments.signing import (
+    WECHAT_REPLY_NONCE,
+    WECHAT_REPLY_SIGNATURE,
+    WECHAT_REPLY_TIMESTAMP,
+    alipay_content,
+    parse_wechat_authorization,
+    sign,
+    verify,
+    wechat_message,
+    wechat_reply_message,
+)
 from station.payments.sim_bills import alipay_bill, wechat_bill
 from station.payments.sim_books import Fault, SimBooks, SimOrder
 
@@ -48,13 +59,19 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the simulator runs beside a terminal UI
 
-    def _answer(self, status: int, data: dict[str, Any] | str) -> None:
+    def _answer(self, status: int, data: dict[str, Any] | str, *, kind: str = "") -> None:
         text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
         body = text.encode("utf-8")
         self.send_response(status)
-        kind = "text/csv" if isinstance(data, str) else "application/json"
+        kind = kind or ("text/csv" if isinstance(data, str) else "application/json")
         self.send_header("Content-Type", f"{kind}; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
+        if self.path.startswith("/v3/"):  # WeChat signs every reply with its platform key
+            stamp, nonce = str(int(time.time())), secrets.token_hex(16)
+            self.send_header(WECHAT_REPLY_TIMESTAMP, stamp)
+            self.send_header(WECHAT_REPLY_NONCE, nonce)
+            signature = sign(self.server.platform_key, wechat_reply_message(stamp, nonce, text))
+            self.send_header(WECHAT_REPLY_SIGNATURE, signature)
         self.end_headers()
         self.wfile.write(body)
 
@@ -83,7 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, method: str, raw: bytes) -> None:
         try:
             if self.path == "/gateway.do" and method == "POST":
-                self._answer(200, self.server.alipay(raw))
+                self._answer(200, self.server.alipay(raw), kind="application/json")
             elif self.path.startswith("/alipay-bill?") and method == "GET":  # a pre-signed link, as Alipay's
                 day = urllib.parse.parse_qs(self.path.partition("?")[2]).get("date", [""])[0]
                 self._answer(200, alipay_bill(self.server.books.on_day("alipay", day), day))
@@ -121,10 +138,13 @@ class PaymentSimulator(ThreadingHTTPServer):
         mchid: str = "1900000109",
         appid: str = "wxsimstation",
         alipay_app_id: str = "2021000000000001",
+        platform_key: rsa.RSAPrivateKey | None = None,
         port: int = 0,
     ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.wechat_key, self.alipay_key = wechat_key, alipay_key
+        # The providers' own key, signing every reply (one for both here); the station holds its public half.
+        self.platform_key = platform_key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.mchid, self.appid, self.alipay_app_id = mchid, appid, alipay_app_id
         self.books = SimBooks()
         self._thread: threading.Thread | None = None
@@ -207,7 +227,15 @@ class PaymentSimulator(ThreadingHTTPServer):
         return 200, self._wechat_order(order)
 
     # Alipay gateway ------------------------------------------------------------------------------------
-    def alipay(self, raw: bytes) -> dict[str, Any]:
+    def alipay(self, raw: bytes) -> str:
+        """The reply's text: ``{"<method>_response": {…}, "sign": "…"}``, signed over the object's exact text."""
+        answer = self._alipay_answer(raw)
+        key, inner = next(iter(answer.items()))
+        text = json.dumps(inner, ensure_ascii=False)
+        signature = sign(self.platform_key, text.encode("utf-8"))
+        return f'{{{json.dumps(key)}: {text}, "sign": {json.dumps(signature)}}}'
+
+    def _alipay_answer(self, raw: bytes) -> dict[str, Any]:
         params = dict(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         method = params.get("method", "")
         key = method.replace(".", "_") + "_response"
@@ -226,7 +254,7 @@ class PaymentSimulator(ThreadingHTTPServer):
             "alipay.data.dataservice.bill.downloadurl.query": self._alipay_bill_url,
         }.get(method)
         answer = handler(biz) if handler else _refusal("isv.invalid-method", "不存在的方法名")
-        return {key: answer, "sign": "simulator"}
+        return {key: answer}
 
     def _alipay_order(self, order: SimOrder) -> dict[str, Any]:
         status = "TRADE_CLOSED" if order.state == "reversed" else _ALIPAY_STATES[order.state]

@@ -16,7 +16,14 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from station.payments.provider import PayRequest, PayResult, PayState, ProviderUnavailable, RefundResult
-from station.payments.signing import wechat_authorization
+from station.payments.signing import (
+    WECHAT_REPLY_NONCE,
+    WECHAT_REPLY_SIGNATURE,
+    WECHAT_REPLY_TIMESTAMP,
+    verify,
+    wechat_authorization,
+    wechat_reply_message,
+)
 
 CODEPAY = "/v3/pay/transactions/codepay"
 BY_ORDER = "/v3/pay/transactions/out-trade-no/{order_no}"
@@ -46,7 +53,10 @@ class WeChatPay:
         key: rsa.RSAPrivateKey,
         store_id: str = "",
         timeout_s: float = 10.0,
+        platform_key: rsa.RSAPublicKey | None = None,
     ) -> None:
+        # The platform's public key: given, a reply it did not sign is no answer at all (never a "paid").
+        self._platform_key = platform_key
         self._mchid, self._appid, self._serial_no, self._key, self._store_id = mchid, appid, serial_no, key, store_id
         self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout_s)
 
@@ -76,6 +86,12 @@ class WeChatPay:
 
     async def _call(self, method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
         reply = await self._send(method, url, body)
+        if self._platform_key is not None:
+            headers = reply.headers
+            stamp, nonce = headers.get(WECHAT_REPLY_TIMESTAMP, ""), headers.get(WECHAT_REPLY_NONCE, "")
+            message = wechat_reply_message(stamp, nonce, reply.text)
+            if not verify(self._platform_key, message, headers.get(WECHAT_REPLY_SIGNATURE, "")):
+                raise ProviderUnavailable(f"wechat {method} {url}: reply not signed by the platform")
         try:
             data = reply.json() if reply.content else {}
         except ValueError as exc:

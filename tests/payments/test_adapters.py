@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from station.payments.alipay import Alipay
 from station.payments.provider import PaymentProvider, PayRequest, PayResult, PayState, ProviderUnavailable
@@ -18,11 +19,22 @@ from station.payments.wechat import WeChatPay
 CODES = {"wechat": "134567890123456789", "alipay": "2845678901234567"}
 
 
-def adapter(name: str, sim: PaymentSimulator, key_file: Path, timeout_s: float = 5.0) -> PaymentProvider:
-    key = create_key(key_file)
+def adapter(
+    name: str, sim: PaymentSimulator, key_file: Path, timeout_s: float = 5.0, platform: rsa.RSAPublicKey | None = None
+) -> PaymentProvider:
+    """An adapter that signs with ``key_file`` and trusts only replies signed by the simulator's platform key."""
+    key, trusted = create_key(key_file), platform or sim.platform_key.public_key()
     if name == "wechat":
-        return WeChatPay(sim.url, mchid=sim.mchid, appid=sim.appid, serial_no="SIM01", key=key, timeout_s=timeout_s)
-    return Alipay(f"{sim.url}/gateway.do", app_id=sim.alipay_app_id, key=key, timeout_s=timeout_s)
+        return WeChatPay(
+            sim.url,
+            mchid=sim.mchid,
+            appid=sim.appid,
+            serial_no="SIM01",
+            key=key,
+            timeout_s=timeout_s,
+            platform_key=trusted,
+        )
+    return Alipay(f"{sim.url}/gateway.do", app_id=sim.alipay_app_id, key=key, timeout_s=timeout_s, platform_key=trusted)
 
 
 @pytest.fixture(params=["wechat", "alipay"])
@@ -129,3 +141,18 @@ async def test_a_code_of_the_other_provider_is_refused(provider: PaymentProvider
     other = "alipay" if provider.name == "wechat" else "wechat"
     refused = await provider.pay(PayRequest("ST01-42-1", CODES[other], 15_23, "CNG"))
     assert refused.state is PayState.FAILED and "AUTH_CODE" in refused.message
+
+
+@pytest.mark.parametrize("name", ["wechat", "alipay"])
+async def test_a_reply_not_signed_by_the_platform_is_no_answer(name: str, sim: PaymentSimulator, keys: Path) -> None:
+    """A "paid" from anyone but the provider is never believed: the outcome stays unknown until a signed query."""
+    own_key = keys / ("wechat_merchant.pem" if name == "wechat" else "alipay_app.pem")
+    impostor = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    fooled, honest = adapter(name, sim, own_key, platform=impostor), adapter(name, sim, own_key)
+    try:
+        with pytest.raises(ProviderUnavailable, match="signed"):
+            await fooled.pay(order(fooled))
+        assert (await honest.query("ST01-42-1")).state is PayState.PAID
+    finally:
+        await fooled.aclose()
+        await honest.aclose()

@@ -31,11 +31,15 @@ TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 async def test_statement_matched_line_by_line_with_a_planted_difference(
     name: str, sim: PaymentSimulator, keys: Path
 ) -> None:
+    platform = sim.platform_key.public_key()
     if name == "wechat":
         key = create_key(keys / "wechat_merchant.pem")
-        provider: WeChatPay | Alipay = WeChatPay(sim.url, mchid=sim.mchid, appid=sim.appid, serial_no="S", key=key)
+        provider: WeChatPay | Alipay = WeChatPay(
+            sim.url, mchid=sim.mchid, appid=sim.appid, serial_no="S", key=key, platform_key=platform
+        )
     else:
-        provider = Alipay(f"{sim.url}/gateway.do", app_id=sim.alipay_app_id, key=create_key(keys / "alipay_app.pem"))
+        key = create_key(keys / "alipay_app.pem")
+        provider = Alipay(f"{sim.url}/gateway.do", app_id=sim.alipay_app_id, key=key, platform_key=platform)
     try:
         for n, fen in ((1, 15_23), (2, 200_00), (3, 88_88)):
             assert (await provider.pay(PayRequest(f"ST01-{n}-1", CODES[name], fen, "CNG"))).state is PayState.PAID
