@@ -14,6 +14,7 @@ from station.cli import main
 from station.config import Payments, Settings
 from station.core.mobile_pay import MobileOutcome, MobilePay
 from station.core.mobile_providers import mobile_pay_for
+from station.core.station import StationCore
 from station.ledger.models import PaymentMode
 from station.ledger.services import Ledger
 from station.money import format_yuan
@@ -23,7 +24,7 @@ from station.payments.signing import create_key
 from station.payments.sim_bills import wechat_bill
 from station.payments.simulator import PaymentSimulator
 from station.payments.wechat import WeChatPay
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, until
 from tests.ledger.helpers import record, staff
 
 WECHAT_CODE = "134567890123456789"
@@ -241,3 +242,33 @@ async def test_the_configured_station_pays_through_the_simulator(
         assert (await mobile.pay_fill(attendant, fill.id, ALIPAY_CODE, "CNG")).outcome is MobileOutcome.PAID
     finally:
         await mobile.aclose()
+
+
+async def test_the_station_core_finishes_open_orders_when_it_starts(
+    ledger: Ledger,
+    sim: PaymentSimulator,
+    providers: dict[str, PaymentProvider],
+    station_settings: Settings,
+    tmp_path: Path,
+) -> None:
+    _, attendant = staff(ledger, shift=True)
+    fill = ledger.record_fill(record(41, 1000), attendant=attendant)
+    order = ledger.create_payment_order(attendant, fill.id, "wechat")
+    fault(sim, "lose_reply")
+    with pytest.raises(ProviderUnavailable):  # paid at the provider; the station dies before it hears so
+        await providers["wechat"].pay(PayRequest(order.order_no, WECHAT_CODE, order.amount_fen, "CNG"))
+    section = Payments(
+        wechat_url=sim.url,
+        wechat_mchid=sim.mchid,
+        wechat_appid=sim.appid,
+        wechat_serial_no="SIM01",
+        wechat_key_file=str(tmp_path / "wechat.pem"),
+    )
+    core = StationCore(ledger, station_settings.model_copy(update={"payments": section}))
+    await core.start()
+    try:
+        await until(lambda: ledger.payment_order(order.order_no).state == "paid")
+    finally:
+        await core.stop()
+    assert ledger.fill(fill.id).payment_mode is PaymentMode.MOBILE
+    assert ledger.account_balance("clearing:wechat") == fill.amount_fen
