@@ -29,6 +29,11 @@ _TRADE_STATUS = {
 }
 
 
+def _retryable(answer: dict[str, Any]) -> bool:
+    """A refusal that only says "not now" (system busy): no answer about the money, so it is asked again."""
+    return str(answer.get("sub_code", "")) in ("ACQ.SYSTEM_ERROR", "aop.ACQ.SYSTEM_ERROR", "isp.unknow-error")
+
+
 def _fen(text: object) -> int:
     try:
         return parse_yuan(str(text), allow_zero=True)
@@ -84,7 +89,7 @@ class Alipay:
             signed = alipay_response_text(reply.text, name)
             if signed is None or not verify(self._platform_key, signed.encode("utf-8"), str(data.get("sign", ""))):
                 raise ProviderUnavailable(f"alipay {method}: reply not signed by Alipay")
-        if not isinstance(answer, dict) or str(answer.get("code")) == "20000":
+        if not isinstance(answer, dict) or str(answer.get("code")) == "20000" or _retryable(answer):
             raise ProviderUnavailable(f"alipay {method}: service unavailable")
         return answer
 

@@ -80,7 +80,7 @@ class WeChatPay:
             reply = await self._client.request(method, url, content=text.encode("utf-8"), headers=headers)
         except httpx.TransportError as exc:  # refused, timed out, reply lost: the outcome is unknown
             raise ProviderUnavailable(f"wechat {method} {url}: {type(exc).__name__}") from exc
-        if reply.status_code >= 500:
+        if reply.status_code >= 500 or reply.status_code == 429:  # busy or rate-limited: ask again later
             raise ProviderUnavailable(f"wechat {method} {url}: HTTP {reply.status_code}")
         return reply
 

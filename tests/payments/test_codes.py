@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from station.i18n import CATALOGUE
 from station.payments.codes import CodeRefused, Provider, RoutedCode, route
@@ -45,3 +47,27 @@ def test_other_codes_are_refused_by_a_known_message(raw: str, key: str) -> None:
     refused = route(raw)
     assert refused == CodeRefused(key)
     assert key in CATALOGUE
+
+
+@given(st.text(max_size=30))
+def test_any_text_is_routed_or_refused_never_raises(raw: str) -> None:
+    routed = route(raw)
+    if isinstance(routed, RoutedCode):
+        code = routed.code
+        assert code.isascii() and code.isdigit()
+        assert (routed.provider is Provider.WECHAT) == (len(code) == 18 and 10 <= int(code[:2]) <= 15)
+        assert routed.provider is Provider.WECHAT or (16 <= len(code) <= 24 and 25 <= int(code[:2]) <= 30)
+    else:
+        assert routed.key in CATALOGUE
+
+
+@given(st.integers(10, 15), st.text(alphabet="0123456789", min_size=16, max_size=16))
+def test_every_wechat_shaped_code_goes_to_wechat_also_in_full_width(prefix: int, rest: str) -> None:
+    code = f"{prefix}{rest}"
+    wide = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert route(wide) == route(code) == RoutedCode(Provider.WECHAT, code)
+
+
+@given(st.integers(25, 30), st.text(alphabet="0123456789", min_size=14, max_size=22))
+def test_every_alipay_shaped_code_goes_to_alipay(prefix: int, rest: str) -> None:
+    assert route(f"{prefix} {rest}") == RoutedCode(Provider.ALIPAY, f"{prefix}{rest}")
