@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from station.config import Settings
+from station.ledger.checks import check_ledger
 from station.ledger.errors import InvalidInput, PermissionDenied, Refused
 from station.ledger.models import PaymentMode
 from station.ledger.services import Ledger
@@ -79,6 +80,8 @@ def test_a_refund_by_a_manager_reverses_the_sale(ledger: Ledger) -> None:
     assert refund_entry.kind == "mobile_refund" and refund_entry.reverses_id == refunded.sale_entry_id
     assert ledger.book_refund(order.order_no).state == "refunded"  # told twice: nothing new
     assert ledger.account_balance("revenue:gas") == 0
+    report = check_ledger(ledger.engine, ledger.audit_key)  # `station db check` finds the books whole
+    assert report.ok, report.render()
 
 
 def test_an_order_survives_a_restart_of_the_ledger(
