@@ -148,9 +148,11 @@ class MobilePay:
             except ProviderUnavailable:
                 await self._sleep(min(self.poll_seconds, 1.0 + attempt))
                 continue
-            if result.state in (PayState.REVERSED, PayState.NOT_PAID, PayState.UNKNOWN_ORDER, PayState.FAILED):
+            # Only these confirm no money is kept; a failed reverse (a system error) is asked again like silence.
+            if result.state in (PayState.REVERSED, PayState.UNKNOWN_ORDER):
                 await self._db(self.ledger.move_payment_order, order.order_no, "reversed", result.message)
                 return None
+            await self._sleep(min(self.poll_seconds, 1.0 + attempt))
         log.warning("payment order %s: no answer to reverse; left open for recovery", order.order_no)
         return None
 

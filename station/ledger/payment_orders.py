@@ -12,6 +12,7 @@ The core (station.core.mobile_pay) drives the provider; this module only keeps t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -21,7 +22,8 @@ from station.ledger.errors import InvalidInput, NotFound, Refused
 from station.ledger.journal import GAS_REVENUE, _EntryDraft, clearing_account
 from station.ledger.models import Fill, FillStatus, PaymentMode
 from station.ledger.models_payments import OPEN_STATES, PROVIDERS, PaymentOrder, PaymentOrderEvent
-from station.ledger.receipts import Receipts
+from station.ledger.sequence_log import StepRow, write_steps
+from station.ledger.settlement import Settlement
 from station.ledger.staff import Actor
 
 # Moves the provider's answers may make; anything else is a programming error refused by name.
@@ -78,7 +80,7 @@ def _order_view(order: PaymentOrder) -> PaymentOrderView:
     )
 
 
-class PaymentOrders(Receipts):
+class PaymentOrders(Settlement):
     """Payment orders and their one sale each."""
 
     def _order(self, session: Session, order_no: str) -> PaymentOrder:
@@ -151,9 +153,11 @@ class PaymentOrders(Receipts):
             self._order_moved(session, order, state, detail=detail)
             return _order_view(order)
 
-    def book_paid_order(self, order_no: str, provider_txn: str) -> MobileSettlement:
-        """The provider says paid: the sale, once. Paid again (a retry, a recovery) returns what was booked."""
+    def book_paid_order(self, order_no: str, provider_txn: str, *, steps: Sequence[StepRow] = ()) -> MobileSettlement:
+        """The provider says paid: the sale, once. Paid again (a retry, a recovery) returns what was booked.
+        ``steps``: the sequence's steps not yet written, committed with the sale (as settle_cash)."""
         with self._tx() as session:
+            write_steps(session, steps)
             order = self._order(session, order_no)
             if order.state in ("paid", "refunding", "refunded", "duplicate"):
                 return MobileSettlement(_order_view(order), order.state != "duplicate")
@@ -175,6 +179,7 @@ class PaymentOrders(Receipts):
             draft.add(GAS_REVENUE, -fill.amount_fen)
             actor_id = order.created_by_id
             entry = self._post(session, draft, actor_id)
+            self._release_fill_hold(session, fill.hold_id, actor_id)  # a card's hold for it goes back (灰锁)
             fill.status = FillStatus.PAID
             fill.payment_mode = PaymentMode.MOBILE
             fill.sale_entry_id = entry.id

@@ -25,8 +25,8 @@ from station.ledger.vehicles import Vehicles
 
 
 class Ledger(
-    Settlement,
     PaymentOrders,
+    Settlement,
     Lanes,
     Recharges,
     Corrections,

@@ -16,7 +16,7 @@ from station.ledger.errors import InvalidInput, PermissionDenied, Refused
 from station.ledger.models import PaymentMode
 from station.ledger.services import Ledger
 from tests.conftest import FakeClock
-from tests.ledger.helpers import fingerprint, record, staff
+from tests.ledger.helpers import card, fingerprint, record, staff
 
 
 def test_an_order_booked_once_when_paid(ledger: Ledger) -> None:
@@ -147,3 +147,15 @@ def test_the_shift_reconciliation_shows_mobile_takings_per_provider(ledger: Ledg
     assert (mobile["wechat"].sales_fen, mobile["wechat"].sale_count) == (paid[0][1] + paid[1][1], 2)
     assert mobile["wechat"].net_fen == paid[0][1]
     assert (mobile["alipay"].net_fen, mobile["alipay"].refunds_fen) == (paid[2][1], 0)
+
+
+def test_a_card_held_fill_paid_by_mobile_gives_the_hold_back(ledger: Ledger) -> None:
+    _, attendant = staff(ledger, shift=True)
+    number = card(ledger, attendant, balance=50_000)
+    ledger.place_hold(attendant, number, 10_000, 1, 1, sequence_id="s1")
+    fill = ledger.record_fill(record(51, 1000), attendant=attendant, sequence_id="s1")
+    order = ledger.create_payment_order(attendant, fill.id, "wechat")
+    assert ledger.book_paid_order(order.order_no, "42000051").booked
+    assert ledger.card(number=number).held_fen == 0 and ledger.account_balance(f"card:{number}") == 50_000
+    report = check_ledger(ledger.engine, ledger.audit_key)
+    assert report.ok, report.render()
