@@ -15,7 +15,7 @@ def providers_from_config(config: Payments | None) -> dict[str, PaymentProvider]
     """By name ("wechat", "alipay"); empty when the ``[payments]`` section is absent (mobile payment off)."""
     if config is None:
         return {}
-    from station.payments.signing import load_private_key
+    from station.payments.signing import load_private_key, load_public_key
 
     providers: dict[str, PaymentProvider] = {}
     if config.wechat_url:
@@ -28,6 +28,9 @@ def providers_from_config(config: Payments | None) -> dict[str, PaymentProvider]
             serial_no=config.wechat_serial_no,
             key=load_private_key(Path(config.wechat_key_file)),
             timeout_s=config.timeout_seconds,
+            platform_key=load_public_key(Path(config.wechat_platform_key_file))
+            if config.wechat_platform_key_file
+            else None,
         )
     if config.alipay_url:
         from station.payments.alipay import Alipay
@@ -37,6 +40,9 @@ def providers_from_config(config: Payments | None) -> dict[str, PaymentProvider]
             app_id=config.alipay_app_id,
             key=load_private_key(Path(config.alipay_key_file)),
             timeout_s=config.timeout_seconds,
+            platform_key=load_public_key(Path(config.alipay_public_key_file))
+            if config.alipay_public_key_file
+            else None,
         )
     return providers
 

@@ -20,7 +20,7 @@ from station.ledger.services import Ledger
 from station.money import format_yuan
 from station.payments.alipay import Alipay
 from station.payments.provider import PaymentProvider, PayRequest, ProviderUnavailable
-from station.payments.signing import create_key
+from station.payments.signing import create_key, public_pem
 from station.payments.sim_bills import wechat_bill
 from station.payments.simulator import PaymentSimulator
 from station.payments.wechat import WeChatPay
@@ -224,6 +224,8 @@ async def test_the_configured_station_pays_through_the_simulator(
     ledger: Ledger, sim: PaymentSimulator, station_settings: Settings, tmp_path: Path
 ) -> None:
     assert mobile_pay_for(ledger, station_settings) is None  # no [payments]: mobile payment off
+    platform = tmp_path / "platform_public.pem"  # the providers' replies are checked against it
+    platform.write_bytes(public_pem(sim.platform_key))
     section = Payments(
         wechat_url=sim.url,
         wechat_mchid=sim.mchid,
@@ -233,6 +235,8 @@ async def test_the_configured_station_pays_through_the_simulator(
         alipay_url=f"{sim.url}/gateway.do",
         alipay_app_id=sim.alipay_app_id,
         alipay_key_file=str(tmp_path / "alipay.pem"),
+        wechat_platform_key_file=str(platform),
+        alipay_public_key_file=str(platform),
     )
     mobile = mobile_pay_for(ledger, station_settings.model_copy(update={"payments": section}))
     assert mobile is not None and set(mobile.providers) == {"wechat", "alipay"}
