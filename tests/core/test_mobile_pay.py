@@ -276,3 +276,30 @@ async def test_the_station_core_finishes_open_orders_when_it_starts(
         await core.stop()
     assert ledger.fill(fill.id).payment_mode is PaymentMode.MOBILE
     assert ledger.account_balance("clearing:wechat") == fill.amount_fen
+
+
+async def test_the_core_settles_a_lanes_fill_by_payment_code(
+    ledger: Ledger, sim: PaymentSimulator, station_settings: Settings, tmp_path: Path
+) -> None:
+    staff(ledger, shift=True)
+    fill = ledger.record_fill(record(61, 1000, dispenser=1, nozzle=1))
+    off = StationCore(ledger, station_settings)
+    await off.login("1001", "1234")
+    assert (await off.settle_mobile((1, 1), WECHAT_CODE)).message_key == "pay.off"
+    section = Payments(
+        wechat_url=sim.url,
+        wechat_mchid=sim.mchid,
+        wechat_appid=sim.appid,
+        wechat_serial_no="SIM01",
+        wechat_key_file=str(tmp_path / "wechat.pem"),
+    )
+    core = StationCore(ledger, station_settings.model_copy(update={"payments": section}))
+    await core.start()
+    try:
+        await core.login("1001", "1234")
+        assert (await core.settle_mobile((1, 1), "12345")).message_key == "pay.code_wechat_length"
+        result = await core.settle_mobile((1, 1), WECHAT_CODE)
+    finally:
+        await core.stop()
+    assert result.outcome is MobileOutcome.PAID and result.receipt_no > 0
+    assert core.lane((1, 1)).unpaid == [] and ledger.fill(fill.id).payment_mode is PaymentMode.MOBILE
