@@ -253,6 +253,25 @@ class Invoices(_Strict):
     retry_seconds: int = Field(default=30, gt=0, le=3600)  # wait after an unanswered request
 
 
+class Payments(_Strict):
+    """Scan-to-pay (付款码): the providers' gateways and the files holding their keys (never the database or the
+    repository). The section absent: mobile payment off. A provider with an empty URL: that provider off."""
+
+    wechat_url: str = ""  # WeChat Pay API v3 base, e.g. https://api.mch.weixin.qq.com (station sim payments prints one)
+    wechat_mchid: str = Field(default="", max_length=32)
+    wechat_appid: str = Field(default="", max_length=32)
+    wechat_serial_no: str = Field(default="", max_length=64)  # the merchant certificate's serial number
+    wechat_key_file: str = ""  # the merchant's private key (PEM)
+    wechat_platform_key_file: str = ""  # WeChat Pay's platform public key (PEM): replies checked; empty: not
+    alipay_url: str = ""  # Alipay gateway, e.g. https://openapi.alipay.com/gateway.do
+    alipay_app_id: str = Field(default="", max_length=32)
+    alipay_key_file: str = ""  # the app's private key (PEM), RSA2
+    alipay_public_key_file: str = ""  # Alipay's public key (PEM): replies checked; empty: not
+    timeout_seconds: int = Field(default=10, gt=0, le=60)  # one request; no answer is "unknown", then a query
+    poll_seconds: int = Field(default=3, gt=0, le=15)  # between queries while the driver types the password
+    window_seconds: int = Field(default=60, ge=10, le=300)  # then the payment is reversed (撤销)
+
+
 class Settings(_Strict):
     station: StationInfo
     products: list[Product] = Field(min_length=1)
@@ -266,6 +285,7 @@ class Settings(_Strict):
     gas: Gas = Gas()
     service: Service = Service()
     invoices: Invoices = Invoices()
+    payments: Payments | None = None
     source: str = ""
 
     @model_validator(mode="after")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from station.cli import help_line
 from station.ledger.errors import LedgerError
 from station.ledger.services import Ledger
+from station.money import format_yuan
 from station.printouts.report import Lang, Report
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
@@ -74,6 +75,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
     p = parser("invoices", help_text="the day's receipts invoiced and not yet invoiced, and the invoice requests")
     p.add_argument("--date", type=_date, default=None, help="business date YYYY-MM-DD (default: today, China time)")
     p.set_defaults(handler=_invoices)
+    p = report_sub.add_parser("statement", help="a payment provider's daily bill (对账单) matched to the books")
+    add_common(p)
+    p.add_argument("--provider", choices=("wechat", "alipay"), required=True)
+    p.add_argument("--date", type=_date, required=True, help="business date YYYY-MM-DD of the bill")
+    p.add_argument("--file", required=True, help="the bill file as the provider gives it (CSV)")
+    p.set_defaults(handler=_statement)
     p = parser("overrides", help_text="a shift's overrides, voids, adjustments and price changes")
     p.add_argument("--id", dest="shift_id", type=_id, default=None, help="shift number")
     p.set_defaults(handler=_overrides)
@@ -159,3 +166,45 @@ def _invoices(args: argparse.Namespace) -> int:
     from station.ledger.reports.invoices import invoice_report
 
     return _run(args, lambda ledger: invoice_report(ledger, args.date))
+
+
+def _statement(args: argparse.Namespace) -> int:
+    """Each line of the provider's bill against the books; every difference listed; exit 1 when any."""
+    from pathlib import Path
+
+    from station.cli.db import read_pin_key
+    from station.config import config_path, load_settings
+    from station.ledger.db import open_existing, resolve_db_url
+    from station.ledger.shifts.values import business_day_bounds
+    from station.payments.statement import (
+        BookedPayment,
+        StatementError,
+        match,
+        parse_alipay_bill,
+        parse_wechat_bill,
+    )
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+        parse = parse_wechat_bill if args.provider == "wechat" else parse_alipay_bill
+        lines = parse(text)
+    except (OSError, UnicodeDecodeError, StatementError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    settings = load_settings(config_path(getattr(args, "config", None)))
+    engine = open_existing(resolve_db_url(getattr(args, "db", None)))
+    try:
+        key, _path = read_pin_key(getattr(args, "config", None))
+        start, end = business_day_bounds(args.date)
+        booked = Ledger(engine, settings, key or bytes(32)).payments_between(args.provider, start, end)
+    finally:
+        engine.dispose()
+    books = [BookedPayment(args.provider, b.order_no, b.kind, b.amount_fen, b.refund_no) for b in booked]
+    result = match(lines, books)
+    print(f"{args.provider} {args.date}: {result.matched} matched, {len(result.differences)} differences")
+    for diff in result.differences:
+        _provider, order_no, kind, refund_no = diff.key
+        theirs = "-" if diff.statement_fen is None else format_yuan(diff.statement_fen)
+        ours = "-" if diff.books_fen is None else format_yuan(diff.books_fen)
+        print(f"  {order_no} {kind} {refund_no}".rstrip() + f"  bill {theirs}  books {ours}")
+    return 1 if result.differences else 0

@@ -1,9 +1,10 @@
 """``station sim …``: the device simulators on their own, each in the foreground until SIGINT or SIGTERM.
 
 ``station sim dispensers`` (the dispenser bus), ``station sim reader`` (the PN532 card reader),
-``station sim printer`` (an ESC/POS network printer) and ``station sim invoices`` (the invoicing platform).
-Each prints the port to connect to on its first output line and the control port (dispensers, reader), the
-printer's host:port (printer) or the signing key file (invoices) on the second.
+``station sim printer`` (an ESC/POS network printer), ``station sim invoices`` (the invoicing platform) and
+``station sim payments`` (WeChat Pay and Alipay payment codes). Each prints the port to connect to on its first
+output line and the control port (dispensers, reader), the printer's host:port (printer), the signing key
+file (invoices) or the test keys' folder (payments) on the second.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     register_reader(sim_sub)
     register_printer(sim_sub)
     register_invoices(sim_sub)
+    register_payments(sim_sub)
 
 
 def _configured_baud() -> int:
@@ -230,6 +232,48 @@ async def _run_invoices(args: argparse.Namespace) -> int:
     stop = _stop_on_signal()
     try:
         _say(sim.url, str(key_file))
+        await stop.wait()
+    finally:
+        await asyncio.to_thread(sim.stop)
+    return 0
+
+
+def register_payments(sim_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sim_sub.add_parser(
+        "payments",
+        help="payment-code (付款码) simulator: WeChat Pay v3 and Alipay, signatures checked",
+        description="Line 1: the base URL (WeChat: <url>, Alipay gateway: <url>/gateway.do); line 2: the folder "
+        "of the station's test keys (wechat_merchant.pem, alipay_app.pem; created when missing) and of the "
+        "simulated providers' public keys that check its replies (wechat_platform_public.pem, alipay_public.pem). "
+        "Faults for the "
+        "next pay: POST {'fault': 'user_paying'|'decline'|'timeout'|'lose_reply'|'none', 'seconds': N} to "
+        "<url>/control; GET <url>/control lists the orders.",
+    )
+    parser.add_argument("--tcp", type=_port, default=0, metavar="PORT", help="listen port (default: free)")
+    parser.add_argument("--key-dir", default="payment-keys", metavar="DIR", help="the station's test keys")
+    parser.set_defaults(handler=lambda args: asyncio.run(_run_payments(args)))
+
+
+async def _run_payments(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from station.payments.signing import create_key, public_pem
+    from station.payments.simulator import PaymentSimulator
+
+    keys = Path(args.key_dir).resolve()
+    platform = create_key(keys / "sim_platform.pem")  # kept: the station's copy of its public half stays valid
+    for name in ("wechat_platform_public.pem", "alipay_public.pem"):
+        (keys / name).write_bytes(public_pem(platform))
+    sim = PaymentSimulator(
+        wechat_key=create_key(keys / "wechat_merchant.pem").public_key(),
+        alipay_key=create_key(keys / "alipay_app.pem").public_key(),
+        platform_key=platform,
+        port=args.tcp,
+    )
+    sim.start()
+    stop = _stop_on_signal()
+    try:
+        _say(sim.url, str(keys))
         await stop.wait()
     finally:
         await asyncio.to_thread(sim.stop)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from station.config import Settings
 from station.core.invoices import receipt_qr
 from station.core.lanes import CoreEvent, CoreRefused, Lane, LaneChanged, Notice, NozzleState
+from station.core.mobile_pay import MobilePay
 from station.core.sequence import FuelingSequence, SequenceRefused, StepEvent
 from station.core.steplog import StepLog
 from station.devices.customer_display import CustomerDisplayLike, NullCustomerDisplay
@@ -88,6 +89,7 @@ class CoreBase:
         # Transactions being recorded now, by (dispenser, number): the poll and the sweep never record one twice.
         self._recording: dict[tuple[int, int], asyncio.Task[None]] = {}
         self._unrecorded_told: set[tuple[int, int]] = set()
+        self.mobile_pay: MobilePay | None = None  # scan-to-pay, built at start() from [payments]
 
     if TYPE_CHECKING:  # defined by the mixins StationCore assembles; declared here for the ones that call them
 

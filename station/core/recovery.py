@@ -36,6 +36,19 @@ class Recovery(CoreBase):
                 log.exception("resuming authorizations failed")
             await asyncio.sleep(min(self.sweep_interval, 1.0))
 
+    async def _recover_payment_orders(self) -> None:
+        """Scan-to-pay orders a crash left open: each asked about by its number until paid (booked once) or
+        reversed; a provider that does not answer is asked again later."""
+        while not self._stopping and self.mobile_pay is not None:
+            try:
+                if await self.mobile_pay.recover() == 0:
+                    return
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # one bad answer must not end the recovery of the others
+                log.exception("recovering payment orders failed")
+            await asyncio.sleep(10.0)
+
     async def resume_authorizations(self) -> int:
         """One round of the start-up read-back; returns how many authorizations are still undecided.
 

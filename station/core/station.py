@@ -20,6 +20,7 @@ from station.core.base import CoreBase
 from station.core.device_events import DeviceEvents
 from station.core.invoice_worker import invoice_worker_for
 from station.core.lanes import CardRead, CoreEvent, CoreRefused, Lane, LaneChanged, Notice, StaffCardLogin
+from station.core.mobile_providers import mobile_pay_for
 from station.core.recovery import Recovery
 from station.core.safety import Safety
 from station.core.seen import DispenserSeen
@@ -64,6 +65,9 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Disp
         invoicing = invoice_worker_for(self.ledger, self.settings)
         if invoicing is not None:
             self._tasks.append(asyncio.create_task(invoicing.run()))
+        self.mobile_pay = mobile_pay_for(self.ledger, self.settings)  # None: [payments] absent
+        if self.mobile_pay is not None:
+            self._tasks.append(asyncio.create_task(self._recover_payment_orders()))
         await self.display.start()
         await self.rating_pad.start()  # a pad that does not answer is logged; asking it later tries again
 
@@ -88,6 +92,8 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Disp
         if tasks:
             await asyncio.wait(tasks, timeout=5)
         self._tasks.clear()
+        if self.mobile_pay is not None:
+            await self.mobile_pay.aclose()
         # What no event carried (a sequence at steps 1–6, the finish of one whose farewell never came).
         try:
             await asyncio.wait_for(self.flush_steps(), timeout=15)

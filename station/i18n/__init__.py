@@ -19,6 +19,7 @@ from station.i18n.devices import DEVICES
 from station.i18n.entry import ENTRY
 from station.i18n.invoices import INVOICES
 from station.i18n.locks import LOCKS
+from station.i18n.payments import PAYMENTS
 from station.i18n.refusals import REFUSALS
 from station.i18n.screens import SCREENS
 from station.i18n.sequence import SEQUENCE
@@ -39,6 +40,7 @@ SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
     "unloading": UNLOADING,
     "invoices": INVOICES,
     "complaints": COMPLAINTS,
+    "payments": PAYMENTS,
 }
 
 

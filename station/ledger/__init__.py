@@ -13,5 +13,6 @@ Feature table modules are imported here so Alembic and the tests see them.
 from station.ledger import models_complaints as models_complaints
 from station.ledger import models_invoices as models_invoices
 from station.ledger import models_locks as models_locks
+from station.ledger import models_payments as models_payments
 from station.ledger import models_ratings as models_ratings
 from station.ledger import models_unloading as models_unloading

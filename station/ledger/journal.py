@@ -34,6 +34,9 @@ FEE_REVENUE = "revenue:fees"
 INTERNAL_USE = "expense:internal_use"
 ADJUSTMENTS = "expense:adjustments"
 OWNER_EQUITY = "equity:owner"
+# Money a payment provider owes the station for scan-to-pay sales, until its settlement reaches the bank.
+CLEARING_WECHAT = "clearing:wechat"
+CLEARING_ALIPAY = "clearing:alipay"
 
 STANDARD_ACCOUNTS: dict[str, tuple[str, AccountKind]] = {
     CASH_DRAWER: ("Cash drawer 钱箱", AccountKind.ASSET),
@@ -43,6 +46,8 @@ STANDARD_ACCOUNTS: dict[str, tuple[str, AccountKind]] = {
     INTERNAL_USE: ("Internal use 内部用气", AccountKind.EXPENSE),
     ADJUSTMENTS: ("Manual adjustments 调账", AccountKind.EXPENSE),
     OWNER_EQUITY: ("Owner's equity 所有者权益", AccountKind.EQUITY),
+    CLEARING_WECHAT: ("WeChat Pay clearing 微信待清算", AccountKind.ASSET),
+    CLEARING_ALIPAY: ("Alipay clearing 支付宝待清算", AccountKind.ASSET),
 }
 
 
@@ -97,6 +102,10 @@ class _EntryDraft:
 
 def card_account(number: str) -> str:
     return f"card:{number}"
+
+
+def clearing_account(provider: str) -> str:
+    return f"clearing:{provider}"
 
 
 def hold_account(number: str) -> str:

@@ -110,6 +110,7 @@ class FillStatus(enum.Enum):
 class PaymentMode(enum.Enum):
     CASH = "cash"
     CARD = "card"
+    MOBILE = "mobile"  # a payment code (付款码): WeChat Pay or Alipay; no CHECK on the column, no migration
 
 
 class ShiftStatus(enum.Enum):

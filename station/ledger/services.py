@@ -14,6 +14,7 @@ from station.ledger.corrections import Corrections
 from station.ledger.drawer import Drawer
 from station.ledger.invoice_states import InvoiceStates
 from station.ledger.lanes import Lanes
+from station.ledger.payment_orders import PaymentOrders
 from station.ledger.prices import Prices
 from station.ledger.ratings import Ratings
 from station.ledger.recharges import Recharges
@@ -24,6 +25,7 @@ from station.ledger.vehicles import Vehicles
 
 
 class Ledger(
+    PaymentOrders,
     Settlement,
     Lanes,
     Recharges,

@@ -15,8 +15,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, case, func, select, union
 from sqlalchemy.orm import Session
 
-from station.ledger.models import Card, CardType, Fill, FillStatus, Hold, JournalEntry, PaymentMode, Posting
-from station.ledger.shifts.values import AttendantTimers, HoldLine, NozzleKey
+from station.ledger.models import (
+    Account,
+    Card,
+    CardType,
+    Fill,
+    FillStatus,
+    Hold,
+    JournalEntry,
+    PaymentMode,
+    Posting,
+)
+from station.ledger.shifts.values import AttendantTimers, HoldLine, MobileTakings, NozzleKey
 
 
 @dataclass(frozen=True)
@@ -267,3 +277,28 @@ _OPEN_HOLDS = (
     .where(Hold.id.in_(select(_OPEN_HOLD_IDS.c[0])))
     .order_by(Hold.id)
 )
+
+
+# Scan-to-pay: the shift's postings to the providers' clearing accounts; a sale debits one, a refund credits it.
+_MOBILE = (
+    select(
+        Account.code,
+        func.sum(case((Posting.amount_fen > 0, Posting.amount_fen), else_=0)),
+        func.sum(case((Posting.amount_fen > 0, 1), else_=0)),
+        func.sum(case((Posting.amount_fen < 0, -Posting.amount_fen), else_=0)),
+    )
+    .select_from(JournalEntry)
+    .join(Posting, Posting.entry_id == JournalEntry.id)
+    .join(Account, Account.id == Posting.account_id)
+    .where(JournalEntry.shift_id == bindparam("shift_id"), Account.code.like("clearing:%"))
+    .group_by(Account.code)
+    .order_by(Account.code)
+)
+
+
+def mobile_sums(session: Session, shift_id: int) -> tuple[MobileTakings, ...]:
+    rows = session.connection().execute(_MOBILE, {"shift_id": shift_id})
+    return tuple(
+        MobileTakings(str(code).removeprefix("clearing:"), _int(sales), _int(n), _int(refunds))
+        for code, sales, n, refunds in rows
+    )

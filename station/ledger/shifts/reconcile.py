@@ -444,6 +444,7 @@ class Reconciler:
             carried_cash_fen=shift.carried_cash_fen,
             opening_note=shift.opening_note,
             between_shifts=between_shifts,
+            mobile=figures.mobile_sums(session, sid),
         )
 
 

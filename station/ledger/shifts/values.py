@@ -198,6 +198,20 @@ class PriceLine:
 
 
 @dataclass(frozen=True)
+class MobileTakings:
+    """One provider's scan-to-pay takings in the shift: sales booked to its clearing account, less refunds."""
+
+    provider: str  # "wechat" | "alipay"
+    sales_fen: int
+    sale_count: int
+    refunds_fen: int
+
+    @property
+    def net_fen(self) -> int:
+        return self.sales_fen - self.refunds_fen
+
+
+@dataclass(frozen=True)
 class Reconciliation:
     shift_id: int
     status: str  # open, closed
@@ -232,6 +246,7 @@ class Reconciliation:
     carried_cash_fen: int | None = None  # the previous shift's counted drawer (None: first shift)
     opening_note: str = ""  # why the float or the totalizers differ from the previous close
     between_shifts: BetweenShifts | None = None  # what the shift adopted from the gap before it
+    mobile: tuple[MobileTakings, ...] = ()  # scan-to-pay per provider (none taken: empty)
 
     @property
     def float_variance_fen(self) -> int | None:
