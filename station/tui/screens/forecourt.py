@@ -68,6 +68,8 @@ class OverviewScreen(Screen[None]):
         self._show_hint()
 
     def _show_hint(self) -> None:
+        if not self.is_mounted or not self.query("#hint"):
+            return  # the count came back after the screen was left (log-out, another screen): nothing to show
         lang = app_of(self).language
         hint = t("overview.hint", lang)
         if self.overdue:
