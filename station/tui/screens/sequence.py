@@ -1,6 +1,9 @@
 """The fuelling sequence screen, one screen class past ~400 lines: the 11 steps share one panel and one input.
 
-The checklist, the phrase to say, one key per step, the timers.
+The checklist, the phrase to say, one key per step, the timers. Long by design for now: every step's key handler
+reads and moves the same screen state (the lane's sequence, the one focused field, the pending tender), and the
+panels' text already lives in ``sequence_panels``. The next split is the settle step's handlers (cash, card and
+the coming scan-to-pay key) into their own mixin, when the mobile key is added.
 """
 
 from __future__ import annotations
