@@ -8,31 +8,20 @@ from typing import Any
 
 from textual.widgets import Input
 
-from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
 from station.devices.printer_sim import decode_qr_codes
 from station.simrig import SimulatedForecourt
 from station.tui.app import StationApp
 from station.tui.screens.desk.invoices import InvoicesScreen
 from station.tui.screens.login import LoginScreen
 from tests.conftest import until
-from tests.core.test_core_fill import LANE, walk_to_authorize
+from tests.core.test_ratings import cash_fill_to_farewell
 from tests.ledger.helpers import fingerprint
 from tests.tui.test_desk import login, open_desk, text_of
 
 
 async def cash_sale(rig: SimulatedForecourt) -> str:
     """A cash fill through the core; the receipt's QR as the printer printed it."""
-    core = rig.core
-    await walk_to_authorize(rig, PaymentKind.CASH)
-    await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 3000))
-    seq = core.lane(LANE).sequence
-    assert seq is not None
-    await until(lambda: seq.step is Step.DISCONNECT)
-    await core.confirm_disconnect_item(LANE)
-    rig.hang(*LANE)
-    await until(lambda: seq.step is Step.SETTLE)
-    await core.settle_cash(LANE, 5000)
-    await core.farewell(LANE)
+    await cash_fill_to_farewell(rig)
     await until(lambda: rig.receipts_file.exists() and len(decode_qr_codes(rig.receipts_file.read_bytes())) == 1)
     (qr,) = decode_qr_codes(rig.receipts_file.read_bytes())
     return qr
