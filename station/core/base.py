@@ -85,6 +85,9 @@ class CoreBase:
         # Receipts the spool has that the ledger has not been told of yet: told with the sequence's finish write
         # (a restart that finds one unmarked checks the spool before printing it again).
         self._spooled: list[int] = []
+        # Set once the scan-to-pay orders a crash left open were asked about: a sale booked by that round is
+        # printed by the start-up spool of committed receipts, which waits for it.
+        self._payments_recovered = asyncio.Event()
         self.locks = NozzleLocks(ledger)
         # Transactions being recorded now, by (dispenser, number): the poll and the sweep never record one twice.
         self._recording: dict[tuple[int, int], asyncio.Task[None]] = {}

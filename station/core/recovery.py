@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 
 
 class Recovery(CoreBase):
+    async def _spool_committed_receipts(self) -> None:
+        """Settle's (the printing of committed receipts); here for the payment recovery's second rounds."""
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ after a restart
 
     async def _resume_loop(self) -> None:
@@ -41,12 +45,21 @@ class Recovery(CoreBase):
         reversed; a provider that does not answer is asked again later."""
         while not self._stopping and self.mobile_pay is not None:
             try:
-                if await self.mobile_pay.recover() == 0:
-                    return
+                still_open = await self.mobile_pay.recover()
             except asyncio.CancelledError:
                 raise
             except Exception:  # one bad answer must not end the recovery of the others
                 log.exception("recovering payment orders failed")
+                still_open = -1
+            if still_open == 0:
+                self._payments_recovered.set()
+                return
+            if not self._payments_recovered.is_set():
+                # The rest is asked again later; the receipts of what this round booked print now.
+                self._payments_recovered.set()
+            elif self.print_queue is not None:
+                with contextlib.suppress(Exception):
+                    await self._spool_committed_receipts()
             await asyncio.sleep(10.0)
 
     async def resume_authorizations(self) -> int:

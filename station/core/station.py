@@ -68,6 +68,8 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Disp
         self.mobile_pay = mobile_pay_for(self.ledger, self.settings)  # None: [payments] absent
         if self.mobile_pay is not None:
             self._tasks.append(asyncio.create_task(self._recover_payment_orders()))
+        else:
+            self._payments_recovered.set()
         await self.display.start()
         await self.rating_pad.start()  # a pad that does not answer is logged; asking it later tries again
 

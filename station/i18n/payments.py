@@ -14,6 +14,26 @@ PAYMENTS: dict[str, tuple[str, str]] = {
         "无法识别的付款码, 请使用微信或支付宝付款码",
         "Not a code we take; ask for a WeChat Pay or Alipay payment code",
     ),
+    "phrase.settle_mobile": ("您好,请出示付款码,本次{amount}元", "Please show your payment code; {amount} yuan"),
+    "do.settle_mobile": (
+        "扫描顾客手机上的付款码 (或输入后回车); Esc 改收现金",
+        "Scan the code on the driver's phone (or type it, Enter); Esc for cash",
+    ),
+    "do.or_mobile": ("顾客扫码付款按 M", "M: the driver pays by phone"),
+    "settle.mobile_code": ("付款码", "Payment code"),
+    "key.mobile": ("扫码付款", "Pay by phone"),
+    "pay.asking": ("正在向支付平台收款…", "Asking the payment provider…"),
+    "pay.wait_answer": (
+        "正在收款, 请等待支付结果 (最长1分钟)",
+        "A payment is in progress; wait for its answer (at most a minute)",
+    ),
+    "sim.pay_help": (
+        "W 微信付款码 · A 支付宝付款码 (扫入当前输入框) · P 下一笔顾客需输密码 8秒 · D 下一笔拒付",
+        "W WeChat code · A Alipay code (scanned into the focused field) · P next one: the driver types a "
+        "password for 8 s · D next one declined",
+    ),
+    "sim.scanned": ("模拟:扫码 {code}", "Sim: code {code} scanned"),
+    "sim.pay_fault": ("模拟:下一笔支付 {fault}", "Sim: next payment {fault}"),
     "pay.provider.wechat": ("微信支付", "WeChat Pay"),
     "pay.provider.alipay": ("支付宝", "Alipay"),
     "pay.paying": ("顾客正在手机上确认支付…", "The driver is confirming on the phone…"),
