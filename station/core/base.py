@@ -88,6 +88,7 @@ class CoreBase:
         # Set once the scan-to-pay orders a crash left open were asked about: a sale booked by that round is
         # printed by the start-up spool of committed receipts, which waits for it.
         self._payments_recovered = asyncio.Event()
+        self._payment_recovery: asyncio.Task[None] | None = None
         self.locks = NozzleLocks(ledger)
         # Transactions being recorded now, by (dispenser, number): the poll and the sweep never record one twice.
         self._recording: dict[tuple[int, int], asyncio.Task[None]] = {}

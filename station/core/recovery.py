@@ -40,6 +40,14 @@ class Recovery(CoreBase):
                 log.exception("resuming authorizations failed")
             await asyncio.sleep(min(self.sweep_interval, 1.0))
 
+    def retry_payment_recovery(self) -> None:
+        """Ask the providers about the open orders again (a refund they did not confirm), unless already asking."""
+        running = self._payment_recovery
+        if self.mobile_pay is None or self._stopping or (running is not None and not running.done()):
+            return
+        self._payment_recovery = asyncio.create_task(self._recover_payment_orders())
+        self._tasks.append(self._payment_recovery)
+
     async def _recover_payment_orders(self) -> None:
         """Scan-to-pay orders a crash left open: each asked about by its number until paid (booked once) or
         reversed; a provider that does not answer is asked again later."""

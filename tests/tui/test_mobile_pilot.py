@@ -180,3 +180,68 @@ async def test_a_station_killed_while_the_driver_types_the_password_books_the_sa
     assert rig.core.ledger.fill(fill.id).payment_mode is PaymentMode.MOBILE
     assert rig.core.ledger.account_balance("clearing:wechat") == fill.amount_fen  # once, not twice
     assert check_ledger(rig.core.ledger.engine).ok
+
+
+async def mobile_sale(rig: SimulatedForecourt) -> int:
+    """A fill paid by WeChat Pay through the core; its fill id."""
+    from station.core.sequence import PaymentKind, PresetChoice, PresetKind
+    from tests.core.test_ratings import walk_to_authorize
+
+    core = rig.core
+    await walk_to_authorize(rig, PaymentKind.CASH)
+    await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 2000))
+    seq = core.lane(LANE).sequence
+    assert seq is not None
+    await until(lambda: seq.step is Step.DISCONNECT)
+    await core.confirm_disconnect_item(LANE)
+    rig.hang(*LANE)
+    await until(lambda: seq.step is Step.SETTLE)
+    result = await core.settle_mobile(LANE, rig.payment_code("wechat"))
+    assert result.settled is not None
+    await core.farewell(LANE)
+    return result.settled.fill.id
+
+
+async def test_a_manager_refunds_a_mobile_sale_at_the_desk(paying: SimulatedForecourt) -> None:
+    from textual.widgets import Input
+
+    from station.tui.screens.desk.mobile import MobileSalesScreen
+    from station.tui.screens.login import LoginScreen
+    from tests.tui.test_desk import login, open_desk
+    from tests.tui.test_desk import text_of as desk_text
+
+    rig, core = paying, paying.core
+    fill_id = await mobile_sale(rig)
+    amount = core.ledger.fill(fill_id).amount_fen
+    assert core.ledger.account_balance("clearing:wechat") == amount
+
+    async def authorize(pilot: object, number: str, pin: str, reason: str) -> None:
+        for field, text in (("mgr-number", number), ("mgr-pin", pin), ("mgr-reason", reason)):
+            widget = app.screen.query_one(f"#{field}", Input)
+            await until(lambda widget=widget: widget.has_focus)  # type: ignore[misc]
+            widget.value = text
+            await pilot.press("enter")  # type: ignore[attr-defined]
+
+    app = StationApp(core, sim=rig, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        if isinstance(app.screen, LoginScreen):
+            await login(pilot, app, "1001", "1234")
+        await open_desk(pilot, app)
+        await pilot.press("m")
+        await until(lambda: isinstance(app.screen, MobileSalesScreen) and "已支付" in desk_text(app, "#mobile-list"))
+        assert "微信支付" in desk_text(app, "#mobile-list")
+        await pilot.press("f8")
+        await authorize(pilot, "1001", "1234", "加错气")  # an attendant: refused, nothing refunded
+        await until(lambda: "✗" in desk_text(app, "#desk-message"))
+        [sale] = core.ledger.mobile_sales()
+        assert sale.order.state == "paid" and core.ledger.account_balance("clearing:wechat") == amount
+        await pilot.press("f8")
+        await authorize(pilot, "9001", "9999", "加错气")
+        await until(lambda: "已退款" in desk_text(app, "#desk-message"))
+        await until(lambda: "已退款" in desk_text(app, "#mobile-list"))
+        await pilot.press("escape")
+    assert core.ledger.account_balance("clearing:wechat") == 0
+    assert rig.payment_sim is not None
+    assert [o.refunded_fen for o in rig.payment_sim.books.orders.values()] == [amount]
+    assert check_ledger(core.ledger.engine).ok
