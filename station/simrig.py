@@ -16,6 +16,8 @@ from pathlib import Path
 from station.config import Payments
 from station.core.desk import ManagerDesk
 from station.core.station import StationCore
+from station.devices.code_scanner import CodeScanner
+from station.devices.code_scanner_sim import CodeScannerSimulator
 from station.devices.customer_display import CustomerDisplay
 from station.devices.customer_display_protocol import DIGIT_CELLS, LIGHT_LABELS
 from station.devices.customer_display_sim import CustomerDisplaySimulator
@@ -49,6 +51,7 @@ class SimulatedForecourt:
     rating_sim: RatingPadSimulator | None = None  # the rating pad (服务评价器) at the kiosk window
     invoicing_sim: InvoicingSimulator | None = None  # the invoicing platform (demo only)
     payment_sim: PaymentSimulator | None = None  # WeChat Pay and Alipay's gateways (scan-to-pay)
+    scanner_sim: CodeScannerSimulator | None = None  # the serial barcode scanner (扫码枪) at the kiosk
 
     def lift(self, dispenser: int, nozzle: int, residual_mpa: float = 3.0, capacity_kg: float = 16.0) -> None:
         self.dispensers.lift(dispenser, nozzle, residual_mpa, capacity_kg)
@@ -64,6 +67,12 @@ class SimulatedForecourt:
         from 25–30; new each time, as the phone refreshes it."""
         digits = "".join(secrets.choice("0123456789") for _ in range(16))
         return ("13" + digits) if provider == "wechat" else ("28" + digits)
+
+    def scan(self, code: str) -> None:
+        """The code under the serial scanner: its bytes down the line to the driver, then to the screen."""
+        if self.scanner_sim is None:
+            raise RuntimeError("no code scanner on this forecourt")
+        self.scanner_sim.scan(code)
 
     def payment_fault(self, kind: str, seconds: float = 0.0) -> None:
         """The next payment: "user_paying" (the driver types a password for ``seconds``), "decline", ..."""
@@ -94,6 +103,8 @@ class SimulatedForecourt:
             stops.append(self.display_sim.stop)
         if self.rating_sim is not None:
             stops.append(self.rating_sim.stop)
+        if self.scanner_sim is not None:
+            stops.append(self.scanner_sim.stop)
         if self.invoicing_sim is not None:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self.invoicing_sim.stop)
@@ -151,6 +162,9 @@ async def start_forecourt(
     rating_sim = RatingPadSimulator(mode="tcp", auto_press=rating_auto)
     await rating_sim.start()
     rating_pad = RatingPad(rating_sim.url)
+    scanner_sim = CodeScannerSimulator(mode="tcp")
+    await scanner_sim.start()
+    scanner = CodeScanner(scanner_sim.url, retry_s=0.2)
     settings = runtime.settings
     invoicing_sim = None
     if invoicing:
@@ -175,6 +189,7 @@ async def start_forecourt(
         print_queue=queue,
         display=display,
         rating_pad=rating_pad,
+        code_scanner=scanner,
     )
     await core.start()
     return SimulatedForecourt(
@@ -190,6 +205,7 @@ async def start_forecourt(
         rating_sim,
         invoicing_sim,
         payment_sim,
+        scanner_sim,
     )
 
 

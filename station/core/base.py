@@ -21,6 +21,7 @@ from station.core.lanes import CoreEvent, CoreRefused, Lane, LaneChanged, Notice
 from station.core.mobile_pay import MobilePay
 from station.core.sequence import FuelingSequence, SequenceRefused, StepEvent
 from station.core.steplog import StepLog
+from station.devices.code_scanner import CodeScanner
 from station.devices.customer_display import CustomerDisplayLike, NullCustomerDisplay
 from station.devices.dispenser_bus import BusError, DeviceRejected, DispenserBus, TransactionCompleted
 from station.devices.pn532_reader import PN532Reader
@@ -52,6 +53,7 @@ class CoreBase:
         print_queue: PrintQueue | None = None,
         display: CustomerDisplayLike | None = None,
         rating_pad: RatingPadLike | None = None,
+        code_scanner: CodeScanner | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         language: Language | None = None,
     ) -> None:
@@ -69,6 +71,7 @@ class CoreBase:
         self.display: CustomerDisplayLike = display if display is not None else NullCustomerDisplay()
         # The rating pad (服务评价器) at the kiosk window; absent: nobody is asked.
         self.rating_pad: RatingPadLike = rating_pad if rating_pad is not None else NullRatingPad()
+        self.code_scanner = code_scanner
         self._served: tuple[int, int] | None = None
         self._showing: set[asyncio.Task[None]] = set()
         self.monotonic = monotonic

@@ -71,6 +71,8 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Disp
             self._tasks.append(self._payment_recovery)
         else:
             self._payments_recovered.set()
+        if self.code_scanner is not None:
+            self._tasks.append(asyncio.create_task(self._scanner_loop()))
         await self.display.start()
         await self.rating_pad.start()  # a pad that does not answer is logged; asking it later tries again
 

@@ -28,8 +28,8 @@ PAYMENTS: dict[str, tuple[str, str]] = {
         "A payment is in progress; wait for its answer (at most a minute)",
     ),
     "sim.pay_help": (
-        "W 微信付款码 · A 支付宝付款码 (扫入当前输入框) · P 下一笔顾客需输密码 8秒 · D 下一笔拒付",
-        "W WeChat code · A Alipay code (scanned into the focused field) · P next one: the driver types a "
+        "W 扫微信付款码 · A 扫支付宝付款码 (结算时即收款) · P 下一笔顾客需输密码 8秒 · D 下一笔拒付",
+        "W scan a WeChat code · A scan an Alipay code (at settle: pays) · P next one: the driver types a "
         "password for 8 s · D next one declined",
     ),
     "sim.scanned": ("模拟:扫码 {code}", "Sim: code {code} scanned"),
@@ -58,6 +58,7 @@ PAYMENTS: dict[str, tuple[str, str]] = {
     "mobile.state.refunded": ("已退款", "refunded"),
     "desk.key.mobile": ("移动支付", "Mobile pay"),
     "desk.menu.mobile": ("移动支付: 收款记录与退款", "Mobile payments: list and refunds"),
+    "scan.no_field": ("扫码: 当前界面没有可接收扫码的输入框", "Scanned: no field on this screen takes a code"),
     "pay.provider.wechat": ("微信支付", "WeChat Pay"),
     "pay.provider.alipay": ("支付宝", "Alipay"),
     "pay.paying": ("顾客正在手机上确认支付…", "The driver is confirming on the phone…"),

@@ -83,6 +83,21 @@ async def test_a_wechat_code_scanned_from_the_panel_pays_the_fill(paying: Simula
     assert check_ledger(rig.core.ledger.engine).ok
 
 
+async def test_a_serial_scanner_reading_the_phone_at_settle_pays_without_a_key(paying: SimulatedForecourt) -> None:
+    rig = paying
+    app = StationApp(rig.core, sim=rig, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_settle(pilot, app, rig)
+        fill = rig.core.lane(LANE).unpaid[0]
+        rig.scan(rig.payment_code("alipay"))  # bytes down the scanner's serial line, no key pressed
+        seq = rig.core.lane(LANE).sequence
+        assert seq is not None
+        await until(lambda: seq.step is Step.FAREWELL)
+        await until(lambda: "支付宝" in text_of(app, "#seq-message"))  # the worker's answer, just after
+    assert rig.core.ledger.fill(fill.id).payment_mode is PaymentMode.MOBILE
+    assert rig.core.ledger.account_balance("clearing:alipay") == fill.amount_fen
+
+
 async def test_the_driver_types_a_password_then_the_alipay_payment_goes_through(paying: SimulatedForecourt) -> None:
     rig = paying
     app = StationApp(rig.core, sim=rig, language="zh")
@@ -99,7 +114,7 @@ async def test_the_driver_types_a_password_then_the_alipay_payment_goes_through(
         seq = rig.core.lane(LANE).sequence
         assert seq is not None
         await until(lambda: seq.step is Step.FAREWELL, timeout=WAIT)
-        assert "支付宝" in text_of(app, "#seq-message")
+        await until(lambda: "支付宝" in text_of(app, "#seq-message"))  # the worker's answer, just after
     assert rig.core.ledger.fill(fill.id).payment_mode is PaymentMode.MOBILE
     assert rig.core.ledger.account_balance("clearing:alipay") == fill.amount_fen
 

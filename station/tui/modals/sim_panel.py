@@ -8,7 +8,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from station.i18n import t
 from station.tui.common import Key, app_of, apply_bindings
@@ -76,19 +76,11 @@ class SimPanelScreen(ModalScreen[None]):
         return getattr(self._sim(), "payment_sim", None) is not None
 
     def action_scan(self, provider: str) -> None:
-        """The driver's phone under the scanner: like a USB scanner, its digits and Enter go to the focused
-        field (the payment-code field after M)."""
+        """The driver's phone under the serial scanner: the code goes down its line as bytes; at the settle
+        step the screen takes it as the payment (no M needed)."""
         code = self._sim().payment_code(provider)
-        app = self.app
         self._done("sim.scanned", code=code)
-
-        async def scan() -> None:
-            field = app.focused
-            if isinstance(field, Input):
-                field.insert_text_at_cursor(code)
-                await field.action_submit()
-
-        app.call_later(scan)
+        self._sim().scan(code)
 
     def action_pay_fault(self, kind: str) -> None:
         self._sim().payment_fault(kind, 8.0 if kind == "user_paying" else 0.0)

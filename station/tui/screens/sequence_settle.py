@@ -123,6 +123,18 @@ class SettleSteps(Screen[None]):
         self.render_state(focus=True)
         return True
 
+    def on_code_scanned(self, code: str) -> bool:
+        """A serial scanner read the driver's phone at settle: paid by it, no M needed. Elsewhere: not taken."""
+        seq = self.seq
+        if seq is None or seq.step is not Step.SETTLE or not self.mobile_enabled or self.busy:
+            return False
+        if not self.mobile_mode:
+            self.action_mobile()
+        field = self.query_one("#mobile-code", Input)
+        field.value = code
+        self.post_message(Input.Submitted(field, code))
+        return True
+
     # ------------------------------------------------------------------ keys
 
     def action_mobile(self) -> None:
