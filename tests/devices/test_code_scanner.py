@@ -95,3 +95,35 @@ async def test_a_scanner_unplugged_and_back_reads_again() -> None:
         got.task.cancel()
         await asyncio.gather(got.task, return_exceptions=True)
         await sim.stop()
+
+
+async def test_station_sim_scanner_sends_each_line_typed() -> None:
+    import sys
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "station.cli",
+        "sim",
+        "scanner",
+        "--tcp",
+        "0",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        url = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode().strip()
+        assert url.startswith("socket://127.0.0.1:")
+        scanner = CodeScanner(url, retry_s=0.1)
+        got = Collected(scanner)
+        await until(lambda: scanner.healthy, timeout=5)
+        await asyncio.sleep(0.1)  # the simulator has taken the connection
+        proc.stdin.write(f"{CODE}\n".encode())
+        await proc.stdin.drain()
+        await until(lambda: got.codes == [CODE], timeout=5)
+        got.task.cancel()
+        await asyncio.gather(got.task, return_exceptions=True)
+    finally:
+        proc.kill()
+        await proc.wait()
