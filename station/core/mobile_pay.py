@@ -89,6 +89,7 @@ class MobilePay:
         scanned: str,
         description: str,
         on_user_paying: Callable[[], None] | None = None,
+        settle_ms: Callable[[], int | None] | None = None,
     ) -> MobilePayResult:
         """Take the fill's money by the scanned code. ``on_user_paying``: tell the screen to say "please wait"."""
         code = route(scanned)
@@ -116,11 +117,17 @@ class MobilePay:
                 answer = await provider.query(order.order_no)
             except ProviderUnavailable:
                 answer = PayResult(PayState.USER_PAYING, message="no answer to query")
-        return await self._finish(provider, order, answer)
+        return await self._finish(provider, order, answer, settle_ms)
 
-    async def _finish(self, provider: PaymentProvider, order: PaymentOrderView, answer: PayResult) -> MobilePayResult:
+    async def _finish(
+        self,
+        provider: PaymentProvider,
+        order: PaymentOrderView,
+        answer: PayResult,
+        settle_ms: Callable[[], int | None] | None = None,
+    ) -> MobilePayResult:
         if answer.state is PayState.PAID:
-            return await self._book(order, answer.provider_txn_id)
+            return await self._book(order, answer.provider_txn_id, settle_ms() if settle_ms else None)
         if answer.state is PayState.FAILED:
             await self._db(self.ledger.move_payment_order, order.order_no, "failed", answer.message)
             return MobilePayResult(MobileOutcome.DECLINED, "pay.declined", order.order_no)
@@ -130,8 +137,11 @@ class MobilePay:
             return reversed_
         return MobilePayResult(MobileOutcome.TIMED_OUT, "pay.timed_out", order.order_no)
 
-    async def _book(self, order: PaymentOrderView, provider_txn: str) -> MobilePayResult:
-        sale = await self._db(self.ledger.book_paid_order, order.order_no, provider_txn)
+    async def _book(
+        self, order: PaymentOrderView, provider_txn: str, fill_end_to_commit_ms: int | None = None
+    ) -> MobilePayResult:
+        """``fill_end_to_commit_ms``: the settle timer (fill end → money taken) for the attendant's figures."""
+        sale = await self._db(self.ledger.book_paid_order, order.order_no, provider_txn, fill_end_to_commit_ms)
         if not sale.booked:
             # The fill was paid another way meanwhile: this money goes straight back.
             await self._refund_duplicate(sale.order)

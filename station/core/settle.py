@@ -217,7 +217,9 @@ class Settle(ServiceRatings):
         if self.mobile_pay is None:
             return MobileSettleResult(MobilePayResult(MobileOutcome.REFUSED, "pay.off"))
         description = f"{self.settings.station.name} {fill.product_code} {fill.dispenser}/{fill.nozzle}"
-        result = await self.mobile_pay.pay_fill(actor, fill.id, scanned, description, on_user_paying)
+        result = await self.mobile_pay.pay_fill(
+            actor, fill.id, scanned, description, on_user_paying, lambda: self._settle_ms(key)
+        )
         settled: SettleResult | None = None
         if result.outcome is MobileOutcome.PAID:
             if seq is not None and seq.hold_id is not None and not seq.finished:

@@ -19,7 +19,7 @@ PAYMENTS: dict[str, tuple[str, str]] = {
         "扫描顾客手机上的付款码 (或输入后回车); Esc 改收现金",
         "Scan the code on the driver's phone (or type it, Enter); Esc for cash",
     ),
-    "do.or_mobile": ("顾客扫码付款按 M", "M: the driver pays by phone"),
+    "do.or_mobile": ("扫码付款按 M", "M: paid by phone"),
     "settle.mobile_code": ("付款码", "Payment code"),
     "key.mobile": ("扫码付款", "Pay by phone"),
     "pay.asking": ("正在向支付平台收款…", "Asking the payment provider…"),

@@ -161,7 +161,14 @@ class PaymentOrders(Settlement):
             self._order_moved(session, order, state, detail=detail)
             return _order_view(order)
 
-    def book_paid_order(self, order_no: str, provider_txn: str, *, steps: Sequence[StepRow] = ()) -> MobileSettlement:
+    def book_paid_order(
+        self,
+        order_no: str,
+        provider_txn: str,
+        fill_end_to_commit_ms: int | None = None,
+        *,
+        steps: Sequence[StepRow] = (),
+    ) -> MobileSettlement:
         """The provider says paid: the sale, once. Paid again (a retry, a recovery) returns what was booked.
         ``steps``: the sequence's steps not yet written, committed with the sale (as settle_cash)."""
         with self._tx() as session:
@@ -192,6 +199,7 @@ class PaymentOrders(Settlement):
             fill.payment_mode = PaymentMode.MOBILE
             fill.sale_entry_id = entry.id
             fill.settled_at = self.now()
+            fill.fill_end_to_commit_ms = fill_end_to_commit_ms
             fill.attendant_id = fill.attendant_id or actor_id
             order.sale_entry_id = entry.id
             self._order_moved(session, order, "paid", detail=provider_txn)

@@ -78,6 +78,7 @@ async def test_a_wechat_code_scanned_from_the_panel_pays_the_fill(paying: Simula
         await until(lambda: isinstance(app.screen, OverviewScreen))
     stored = rig.core.ledger.fill(fill.id)
     assert stored.status is FillStatus.PAID and stored.payment_mode is PaymentMode.MOBILE
+    assert stored.fill_end_to_commit_ms is not None  # the settle minute counts for the attendant's figures
     assert rig.core.ledger.account_balance("clearing:wechat") == fill.amount_fen
     await until(lambda: "微信支付" in decode_escpos_text(rig.receipts_file.read_bytes()))
     assert check_ledger(rig.core.ledger.engine).ok
@@ -260,3 +261,12 @@ async def test_a_manager_refunds_a_mobile_sale_at_the_desk(paying: SimulatedFore
     assert rig.payment_sim is not None
     assert [o.refunded_fen for o in rig.payment_sim.books.orders.values()] == [amount]
     assert check_ledger(core.ledger.engine).ok
+    # The shift's reconciliation: what WeChat Pay took, gave back, and owes the station's bank account.
+    from station.ledger.shifts.desk import ShiftDesk
+    from station.ledger.shifts.values import MobileTakings
+    from station.tui.screens.desk.reconciliation_lines import reconciliation_lines
+
+    rec = ShiftDesk(core.ledger).reconciliation()
+    assert rec.mobile == (MobileTakings("wechat", amount, 1, amount),)
+    lines = "\n".join(reconciliation_lines(rec, "zh"))
+    assert "微信支付 收款 (1 笔)" in lines and "微信支付 退款" in lines and "微信支付 应到账" in lines

@@ -45,6 +45,9 @@ def _problems(codes: Sequence[str]) -> Text:
     return Text("、".join(t.zh for t in texts), ", ".join(t.en for t in texts))
 
 
+PROVIDER_NAMES = {"wechat": Text("微信支付", "WeChat Pay"), "alipay": Text("支付宝", "Alipay")}
+
+
 def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Report:
     """The shift report from a reconciliation the caller already holds (the UI's screen, the printer)."""
     cash, cards = rec.cash, rec.cards
@@ -162,6 +165,27 @@ def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Rep
             (Text("灰锁金额", "Held amount"), yuan(cards.open_holds_fen)),
         ],
     )
+    mobile = table(
+        "mobile",
+        Text("移动支付", "Mobile payments"),
+        (
+            ("provider", "渠道", "Provider"),
+            ("count", "笔数", "Sales"),
+            ("sales", "收款", "Taken"),
+            ("refunds", "退款", "Refunded"),
+            ("net", "应到账", "To settle"),
+        ),
+        [
+            [
+                PROVIDER_NAMES.get(m.provider, Text(m.provider, m.provider)),
+                str(m.sale_count),
+                yuan(m.sales_fen),
+                yuan(m.refunds_fen),
+                yuan(m.net_fen),
+            ]
+            for m in rec.mobile
+        ],
+    )
     holds = table(
         "holds",
         Text("未解灰锁", "Holds still open"),
@@ -206,6 +230,7 @@ def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Rep
             drops,
             count,
             cards_section,
+            mobile,
             holds,
             gap,
             gap_fills,

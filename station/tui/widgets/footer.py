@@ -86,7 +86,8 @@ class StationFooter(Footer):
         from station.tui.common import app_of
 
         lang = app_of(self).language
-        typing = isinstance(self.screen.focused, Input)
+        focused = self.screen.focused
+        typing = isinstance(focused, Input)
         out: list[Shown] = []
         if typing:
             out.append(Shown("enter", "⏎", t("key.confirm", lang), "submit"))
@@ -95,7 +96,11 @@ class StationFooter(Footer):
                 out.append(Shown("tab", "Tab", t("footer.tab", lang), "app.focus_next"))
         seen: set[str] = set()
         for _namespace, binding, enabled, tooltip in self.screen.active_bindings.values():
-            if not binding.show or binding.action in seen or (typing and typed_into_field(binding)):
+            # A letter the focused field leaves alone (the cash field's M) still works while typing: shown.
+            taken = typing and typed_into_field(binding)
+            if taken and len(binding.key) == 1 and focused is not None:
+                taken = focused.check_consume_key(binding.key, binding.key)
+            if not binding.show or binding.action in seen or taken:
                 continue
             seen.add(binding.action)
             display = key_label(binding.key, self.app.get_key_display(binding))

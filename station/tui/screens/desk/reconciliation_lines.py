@@ -218,6 +218,16 @@ def reconciliation_lines(rec: Reconciliation, lang: Language, unit: str = "kg") 
             )
         )
 
+    # ---- scan-to-pay, per provider (what each clearing account should pay out to the bank)
+    if rec.mobile:
+        out.append(head("desk.rec.mobile"))
+        for m in rec.mobile:
+            provider = t(f"pay.provider.{m.provider}", lang)
+            out.append(pair("desk.rec.mobile_sales", yuan(m.sales_fen), "+", provider=provider, count=m.sale_count))
+            if m.refunds_fen:
+                out.append(pair("desk.rec.mobile_refunds", yuan(m.refunds_fen), "−", provider=provider))
+            out.append(pair("desk.rec.mobile_net", yuan(m.net_fen), "=", provider=provider))
+
     # ---- timers
     out.append(head("desk.rec.timers", flow=rec.flow_limit_ms // 1000, commit=rec.commit_limit_ms // 1000))
     tw = (20, 6, 12, 12, 12, 12)
