@@ -327,10 +327,9 @@ def _views(session: Session, query: object) -> list[CallbackView]:
         return []
     names = {a.id: f"{a.number} {a.name}" for a in session.scalars(select(Attendant))}
     draws = select(CallbackDraw.id, CallbackDraw.day).where(CallbackDraw.id.in_({r.draw_id for r in rows}))
-    days = dict(session.execute(draws).tuples().all())
-    fills = dict(
-        session.execute(select(Fill.id, Fill.amount_fen).where(Fill.id.in_([r.fill_id for r in rows]))).tuples().all()
-    )
+    days: dict[int, dt.date] = {i: d for i, d in session.execute(draws)}
+    amounts = select(Fill.id, Fill.amount_fen).where(Fill.id.in_([r.fill_id for r in rows]))
+    fills: dict[int, int] = {i: a for i, a in session.execute(amounts)}
     cards = {
         c.id: (c.number, c.holder) for c in session.scalars(select(Card).where(Card.id.in_({r.card_id for r in rows})))
     }
