@@ -6,6 +6,7 @@ checked against a hand computation. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from station.ledger.staff import Actor
 from station.printouts.report import render_text
 from tests.conftest import FakeClock
 from tests.ledger.helpers import card, fingerprint, record, staff
+from tests.ledger.test_reports import run_cli
 
 HOUR = 3600
 DRAW_DAY = dt.date(2026, 11, 22)  # the clock starts 2026-11-21 16:00 China time: the sales are the day before
@@ -169,7 +171,14 @@ def test_a_call_is_recorded_once_not_by_the_attendant_it_is_about_and_fair_answe
     assert ledger.callbacks() == []  # none pending
 
 
-def test_the_months_satisfaction_matches_the_hand_computation(ledger: Ledger, clock: FakeClock) -> None:
+def test_the_months_satisfaction_matches_the_hand_computation(
+    ledger: Ledger,
+    clock: FakeClock,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     manager, a = staff(ledger, shift=True)
     b = attendant(ledger, manager, "1002")
     number = card(ledger, manager, balance=100_000, phone="13900001111")
@@ -220,6 +229,15 @@ def test_the_months_satisfaction_matches_the_hand_computation(ledger: Ledger, cl
     }
     assert "服务满意度月报 2026-11" in render_text(report, "zh")[0]
     assert satisfaction_report(ledger, dt.date(2026, 12, 1)).section("satisfaction").rows == ()
+
+    # The same figures from `station report satisfaction --month 2026-11`
+    monkeypatch.setenv("STATION_PIN_KEY", str(tmp_path / "pin.key"))
+    assert run_cli(["report", "satisfaction", "--month", "2026-11", "--db", db_url, "--lang", "zh"]) == 0
+    printed = capsys.readouterr().out
+    assert "1002 加气员2 | 4 | 4 | 0 | 0 | 7.3 | 7.5 | 7.4 | 2" in printed
+    assert "全站 | 8 | 7 | 1 | 0 | 8.0 | 7.6 | 7.8 | 2" in printed
+    with pytest.raises(SystemExit):
+        run_cli(["report", "satisfaction", "--month", "2026-13", "--db", db_url])
 
 
 def test_the_reconciliation_shows_an_overdue_complaint_and_the_callbacks_due(ledger: Ledger, clock: FakeClock) -> None:
