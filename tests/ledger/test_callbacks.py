@@ -22,6 +22,7 @@ from station.ledger.shifts.desk import ShiftDesk
 from station.ledger.shifts.values import ServiceDue
 from station.ledger.staff import Actor
 from station.printouts.report import render_text
+from station.tui.screens.desk.reconciliation_lines import reconciliation_lines
 from tests.conftest import FakeClock
 from tests.ledger.helpers import card, fingerprint, record, staff
 from tests.ledger.test_reports import run_cli
@@ -250,7 +251,10 @@ def test_the_reconciliation_shows_an_overdue_complaint_and_the_callbacks_due(led
     ledger.draw_callbacks(DRAW_DAY, manager, seed=1)
     assert ShiftDesk(ledger).reconciliation().service == ServiceDue(0, 1, 0)
     clock.advance(29 * HOUR)  # 49 h after both: the complaint unanswered, the callback not made
-    service = ShiftDesk(ledger).reconciliation().service
+    rec = ShiftDesk(ledger).reconciliation()
+    service = rec.service
     assert (service.complaints_overdue, service.callbacks_due, service.callbacks_overdue) == (1, 1, 1)
+    on_screen = "\n".join(reconciliation_lines(rec, "zh"))  # the desk's reconciliation screen says it too
+    assert "✗[/] 投诉超时未答复 1 件 · 待回访 1 个 · 回访超时 1 个" in on_screen
     rows = {label.zh: value for label, value in shift_report(ledger).section("service").rows}  # type: ignore[union-attr]
     assert rows == {"投诉超时未答复": "1", "待回访": "1", "回访超时": "1"}
