@@ -12,6 +12,7 @@ CALLBACKS: dict[str, tuple[str, str]] = {
         "投诉超时未答复 {complaints} 件 · 待回访 {due} 个 · 回访超时 {late} 个",
         "Complaints overdue: {complaints} · callbacks due: {due} · overdue: {late}",
     ),
+    "desk.report.satisfaction": ("满意度", "Satisfaction"),
     "callbacks.title": ("客户回访", "Customer callbacks"),
     "callbacks.none": ("今日回访名单尚未抽取 (按 D 抽取)", "Today's callback list is not drawn yet (press D)"),
     "callbacks.help": (

@@ -1,6 +1,7 @@
 """Callbacks at the desk, driven through the terminal: the manager draws today's list (B, then D), opens the
 call (⏎) with the phone phrases shown, a score out of range is refused by name and writes nothing, then the
-call is recorded and a fair answer flagged for follow-up; Esc goes back to the desk."""
+call is recorded and a fair answer flagged for follow-up; Esc goes back to the desk, whose reports show the
+month's satisfaction."""
 
 from __future__ import annotations
 
@@ -76,3 +77,5 @@ async def test_a_callback_drawn_and_scored_at_the_desk(forecourt: SimulatedForec
         assert "态度 9 能力 8" in text_of(app, "#callback-list")
         await pilot.press("escape")
         await until(lambda: app.screen is desk and isinstance(app.screen, ManagerDeskScreen))
+        await pilot.press("t", "6")  # the month's satisfaction among the reports
+        await until(lambda: "服务满意度月报" in text_of(app, "#report") and "投诉答复时效" in text_of(app, "#report"))
