@@ -165,6 +165,10 @@ class Devices(_Strict):
     rating_pad: str = ""  # the rating pad's (服务评价器) port (pyserial URL); empty: no pad, ratings skipped
     rating_pad_baud: int = Field(default=9600, gt=0)
     rating_pad_wait_s: int = Field(default=20, gt=0, le=300)  # how long a question stays lit at farewell
+    # A serial barcode scanner (扫码枪, pyserial URL): payment codes and receipt QRs; empty: a USB scanner (it
+    # types like a keyboard) or typing.
+    code_scanner: str = ""
+    code_scanner_baud: int = Field(default=9600, gt=0)
 
     @field_validator("customer_display_baud")
     @classmethod

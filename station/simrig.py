@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from station.config import Payments
 from station.core.desk import ManagerDesk
 from station.core.station import StationCore
+from station.devices.code_scanner import CodeScanner
+from station.devices.code_scanner_sim import CodeScannerSimulator
 from station.devices.customer_display import CustomerDisplay
 from station.devices.customer_display_protocol import DIGIT_CELLS, LIGHT_LABELS
 from station.devices.customer_display_sim import CustomerDisplaySimulator
@@ -26,6 +30,9 @@ from station.devices.rating_pad import RatingPad
 from station.devices.rating_pad_sim import RatingPadSimulator
 from station.invoicing.signing import create_key
 from station.invoicing.simulator import InvoicingSimulator
+from station.payments.signing import create_key as create_rsa_key
+from station.payments.signing import public_pem
+from station.payments.simulator import PaymentSimulator
 from station.runtime import StationRuntime
 from station.seed import ATTENDANT, MANAGER
 
@@ -43,6 +50,8 @@ class SimulatedForecourt:
     display_sim: CustomerDisplaySimulator | None = None  # the customer display (客显) the driver reads
     rating_sim: RatingPadSimulator | None = None  # the rating pad (服务评价器) at the kiosk window
     invoicing_sim: InvoicingSimulator | None = None  # the invoicing platform (demo only)
+    payment_sim: PaymentSimulator | None = None  # WeChat Pay and Alipay's gateways (scan-to-pay)
+    scanner_sim: CodeScannerSimulator | None = None  # the serial barcode scanner (扫码枪) at the kiosk
 
     def lift(self, dispenser: int, nozzle: int, residual_mpa: float = 3.0, capacity_kg: float = 16.0) -> None:
         self.dispensers.lift(dispenser, nozzle, residual_mpa, capacity_kg)
@@ -52,6 +61,24 @@ class SimulatedForecourt:
 
     def leak(self, dispenser: int, nozzle: int) -> None:
         self.dispensers.leak(dispenser, nozzle)
+
+    def payment_code(self, provider: str) -> str:
+        """A driver's payment code (付款码) as the phone shows it: WeChat 18 digits from 10–15, Alipay 16–24
+        from 25–30; new each time, as the phone refreshes it."""
+        digits = "".join(secrets.choice("0123456789") for _ in range(16))
+        return ("13" + digits) if provider == "wechat" else ("28" + digits)
+
+    def scan(self, code: str) -> None:
+        """The code under the serial scanner: its bytes down the line to the driver, then to the screen."""
+        if self.scanner_sim is None:
+            raise RuntimeError("no code scanner on this forecourt")
+        self.scanner_sim.scan(code)
+
+    def payment_fault(self, kind: str, seconds: float = 0.0) -> None:
+        """The next payment: "user_paying" (the driver types a password for ``seconds``), "decline", ..."""
+        if self.payment_sim is None:
+            raise RuntimeError("no payment simulator on this forecourt")
+        self.payment_sim.books.set_fault(kind, seconds)
 
     def present_card(self, uid: str) -> None:
         self.reader_sim.present(uid)
@@ -76,9 +103,14 @@ class SimulatedForecourt:
             stops.append(self.display_sim.stop)
         if self.rating_sim is not None:
             stops.append(self.rating_sim.stop)
+        if self.scanner_sim is not None:
+            stops.append(self.scanner_sim.stop)
         if self.invoicing_sim is not None:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self.invoicing_sim.stop)
+        if self.payment_sim is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.payment_sim.stop)
         for stop in stops:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(stop(), timeout=5)
@@ -94,6 +126,8 @@ async def start_forecourt(
     baud: int | None = None,
     rating_auto: float | None = None,
     invoicing: bool = False,
+    payments: bool = False,
+    payment_window_s: int = 60,
 ) -> SimulatedForecourt:
     """Start simulators for the configured nozzles and a core attached to them. Call ``stop()`` after.
 
@@ -128,6 +162,9 @@ async def start_forecourt(
     rating_sim = RatingPadSimulator(mode="tcp", auto_press=rating_auto)
     await rating_sim.start()
     rating_pad = RatingPad(rating_sim.url)
+    scanner_sim = CodeScannerSimulator(mode="tcp")
+    await scanner_sim.start()
+    scanner = CodeScanner(scanner_sim.url, retry_s=0.2)
     settings = runtime.settings
     invoicing_sim = None
     if invoicing:
@@ -138,6 +175,12 @@ async def start_forecourt(
             update={"provider_url": invoicing_sim.url, "provider_key_file": str(directory / "invoicing.key")}
         )
         settings = settings.model_copy(update={"invoices": invoices})
+    payment_sim = None
+    if payments:
+        # The demo's WeChat Pay and Alipay: the panel (F12) shows the driver's code; the gateways check the
+        # station's signatures and sign their replies, as the real ones do.
+        payment_sim, section = _payment_gateways(directory, payment_window_s)
+        settings = settings.model_copy(update={"payments": section})
     core = StationCore(
         runtime.ledger,
         settings,
@@ -146,11 +189,51 @@ async def start_forecourt(
         print_queue=queue,
         display=display,
         rating_pad=rating_pad,
+        code_scanner=scanner,
     )
     await core.start()
     return SimulatedForecourt(
-        runtime, dispensers, reader_sim, bus, reader, queue, receipts, core, display_sim, rating_sim, invoicing_sim
+        runtime,
+        dispensers,
+        reader_sim,
+        bus,
+        reader,
+        queue,
+        receipts,
+        core,
+        display_sim,
+        rating_sim,
+        invoicing_sim,
+        payment_sim,
+        scanner_sim,
     )
+
+
+def _payment_gateways(directory: Path, window_s: int) -> tuple[PaymentSimulator, Payments]:
+    keys = directory / "payment-keys"
+    platform = create_rsa_key(keys / "platform.pem")
+    (keys / "platform.pub.pem").write_bytes(public_pem(platform))
+    sim = PaymentSimulator(
+        wechat_key=create_rsa_key(keys / "wechat.pem").public_key(),
+        alipay_key=create_rsa_key(keys / "alipay.pem").public_key(),
+        platform_key=platform,
+    )
+    sim.start()
+    section = Payments(
+        wechat_url=sim.url,
+        wechat_mchid=sim.mchid,
+        wechat_appid=sim.appid,
+        wechat_serial_no="SIM01",
+        wechat_key_file=str(keys / "wechat.pem"),
+        wechat_platform_key_file=str(keys / "platform.pub.pem"),
+        alipay_url=f"{sim.url}/gateway.do",
+        alipay_app_id=sim.alipay_app_id,
+        alipay_key_file=str(keys / "alipay.pem"),
+        alipay_public_key_file=str(keys / "platform.pub.pem"),
+        poll_seconds=1,
+        window_seconds=window_s,
+    )
+    return sim, section
 
 
 async def open_first_shift(core: StationCore) -> int | None:

@@ -79,7 +79,9 @@ async def run_demo(directory: Path, config: str | None = None, speed: float = 4.
         runtime = await asyncio.shield(opening)  # an early quit still lets it finish, to be closed
         # Paced like the configured line, so the demo's fills show the bus's real progress cadence.
         baud = runtime.settings.devices.dispenser_baud
-        rig = await start_forecourt(runtime, directory, speed=speed, baud=baud, rating_auto=3.0, invoicing=True)
+        rig = await start_forecourt(
+            runtime, directory, speed=speed, baud=baud, rating_auto=3.0, invoicing=True, payments=True
+        )
         rigs.append(rig)
         await rig.bus.wait_connected(10.0)
         await open_first_shift(rig.core)

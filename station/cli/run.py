@@ -102,6 +102,7 @@ def _open_checked(db: str | None, config: str | None, spool: Path) -> tuple[Stat
 def build_core(db: str | None, config: str | None, spool: Path) -> tuple[StationRuntime, StationCore]:
     """The core wired to the configured ports: dispensers, card reader and printer (each may be absent)."""
     from station.core.station import StationCore
+    from station.devices.code_scanner import CodeScanner
     from station.devices.customer_display import customer_display_from_config
     from station.devices.dispenser_bus import DispenserBus
     from station.devices.pn532_reader import PN532Reader
@@ -125,6 +126,7 @@ def build_core(db: str | None, config: str | None, spool: Path) -> tuple[Station
         queue = PrintQueue(spool, printer_from_config(PrinterConfig.from_devices(devices)))
     display = customer_display_from_config(devices)  # no port configured: nothing shown, no error
     rating_pad = rating_pad_from_config(devices)  # no port configured: nobody asked, nothing recorded
+    scanner = CodeScanner(devices.code_scanner, devices.code_scanner_baud) if devices.code_scanner else None
     core = StationCore(
         runtime.ledger,
         runtime.settings,
@@ -133,6 +135,7 @@ def build_core(db: str | None, config: str | None, spool: Path) -> tuple[Station
         print_queue=queue,
         display=display,
         rating_pad=rating_pad,
+        code_scanner=scanner,
     )
     return runtime, core
 

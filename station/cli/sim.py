@@ -59,6 +59,30 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     register_printer(sim_sub)
     register_invoices(sim_sub)
     register_payments(sim_sub)
+    register_scanner(sim_sub)
+
+
+def register_scanner(sim_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sim_sub.add_parser(
+        "scanner",
+        help="serial barcode scanner (扫码枪) simulator: each line typed on stdin is scanned",
+        description="Line 1: the port for [devices] code_scanner (/dev/pts/N or socket://127.0.0.1:PORT). Then "
+        "each line typed on stdin goes down the line as a scan (ASCII + CR LF).",
+    )
+    link = parser.add_mutually_exclusive_group()
+    link.add_argument("--tcp", type=_port, metavar="PORT", default=None, help="listen on TCP (0: any free port)")
+    link.add_argument("--link", metavar="PATH", default=None, help="a stable symlink to the pty")
+    parser.set_defaults(
+        handler=lambda args: _scanner_main(
+            (["--tcp", str(args.tcp)] if args.tcp is not None else []) + (["--link", args.link] if args.link else [])
+        )
+    )
+
+
+def _scanner_main(argv: list[str]) -> int:
+    from station.devices.code_scanner_sim import main as scanner_main
+
+    return scanner_main(argv)
 
 
 def _configured_baud() -> int:

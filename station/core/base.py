@@ -21,6 +21,7 @@ from station.core.lanes import CoreEvent, CoreRefused, Lane, LaneChanged, Notice
 from station.core.mobile_pay import MobilePay
 from station.core.sequence import FuelingSequence, SequenceRefused, StepEvent
 from station.core.steplog import StepLog
+from station.devices.code_scanner import CodeScanner
 from station.devices.customer_display import CustomerDisplayLike, NullCustomerDisplay
 from station.devices.dispenser_bus import BusError, DeviceRejected, DispenserBus, TransactionCompleted
 from station.devices.pn532_reader import PN532Reader
@@ -52,6 +53,7 @@ class CoreBase:
         print_queue: PrintQueue | None = None,
         display: CustomerDisplayLike | None = None,
         rating_pad: RatingPadLike | None = None,
+        code_scanner: CodeScanner | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         language: Language | None = None,
     ) -> None:
@@ -69,6 +71,7 @@ class CoreBase:
         self.display: CustomerDisplayLike = display if display is not None else NullCustomerDisplay()
         # The rating pad (服务评价器) at the kiosk window; absent: nobody is asked.
         self.rating_pad: RatingPadLike = rating_pad if rating_pad is not None else NullRatingPad()
+        self.code_scanner = code_scanner
         self._served: tuple[int, int] | None = None
         self._showing: set[asyncio.Task[None]] = set()
         self.monotonic = monotonic
@@ -85,6 +88,10 @@ class CoreBase:
         # Receipts the spool has that the ledger has not been told of yet: told with the sequence's finish write
         # (a restart that finds one unmarked checks the spool before printing it again).
         self._spooled: list[int] = []
+        # Set once the scan-to-pay orders a crash left open were asked about: a sale booked by that round is
+        # printed by the start-up spool of committed receipts, which waits for it.
+        self._payments_recovered = asyncio.Event()
+        self._payment_recovery: asyncio.Task[None] | None = None
         self.locks = NozzleLocks(ledger)
         # Transactions being recorded now, by (dispenser, number): the poll and the sweep never record one twice.
         self._recording: dict[tuple[int, int], asyncio.Task[None]] = {}

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 
 from station.core.base import CoreBase
-from station.core.lanes import CardRead, CoreRefused, LaneChanged, NozzleState, StaffCardLogin
+from station.core.lanes import CardRead, CodeScanned, CoreRefused, LaneChanged, NozzleState, StaffCardLogin
 from station.devices import dispenser_protocol as proto
 from station.devices.dispenser_bus import (
     AlarmRaised,
@@ -128,6 +128,12 @@ class DeviceEvents(CoreBase):
                     prices[lane.nozzle] = await self._db(self.ledger.unit_price, lane.product, 0)
             with contextlib.suppress(BusError):
                 await self.bus.set_prices(address, prices)
+
+    async def _scanner_loop(self) -> None:
+        """Each code a serial scanner reads goes to the screen in front, as a USB scanner's keys would."""
+        assert self.code_scanner is not None
+        async for code in self.code_scanner.codes():
+            self.emit(CodeScanned(code))
 
     async def _reader_loop(self) -> None:
         assert self.reader is not None

@@ -69,6 +69,13 @@ class CardRead(CoreEvent):
 
 
 @dataclass(frozen=True)
+class CodeScanned(CoreEvent):
+    """A serial scanner read a code (a payment code, a receipt's QR): the screen in front takes it as typed."""
+
+    code: str
+
+
+@dataclass(frozen=True)
 class StaffCardLogin(CoreEvent):
     actor: Actor
 

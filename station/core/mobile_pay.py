@@ -45,6 +45,8 @@ class MobilePayResult:
     message_key: str  # station.i18n catalogue key for the attendant
     order_no: str = ""
     receipt_no: int = 0  # a paid sale's receipt job (0: none written now)
+    provider: str = ""  # "wechat" | "alipay" once routed
+    provider_txn: str = ""  # the provider's transaction id of a paid order
 
 
 class MobilePay:
@@ -134,7 +136,9 @@ class MobilePay:
             # The fill was paid another way meanwhile: this money goes straight back.
             await self._refund_duplicate(sale.order)
             return MobilePayResult(MobileOutcome.REFUSED, "err.fill_already_settled", order.order_no)
-        return MobilePayResult(MobileOutcome.PAID, "pay.paid", order.order_no, sale.receipt_no)
+        return MobilePayResult(
+            MobileOutcome.PAID, "pay.paid", order.order_no, sale.receipt_no, order.provider, provider_txn
+        )
 
     async def _reverse(self, provider: PaymentProvider, order: PaymentOrderView) -> MobilePayResult | None:
         """Reverse until the provider confirms; a query first, so money it did take is booked, not thrown away.

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 
 
 class Recovery(CoreBase):
+    async def _spool_committed_receipts(self) -> None:
+        """Settle's (the printing of committed receipts); here for the payment recovery's second rounds."""
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ after a restart
 
     async def _resume_loop(self) -> None:
@@ -36,17 +40,34 @@ class Recovery(CoreBase):
                 log.exception("resuming authorizations failed")
             await asyncio.sleep(min(self.sweep_interval, 1.0))
 
+    def retry_payment_recovery(self) -> None:
+        """Ask the providers about the open orders again (a refund they did not confirm), unless already asking."""
+        running = self._payment_recovery
+        if self.mobile_pay is None or self._stopping or (running is not None and not running.done()):
+            return
+        self._payment_recovery = asyncio.create_task(self._recover_payment_orders())
+        self._tasks.append(self._payment_recovery)
+
     async def _recover_payment_orders(self) -> None:
         """Scan-to-pay orders a crash left open: each asked about by its number until paid (booked once) or
         reversed; a provider that does not answer is asked again later."""
         while not self._stopping and self.mobile_pay is not None:
             try:
-                if await self.mobile_pay.recover() == 0:
-                    return
+                still_open = await self.mobile_pay.recover()
             except asyncio.CancelledError:
                 raise
             except Exception:  # one bad answer must not end the recovery of the others
                 log.exception("recovering payment orders failed")
+                still_open = -1
+            if still_open == 0:
+                self._payments_recovered.set()
+                return
+            if not self._payments_recovered.is_set():
+                # The rest is asked again later; the receipts of what this round booked print now.
+                self._payments_recovered.set()
+            elif self.print_queue is not None:
+                with contextlib.suppress(Exception):
+                    await self._spool_committed_receipts()
             await asyncio.sleep(10.0)
 
     async def resume_authorizations(self) -> int:

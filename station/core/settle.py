@@ -16,7 +16,7 @@ from station.core.ratings import ServiceRatings
 from station.core.sequence import FuelingSequence, Step
 from station.devices.printer import PrintOutcome
 from station.ledger.fills import FillView
-from station.printouts.receipt import CardPayment, CashPayment, FillReceipt, render
+from station.printouts.receipt import CardPayment, CashPayment, FillReceipt, MobilePayment, Payment, render
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -31,6 +31,30 @@ class SettleResult:
     tendered_fen: int | None = None
     balance_fen: int | None = None
     low_balance: bool = False
+
+
+@dataclass(frozen=True)
+class MobileSettleResult:
+    """A payment code's answer at settle; ``settled`` when it paid the fill (the receipt printed as for cash)."""
+
+    pay: MobilePayResult
+    settled: SettleResult | None = None
+
+    @property
+    def outcome(self) -> MobileOutcome:
+        return self.pay.outcome
+
+    @property
+    def message_key(self) -> str:
+        return self.pay.message_key
+
+    @property
+    def order_no(self) -> str:
+        return self.pay.order_no
+
+    @property
+    def receipt_no(self) -> int:
+        return self.pay.receipt_no
 
 
 class Settle(ServiceRatings):
@@ -49,7 +73,7 @@ class Settle(ServiceRatings):
                     return fill
         return lane.unpaid[0] if lane.unpaid else None
 
-    def _receipt(self, fill: FillView, receipt_no: int, payment: CashPayment | CardPayment) -> FillReceipt:
+    def _receipt(self, fill: FillView, receipt_no: int, payment: Payment) -> FillReceipt:
         product = next((p for p in self.settings.products if p.code == fill.product_code), None)
         return FillReceipt(
             station_name=self.settings.station.name,
@@ -177,7 +201,7 @@ class Settle(ServiceRatings):
 
     async def settle_mobile(
         self, key: tuple[int, int], scanned: str, on_user_paying: Callable[[], None] | None = None
-    ) -> MobilePayResult:
+    ) -> MobileSettleResult:
         """The lane's fill paid by the driver's payment code (付款码). Not paid (declined, timed out and reversed,
         a bad code): the result's message key says so and the attendant offers cash or card on the same fill.
         ``on_user_paying``: called while the driver types the password (show "please wait")."""
@@ -191,9 +215,10 @@ class Settle(ServiceRatings):
         if fill is None:
             raise CoreRefused("fill_already_settled")
         if self.mobile_pay is None:
-            return MobilePayResult(MobileOutcome.REFUSED, "pay.off")
+            return MobileSettleResult(MobilePayResult(MobileOutcome.REFUSED, "pay.off"))
         description = f"{self.settings.station.name} {fill.product_code} {fill.dispenser}/{fill.nozzle}"
         result = await self.mobile_pay.pay_fill(actor, fill.id, scanned, description, on_user_paying)
+        settled: SettleResult | None = None
         if result.outcome is MobileOutcome.PAID:
             if seq is not None and seq.hold_id is not None and not seq.finished:
                 # Card was chosen but the driver paid by phone: its hold goes back (the fill's own went with the sale).
@@ -202,8 +227,12 @@ class Settle(ServiceRatings):
                 seq.hold_id = None
             self._finish_settle(key, f"mobile {result.order_no}")
             self._served = key
+            await self.display.show_received(fill.amount_fen)  # 收到您XX元: the phone paid the whole amount
+            payment = MobilePayment(result.provider, result.order_no, result.provider_txn)
+            lines, outcome = await self._print(self._receipt(fill, result.receipt_no, payment))
+            settled = SettleResult(fill, lines, outcome)
         await self._reload_unpaid(lane)
-        return result
+        return MobileSettleResult(result, settled)
 
     async def _settle_call(self, seq: FuelingSequence | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """The sale carries its sequence's steps (fill ended, disconnect); a fill settled outside a sequence
@@ -250,13 +279,15 @@ class Settle(ServiceRatings):
             }
         for job in jobs:
             d = job.detail
-            payment: CashPayment | CardPayment
-            if job.payment not in ("cash", "card"):
-                # A scan-to-pay sale (wechat, alipay): the receipt layout has no block for it yet; the job waits
-                # unspooled rather than print as cash or stop the spooling of the others.
-                log.warning("receipt %s: no layout for payment %r yet", job.receipt_no, job.payment)
+            payment: Payment
+            if job.payment not in ("cash", "card", "wechat", "alipay"):
+                # A way of paying this version has no receipt block for: the job waits unspooled rather than
+                # print as cash or stop the spooling of the others.
+                log.warning("receipt %s: no layout for payment %r", job.receipt_no, job.payment)
                 continue
-            if job.payment == "card":
+            if job.payment in ("wechat", "alipay"):
+                payment = MobilePayment(job.payment, str(d.get("order_no", "")), str(d.get("txn", "")))
+            elif job.payment == "card":
                 payment = CardPayment(str(d["card_number"]), int(d["balance_fen"]), bool(d["low_balance"]))
             else:
                 payment = CashPayment(int(d["tendered_fen"]), int(d["change_fen"]))
@@ -270,6 +301,9 @@ class Settle(ServiceRatings):
 
     async def _drain_print_queue(self) -> None:
         assert self.print_queue is not None
+        with contextlib.suppress(Exception):
+            # A sale the payment recovery books is a receipt to print: wait for its first round (bounded).
+            await asyncio.wait_for(self._payments_recovered.wait(), 20.0)
         with contextlib.suppress(Exception):
             await self._spool_committed_receipts()
         while True:

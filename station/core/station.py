@@ -67,7 +67,12 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Disp
             self._tasks.append(asyncio.create_task(invoicing.run()))
         self.mobile_pay = mobile_pay_for(self.ledger, self.settings)  # None: [payments] absent
         if self.mobile_pay is not None:
-            self._tasks.append(asyncio.create_task(self._recover_payment_orders()))
+            self._payment_recovery = asyncio.create_task(self._recover_payment_orders())
+            self._tasks.append(self._payment_recovery)
+        else:
+            self._payments_recovered.set()
+        if self.code_scanner is not None:
+            self._tasks.append(asyncio.create_task(self._scanner_loop()))
         await self.display.start()
         await self.rating_pad.start()  # a pad that does not answer is logged; asking it later tries again
 

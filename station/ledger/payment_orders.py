@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from station.ledger.errors import InvalidInput, NotFound, Refused
 from station.ledger.journal import GAS_REVENUE, _EntryDraft, clearing_account
-from station.ledger.models import Fill, FillStatus, PaymentMode
+from station.ledger.models import Fill, FillStatus, PaymentMode, ReceiptJob
 from station.ledger.models_payments import OPEN_STATES, PROVIDERS, PaymentOrder, PaymentOrderEvent
 from station.ledger.sequence_log import StepRow, write_steps
 from station.ledger.settlement import Settlement
@@ -55,6 +55,14 @@ class BookedLine:
     kind: str  # pay | refund
     amount_fen: int
     refund_no: str = ""
+
+
+@dataclass(frozen=True)
+class MobileSale:
+    """A payment order as the desk lists it: with the receipt its sale printed (None: not paid)."""
+
+    order: PaymentOrderView
+    receipt_no: int | None
 
 
 @dataclass(frozen=True)
@@ -239,6 +247,20 @@ class PaymentOrders(Settlement):
             if order is None:
                 raise NotFound("payment_order_unknown", order=order_no)
             return _order_view(order)
+
+    def mobile_sales(self, limit: int = 8) -> list[MobileSale]:
+        """The latest payment orders, newest first, each with its sale's receipt number once paid."""
+        with self._read() as session:
+            rows = session.execute(
+                select(PaymentOrder, ReceiptJob.receipt_no)
+                .outerjoin(
+                    ReceiptJob,
+                    (ReceiptJob.fill_id == PaymentOrder.fill_id) & (ReceiptJob.payment == PaymentOrder.provider),
+                )
+                .order_by(PaymentOrder.id.desc())
+                .limit(limit)
+            ).all()
+            return [MobileSale(_order_view(o), None if r is None else int(r)) for o, r in rows]
 
     def open_payment_orders(self) -> list[PaymentOrderView]:
         """Orders the provider must still be asked about (restart recovery), oldest first."""

@@ -46,6 +46,19 @@ class CardPayment:
 
 
 @dataclass(frozen=True, slots=True)
+class MobilePayment:
+    """Paid by the driver's payment code (付款码): the provider's name and the station's order number, which
+    the driver's phone shows too, so a dispute is settled by reading both."""
+
+    provider: str  # "wechat" | "alipay"
+    order_no: str
+    provider_txn: str = ""
+
+
+Payment = CashPayment | CardPayment | MobilePayment
+
+
+@dataclass(frozen=True, slots=True)
 class FillReceipt:
     station_name: str
     station_code: str
@@ -60,7 +73,7 @@ class FillReceipt:
     quantity_centi: int
     unit: SaleUnit
     amount_fen: int
-    payment: CashPayment | CardPayment
+    payment: Payment
     product_en: str = ""
     plate: str = ""
     # The station's receipt language: when set, the receipt prints in it whatever the screen's language.
@@ -136,6 +149,10 @@ _LABELS: dict[str, dict[Language, str]] = {
     "payment": {"zh": "付款方式", "en": "Payment"},
     "cash": {"zh": "现金", "en": "Cash"},
     "card": {"zh": "加气卡", "en": "Fuel card"},
+    "wechat": {"zh": "微信支付", "en": "WeChat Pay"},
+    "alipay": {"zh": "支付宝", "en": "Alipay"},
+    "order_no": {"zh": "商户单号", "en": "Order No"},
+    "provider_txn": {"zh": "支付单号", "en": "Pay txn"},
     "transfer": {"zh": "转账", "en": "Transfer"},
     "other": {"zh": "其他", "en": "Other"},
     "tendered": {"zh": "实收", "en": "Tendered"},
@@ -193,6 +210,11 @@ def _render_fill(r: FillReceipt, language: Language, reprint: bool) -> list[str]
         lines += _kv("payment", _t("cash", language), language)
         lines += _kv("tendered", _money(r.payment.tendered_fen, language), language)
         lines += _kv("change", _money(r.payment.change_fen, language), language)
+    elif isinstance(r.payment, MobilePayment):
+        lines += _kv("payment", _t(r.payment.provider, language), language)
+        lines += _kv("order_no", r.payment.order_no, language)
+        if r.payment.provider_txn:
+            lines += _kv("provider_txn", r.payment.provider_txn, language)
     else:
         lines += _kv("payment", _t("card", language), language)
         lines += _kv("card_no", mask_card_number(r.payment.card_number), language)
@@ -280,6 +302,13 @@ def receipt_to_dict(receipt: Receipt) -> dict[str, Any]:
         p = receipt.payment
         if isinstance(p, CashPayment):
             d["payment"] = {"kind": "cash", "tendered_fen": p.tendered_fen, "change_fen": p.change_fen}
+        elif isinstance(p, MobilePayment):
+            d["payment"] = {
+                "kind": "mobile",
+                "provider": p.provider,
+                "order_no": p.order_no,
+                "provider_txn": p.provider_txn,
+            }
         else:
             d["payment"] = {
                 "kind": "card",
@@ -312,9 +341,13 @@ def receipt_from_dict(data: Mapping[str, Any]) -> Receipt:
         name, code = str(data["station_name"]), str(data["station_code"])
         if kind == "fill":
             p = data["payment"]
-            payment: CashPayment | CardPayment
+            payment: Payment
             if p["kind"] == "cash":
                 payment = CashPayment(int(p["tendered_fen"]), int(p["change_fen"]))
+            elif p["kind"] == "mobile":
+                if p["provider"] not in ("wechat", "alipay"):
+                    raise ValueError(f"unknown provider {p['provider']!r}")
+                payment = MobilePayment(str(p["provider"]), str(p["order_no"]), str(p.get("provider_txn", "")))
             else:
                 payment = CardPayment(str(p["card_number"]), int(p["balance_after_fen"]), bool(p["low_balance"]))
             return FillReceipt(

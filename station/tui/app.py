@@ -23,7 +23,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.worker import WorkerFailed
 
-from station.core.lanes import CardRead, CoreEvent, CoreRefused, LaneChanged, Notice, StaffCardLogin
+from station.core.lanes import CardRead, CodeScanned, CoreEvent, CoreRefused, LaneChanged, Notice, StaffCardLogin
 from station.i18n import Language, t
 from station.tui.common import Key, StationHost, apply_bindings, refusal_text
 from station.tui.screens.login import LoginScreen
@@ -222,6 +222,23 @@ class StationApp(App[None]):
             handler = getattr(self.screen, "on_card_read", None)
             if handler is not None:
                 handler(event.uid)
+        elif isinstance(event, CodeScanned):
+            self.run_worker(self._scanned(event.code), group="scan")
+
+    async def _scanned(self, code: str) -> None:
+        """A serial scanner's code: the screen takes it if it knows what a scan means there (the settle step: the
+        driver's phone), or it goes into the focused field with Enter, as a USB scanner types it."""
+        handler = getattr(self.screen, "on_code_scanned", None)
+        if handler is not None and handler(code):
+            return
+        from textual.widgets import Input
+
+        field = self.focused
+        if isinstance(field, Input) and not field.password:
+            field.value = code
+            await field.action_submit()
+            return
+        self.notify(t("scan.no_field", self.language), severity="warning")
 
     def logged_in(self) -> None:
         actor = self.core.actor

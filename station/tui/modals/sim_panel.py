@@ -32,9 +32,11 @@ class SimPanelScreen(ModalScreen[None]):
         lang = app_of(self).language
         d, n = self.lane
         cards = "\n".join(f"  {i}: {uid}" for i, uid in enumerate(SAMPLE_CARD_UIDS, start=1))
+        pay = f"\n\n{t('sim.pay_help', lang)}" if self._pays() else ""
         with Vertical(id="box"):
             yield Static(
-                f"[b]{t('sim.title', lang)}[/b] — {t('lane.name', lang, d=d, n=n)}\n\n{t('sim.help', lang)}\n\n{cards}"
+                f"[b]{t('sim.title', lang)}[/b] — {t('lane.name', lang, d=d, n=n)}\n\n{t('sim.help', lang)}"
+                f"\n\n{cards}{pay}"
             )
             yield Static(id="display", markup=False)
 
@@ -56,12 +58,33 @@ class SimPanelScreen(ModalScreen[None]):
             *[Key(str(i), f"card({i})", "sim.title", show=False) for i in range(1, 5)],
             Key("escape", "close", "key.back"),
         ]
+        if self._pays():
+            keys += [
+                Key("w", "scan('wechat')", "sim.title", show=False),
+                Key("a", "scan('alipay')", "sim.title", show=False),
+                Key("p", "pay_fault('user_paying')", "sim.title", show=False),
+                Key("d", "pay_fault('decline')", "sim.title", show=False),
+            ]
         apply_bindings(self, keys, app_of(self).language)
         self._show_display()
         self.set_interval(0.3, self._show_display)
 
     def _sim(self) -> Any:
         return app_of(self).sim
+
+    def _pays(self) -> bool:
+        return getattr(self._sim(), "payment_sim", None) is not None
+
+    def action_scan(self, provider: str) -> None:
+        """The driver's phone under the serial scanner: the code goes down its line as bytes; at the settle
+        step the screen takes it as the payment (no M needed)."""
+        code = self._sim().payment_code(provider)
+        self._done("sim.scanned", code=code)
+        self._sim().scan(code)
+
+    def action_pay_fault(self, kind: str) -> None:
+        self._sim().payment_fault(kind, 8.0 if kind == "user_paying" else 0.0)
+        self._done("sim.pay_fault", fault=kind)
 
     def _done(self, key: str, **params: Any) -> None:
         app = app_of(self)

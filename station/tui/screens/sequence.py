@@ -1,9 +1,8 @@
-"""The fuelling sequence screen, one screen class past ~400 lines: the 11 steps share one panel and one input.
+"""The fuelling sequence screen: the 11 steps share one panel and one input.
 
-The checklist, the phrase to say, one key per step, the timers. Long by design for now: every step's key handler
-reads and moves the same screen state (the lane's sequence, the one focused field, the pending tender), and the
-panels' text already lives in ``sequence_panels``. The next split is the settle step's handlers (cash, card and
-the coming scan-to-pay key) into their own mixin, when the mobile key is added.
+The checklist, the phrase to say, one key per step, the timers. The settle step's fields and keys (cash, card,
+the payment code) are ``sequence_settle``; the panels' text is ``sequence_panels``. What is left reads and moves
+the same screen state (the lane's sequence, the one focused field), so it stays one class.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from station.core import entry
@@ -28,7 +26,7 @@ from station.core.sequence import (
 )
 from station.core.station import CoreRefused, SettleResult
 from station.i18n import t
-from station.money import format_centi, format_yuan
+from station.money import format_yuan
 from station.tui.common import (
     InputError,
     Key,
@@ -45,13 +43,23 @@ from station.tui.modals.abort import AbortScreen
 from station.tui.modals.manager_auth import ManagerAuthScreen
 from station.tui.screens.leak import leak_stopped, leak_texts
 from station.tui.screens.sequence_panels import info_text, items_text, phrase, steps_text
+from station.tui.screens.sequence_settle import CashInput, SettleSteps
 from station.tui.widgets.footer import StationFooter
 from station.tui.widgets.lane_tile import timer_text
 
-INPUT_IDS = ("card-number", "card-plate", "card-pin", "vehicle-plate", "pressure", "preset", "tendered")
+INPUT_IDS = (
+    "card-number",
+    "card-plate",
+    "card-pin",
+    "vehicle-plate",
+    "pressure",
+    "preset",
+    "tendered",
+    "mobile-code",
+)
 
 
-class SequenceScreen(Screen[None]):
+class SequenceScreen(SettleSteps):
     DEFAULT_CSS = """
     #seq-title { height: 1; background: $primary; padding: 0 1; }
     #timers { height: 1; padding: 0 1; }
@@ -101,7 +109,8 @@ class SequenceScreen(Screen[None]):
                 yield Input(id="vehicle-plate", max_length=16)
                 yield Input(id="pressure", max_length=16)
                 yield Input(id="preset", max_length=16)
-                yield Input(id="tendered", max_length=16)
+                yield CashInput(id="tendered", max_length=16)
+                yield Input(id="mobile-code", max_length=32)  # a USB scanner types the code and Enter here
                 with VerticalScroll(id="info"):
                     yield Static("", id="info-text")
                 yield Static("", id="seq-message")
@@ -162,8 +171,8 @@ class SequenceScreen(Screen[None]):
             return ["pressure"]
         if seq.step is Step.AUTHORIZE and self.preset_kind in (PresetKind.AMOUNT, PresetKind.QUANTITY):
             return ["preset"]
-        if seq.step is Step.SETTLE and seq.payment is PaymentKind.CASH:
-            return ["tendered"]
+        if seq.step is Step.SETTLE:
+            return self.settle_inputs(seq)
         return []
 
     def render_state(self, focus: bool = False) -> None:
@@ -236,23 +245,7 @@ class SequenceScreen(Screen[None]):
         if step is Step.FILLING:
             return self._phrase("phrase.filling"), t("do.filling", lang)
         if step is Step.SETTLE:
-            fill = self.core._fill_for(self.lane_key)
-            if fill is None:
-                return "", ""
-            due = self._phrase(
-                "phrase.settle_due",
-                quantity=format_centi(fill.quantity_centi),
-                unit=fill.unit,
-                amount=format_yuan(fill.amount_fen),
-            )
-            if seq.payment is PaymentKind.CASH:
-                if self.pending_tender is not None:
-                    change = self.pending_tender - fill.amount_fen
-                    return self._phrase(
-                        "phrase.settle_cash", tendered=format_yuan(self.pending_tender), change=format_yuan(change)
-                    ), t("do.settle_cash", lang) + f"  [b]{t('settle.counterfeit', lang)}? ⏎[/b]"
-                return due, t("do.settle_cash", lang)
-            return due, t("do.settle_card", lang)
+            return self.settle_texts(seq)
         if step is Step.FAREWELL:
             return self._phrase("phrase.farewell"), t("do.farewell", lang)
         if step is Step.ABORTED:
@@ -277,7 +270,7 @@ class SequenceScreen(Screen[None]):
         )
         key = "preset.amount" if self.preset_kind is PresetKind.AMOUNT else "preset.quantity"
         self.query_one("#preset", Input).placeholder = t(key, lang, unit=unit)
-        self.query_one("#tendered", Input).placeholder = t("settle.tendered", lang)
+        self.settle_placeholders()
 
     def _info_text(self, seq: FuelingSequence) -> str:
         return info_text(
@@ -303,6 +296,8 @@ class SequenceScreen(Screen[None]):
             keys += [Key("c", "pay('cash')", "key.cash"), Key("k", "pay('card')", "key.card")]
         if step is Step.CARD or (step is Step.AUTHORIZE and seq.payment is PaymentKind.CARD):
             keys.append(Key("f5", "to_cash", "key.to_cash"))  # step 7 is where the balance refusal comes
+        if step is Step.SETTLE:
+            keys += self.settle_keys(seq)
         if step is Step.VEHICLE and self.problems:
             keys.append(Key("f7", "override", "key.override"))
         if step is Step.AUTHORIZE and not inputs:
@@ -394,7 +389,7 @@ class SequenceScreen(Screen[None]):
                 self._demo_hang()
             await self._run(core.confirm_disconnect_item(key, self.shown_item))
         elif seq.step is Step.SETTLE and seq.payment is PaymentKind.CARD:
-            await self._run(self._settle_card())
+            await self.settle_card_now()
         elif seq.step is Step.FAREWELL and await self._run(core.farewell(key)):
             self.app.pop_screen()
 
@@ -418,10 +413,6 @@ class SequenceScreen(Screen[None]):
             except Exception as exc:
                 self.show_message(str(exc))
 
-    async def _settle_card(self) -> None:
-        self.settle_result = await self.core.settle_card(self.lane_key)
-        self.card_view_text = ""  # the balance before the sale would mislead now
-
     async def action_pay(self, kind: str) -> None:
         await self._run(self.core.choose_payment(self.lane_key, PaymentKind(kind)))
 
@@ -439,6 +430,8 @@ class SequenceScreen(Screen[None]):
         self.render_state(focus=True)
 
     def action_back(self) -> None:
+        if self.settle_back():
+            return
         seq = self.seq
         inputs = self._wanted_inputs(seq) if seq else []
         if seq is not None and seq.step is Step.AUTHORIZE and self.preset_kind is not None and inputs:
@@ -588,20 +581,3 @@ class SequenceScreen(Screen[None]):
             self.preset_kind = None
 
         await self._run(authorize())
-
-    @on(Input.Submitted, "#tendered")
-    async def _tendered(self, event: Input.Submitted) -> None:
-        async def settle() -> None:
-            tendered = parse_money_input(event.value, "tendered")
-            fill = self.core._fill_for(self.lane_key)
-            if fill is not None and tendered < fill.amount_fen:
-                raise CoreRefused("tendered_too_little", due_fen=fill.amount_fen)
-            if self.pending_tender != tendered:
-                # First Enter: say the change aloud; the second Enter, after the counterfeit check, commits.
-                self.pending_tender = tendered
-                return
-            self.settle_result = await self.core.settle_cash(self.lane_key, tendered)
-            self.pending_tender = None
-            self.card_view_text = ""
-
-        await self._run(settle())

@@ -19,6 +19,7 @@ from station.tui.screens.desk.callbacks import CallbacksScreen
 from station.tui.screens.desk.cash_drop import CashDropScreen
 from station.tui.screens.desk.complaints import ComplaintsScreen
 from station.tui.screens.desk.invoices import InvoicesScreen
+from station.tui.screens.desk.mobile import MobileSalesScreen
 from station.tui.screens.desk.prices import PriceScreen
 from station.tui.screens.desk.reconciliation import ReconciliationScreen
 from station.tui.screens.desk.reports import ReportsScreen
@@ -57,6 +58,7 @@ class ManagerDeskScreen(DeskScreen):
             Key("k", "complaints", "desk.key.complaints"),
             Key("b", "callbacks", "desk.key.callbacks"),
             Key("i", "invoices", "desk.key.invoices"),
+            Key("m", "mobile", "desk.key.mobile"),
             Key("escape", "back", "key.back"),
         ]
 
@@ -99,6 +101,7 @@ class ManagerDeskScreen(DeskScreen):
             ("K", "desk.menu.complaints"),
             ("B", "desk.menu.callbacks"),
             ("I", "desk.menu.invoices"),
+            ("M", "desk.menu.mobile"),
             ("Esc", "desk.menu.back"),
         ]
         self.query_one("#desk-menu", Static).update("\n".join(f"[b]{pad(k, 4)}[/b] {t(key, lang)}" for k, key in items))
@@ -150,6 +153,9 @@ class ManagerDeskScreen(DeskScreen):
 
     def action_invoices(self) -> None:
         self.app.push_screen(InvoicesScreen())
+
+    def action_mobile(self) -> None:
+        self.app.push_screen(MobileSalesScreen())
 
     def action_complaints(self) -> None:
         self.app.push_screen(ComplaintsScreen())
