@@ -136,6 +136,12 @@ class Service(_Strict):
     """Service standards (seed 000): a complaint answered within 48 hours of its receipt."""
 
     complaint_answer_hours: int = Field(default=48, gt=0, le=24 * 30)
+    # Callbacks (回访, seed 000 and seed 003 §7–8): each day a sample of the card sales of the last few days
+    # (seed 003: the previous three to five), balanced across the attendants, called back within 48 hours.
+    callbacks_per_day: int = Field(default=10, ge=1, le=500)
+    callback_lookback_days: int = Field(default=3, ge=1, le=31)
+    callback_hours: int = Field(default=48, gt=0, le=24 * 30)
+    callback_low_score: int = Field(default=6, ge=1, le=10)  # a score at or below this is followed up
 
 
 class NozzleConfig(_Strict):

@@ -1,4 +1,4 @@
-"""``station report …``: shift, day, attendants, card statement, unpaid fills, overrides and voids.
+"""``station report …``: shift, day, attendants, card statement, unpaid fills, overrides and voids, satisfaction.
 
 Text by default (``--lang zh|en|both``), CSV with ``--csv``. Reading only: nothing is changed.
 """
@@ -32,6 +32,16 @@ def _date(text: str) -> dt.date:
     if not FIRST_DATE <= day <= LAST_DATE:
         raise argparse.ArgumentTypeError(f"expected a date from {FIRST_DATE} to {LAST_DATE}, got {text}")
     return day
+
+
+def _month(text: str) -> dt.date:
+    try:
+        month = dt.date.fromisoformat(f"{text.strip()}-01") if len(text.strip()) == 7 else None
+    except ValueError:
+        month = None
+    if month is None or not FIRST_DATE <= month <= LAST_DATE:
+        raise argparse.ArgumentTypeError(f"expected a month as YYYY-MM, got {text[:24]!r}")
+    return month
 
 
 def _id(text: str) -> int:
@@ -75,6 +85,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
     p = parser("invoices", help_text="the day's receipts invoiced and not yet invoiced, and the invoice requests")
     p.add_argument("--date", type=_date, default=None, help="business date YYYY-MM-DD (default: today, China time)")
     p.set_defaults(handler=_invoices)
+    p = parser("satisfaction", help_text="a month's callback satisfaction per attendant and complaint response times")
+    p.add_argument("--month", type=_month, default=None, help="calendar month YYYY-MM (default: this month)")
+    p.set_defaults(handler=_satisfaction)
     p = report_sub.add_parser("statement", help="a payment provider's daily bill (对账单) matched to the books")
     add_common(p)
     p.add_argument("--provider", choices=("wechat", "alipay"), required=True)
@@ -160,6 +173,13 @@ def _overrides(args: argparse.Namespace) -> int:
     from station.ledger.reports.unpaid import overrides_report
 
     return _run(args, lambda ledger: overrides_report(ledger, args.shift_id))
+
+
+def _satisfaction(args: argparse.Namespace) -> int:
+    from station.ledger.reports.satisfaction import satisfaction_report
+    from station.ledger.shifts.values import business_date_of
+
+    return _run(args, lambda ledger: satisfaction_report(ledger, args.month or business_date_of(ledger.now())))
 
 
 def _invoices(args: argparse.Namespace) -> int:

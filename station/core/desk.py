@@ -24,16 +24,24 @@ from station.devices.dispenser_bus import BusError, DeviceRejected
 from station.devices.printer import PrintOutcome
 from station.ledger.reports.attendants import attendant_report
 from station.ledger.reports.day import day_report
+from station.ledger.reports.satisfaction import satisfaction_report
 from station.ledger.reports.shift import reconciliation_report, shift_report
 from station.ledger.reports.unpaid import overrides_report, unpaid_report
 from station.ledger.shifts.desk import ShiftDesk
-from station.ledger.shifts.values import DaySummary, DrawerStatus, NozzleKey, Reconciliation, TotalizerReading
+from station.ledger.shifts.values import (
+    DaySummary,
+    DrawerStatus,
+    NozzleKey,
+    Reconciliation,
+    TotalizerReading,
+    business_date_of,
+)
 from station.ledger.staff import Actor
 from station.printouts.report import Report, to_csv, to_printable
 
 log = logging.getLogger(__name__)
 
-REPORT_KINDS = ("shift", "day", "attendants", "unpaid", "overrides")
+REPORT_KINDS = ("shift", "day", "attendants", "unpaid", "overrides", "satisfaction")
 
 
 @dataclass(frozen=True)
@@ -288,6 +296,9 @@ class ManagerDesk:
             return await self.core._db(unpaid_report, ledger)
         if kind == "overrides":
             return await self.core._db(overrides_report, ledger, shift_id)
+        if kind == "satisfaction":  # the month holding the business date (default: this month)
+            month = business_date or business_date_of(ledger.now())
+            return await self.core._db(satisfaction_report, ledger, month)
         raise CoreRefused("report_unknown", kind=kind)
 
     def report_of(self, rec: Reconciliation) -> Report:

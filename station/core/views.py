@@ -25,6 +25,7 @@ from station.core.lanes import NozzleState
 from station.core.sequence import PresetKind
 from station.devices.dispenser_bus import BusEvent, UnloadingProgress
 from station.devices.dispenser_protocol import UnloadState
+from station.ledger.callbacks import CallbackAnswer, CallbackView
 from station.ledger.cards import CardView, ReplaceCause
 from station.ledger.complaints import CATEGORIES, ComplaintEntry, ComplaintView
 from station.ledger.errors import LedgerError
@@ -52,6 +53,8 @@ __all__ = [
     "Arrival",
     "BusEvent",
     "Buyer",
+    "CallbackAnswer",
+    "CallbackView",
     "CardStatus",
     "CardType",
     "CardView",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from station.i18n.app import APP
+from station.i18n.callbacks import CALLBACKS
 from station.i18n.cards import CARDS
 from station.i18n.complaints import COMPLAINTS
 from station.i18n.desk import DESK
@@ -40,6 +41,7 @@ SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
     "unloading": UNLOADING,
     "invoices": INVOICES,
     "complaints": COMPLAINTS,
+    "callbacks": CALLBACKS,
     "payments": PAYMENTS,
 }
 

@@ -2,13 +2,14 @@
 
 Each noun has its module over the shared core in :mod:`station.ledger.journal` (accounts, the entry draft and
 its posting, sessions): staff, prices, cards, recharges, corrections, holds, lanes, fills, settlement, receipts,
-vehicles, the drawer, stock, the sequence log, invoices, service ratings and complaints. Value types live with
-their noun (``Actor`` in :mod:`~station.ledger.staff`, ``CardView`` in :mod:`~station.ledger.cards`,
+vehicles, the drawer, stock, the sequence log, invoices, service ratings, complaints and callbacks. Value types
+live with their noun (``Actor`` in :mod:`~station.ledger.staff`, ``CardView`` in :mod:`~station.ledger.cards`,
 ``FillView`` in :mod:`~station.ledger.fills`, …); import them from there.
 """
 
 from __future__ import annotations
 
+from station.ledger.callbacks import Callbacks
 from station.ledger.complaints import Complaints
 from station.ledger.corrections import Corrections
 from station.ledger.drawer import Drawer
@@ -38,5 +39,6 @@ class Ledger(
     InvoiceStates,
     Ratings,
     Complaints,
+    Callbacks,
 ):
     """The station's books. One instance per process; thread-compatible (a session per call)."""

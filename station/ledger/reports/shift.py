@@ -1,5 +1,5 @@
 """A shift's report: the reconciliation laid out as sections (summary, nozzles, cash, cards, holds, the gap
-between shifts, timers, unpaid fills, overrides and voids)."""
+between shifts, timers, unpaid fills, overrides and voids, complaints and callbacks outstanding)."""
 
 from __future__ import annotations
 
@@ -218,6 +218,15 @@ def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Rep
     gap_fills = table(
         "between_shifts_fills", Text("交班间隙加气", "Fills between shifts"), FILL_COLUMNS, fill_rows(between.fills)
     )
+    service = pairs(
+        "service",
+        Text("投诉与回访", "Complaints and callbacks"),
+        [
+            (Text("投诉超时未答复", "Complaints overdue"), str(rec.service.complaints_overdue)),
+            (Text("待回访", "Callbacks due"), str(rec.service.callbacks_due)),
+            (Text("回访超时", "Callbacks overdue"), str(rec.service.callbacks_overdue)),
+        ],
+    )
     return Report(
         kind="shift",
         title=Text("交接班报表", "Shift report"),
@@ -237,6 +246,7 @@ def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Rep
             timers,
             unpaid,
             *event_sections(rec),
+            service,
         ),
     )
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from station.ledger import audit
+from station.ledger.callbacks import service_due
 from station.ledger.errors import NotFound
 from station.ledger.journal import CASH_DRAWER
 from station.ledger.models import (
@@ -445,6 +446,7 @@ class Reconciler:
             opening_note=shift.opening_note,
             between_shifts=between_shifts,
             mobile=figures.mobile_sums(session, sid),
+            service=service_due(session, end),
         )
 
 

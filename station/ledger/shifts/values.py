@@ -198,6 +198,16 @@ class PriceLine:
 
 
 @dataclass(frozen=True)
+class ServiceDue:
+    """The service follow-ups as they stood at a moment (seed 000): complaints past their 48 hours unanswered,
+    callbacks drawn and not yet recorded, and those of them past due."""
+
+    complaints_overdue: int = 0
+    callbacks_due: int = 0
+    callbacks_overdue: int = 0
+
+
+@dataclass(frozen=True)
 class MobileTakings:
     """One provider's scan-to-pay takings in the shift: sales booked to its clearing account, less refunds."""
 
@@ -247,6 +257,7 @@ class Reconciliation:
     opening_note: str = ""  # why the float or the totalizers differ from the previous close
     between_shifts: BetweenShifts | None = None  # what the shift adopted from the gap before it
     mobile: tuple[MobileTakings, ...] = ()  # scan-to-pay per provider (none taken: empty)
+    service: ServiceDue = ServiceDue()  # complaints and callbacks outstanding at the end
 
     @property
     def float_variance_fen(self) -> int | None:

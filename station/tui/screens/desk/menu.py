@@ -1,5 +1,5 @@
 """The desk's menu (站长台): O open shift, D cash drop, C close shift, R reconciliation, T reports, P prices,
-K complaints, I invoices."""
+K complaints, B callbacks, I invoices."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from station.core.callbacks import CallbackDesk
 from station.core.complaints import ComplaintDesk
 from station.core.views import Actor
 from station.i18n import t
 from station.tui.common import Key, app_of
 from station.tui.screens.desk.base import DESK_CSS, DeskScreen, drawer_lines, pad
+from station.tui.screens.desk.callbacks import CallbacksScreen
 from station.tui.screens.desk.cash_drop import CashDropScreen
 from station.tui.screens.desk.complaints import ComplaintsScreen
 from station.tui.screens.desk.invoices import InvoicesScreen
@@ -54,6 +56,7 @@ class ManagerDeskScreen(DeskScreen):
             Key("t", "reports", "desk.key.reports"),
             Key("p", "prices", "desk.key.prices"),
             Key("k", "complaints", "desk.key.complaints"),
+            Key("b", "callbacks", "desk.key.callbacks"),
             Key("i", "invoices", "desk.key.invoices"),
             Key("m", "mobile", "desk.key.mobile"),
             Key("escape", "back", "key.back"),
@@ -73,6 +76,7 @@ class ManagerDeskScreen(DeskScreen):
             shift = await self.desk.current_shift()
             drawer = await self.desk.drawer_status()
             overdue = await ComplaintDesk(app_of(self).core).overdue()
+            service = await CallbackDesk(app_of(self).core).due()
         except Exception as exc:
             self.refuse(exc)
             return
@@ -80,6 +84,8 @@ class ManagerDeskScreen(DeskScreen):
         lines += drawer_lines(drawer, lang)
         if overdue:  # seed 000: answered within 48 hours; the manager sees at once what is late
             lines.append(f"[b red]✗ {t('desk.complaints_overdue', lang, count=overdue)}[/]")
+        if service.callbacks_overdue:
+            lines.append(f"[b red]✗ {t('desk.callbacks_overdue', lang, count=service.callbacks_overdue)}[/]")
         self._status = lines
         self.query_one("#desk-status", Static).update("\n".join(lines))
 
@@ -93,6 +99,7 @@ class ManagerDeskScreen(DeskScreen):
             ("T", "desk.menu.reports"),
             ("P", "desk.menu.prices"),
             ("K", "desk.menu.complaints"),
+            ("B", "desk.menu.callbacks"),
             ("I", "desk.menu.invoices"),
             ("M", "desk.menu.mobile"),
             ("Esc", "desk.menu.back"),
@@ -152,6 +159,9 @@ class ManagerDeskScreen(DeskScreen):
 
     def action_complaints(self) -> None:
         self.app.push_screen(ComplaintsScreen())
+
+    def action_callbacks(self) -> None:
+        self.app.push_screen(CallbacksScreen())
 
     def action_prices(self) -> None:
         async def go(manager: Actor) -> None:

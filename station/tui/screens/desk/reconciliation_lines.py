@@ -320,6 +320,18 @@ def reconciliation_lines(rec: Reconciliation, lang: Language, unit: str = "kg") 
                 reason=esc(pc.reason),
             )
         )
+    service = rec.service  # seed 000: complaints answered and callbacks made within 48 hours
+    late = service.complaints_overdue or service.callbacks_overdue
+    out.append(
+        f"{mark(not late)} "
+        + t(
+            "desk.rec.service",
+            lang,
+            complaints=service.complaints_overdue,
+            due=service.callbacks_due,
+            late=service.callbacks_overdue,
+        )
+    )
     out.append("")
     out.append(t("desk.rec.audit_head", lang, head=rec.audit_head[:32]))
     return out

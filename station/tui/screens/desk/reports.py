@@ -1,4 +1,4 @@
-"""The reports (报表): shift, day, attendants, unpaid, overrides; print, export, close the day (日结)."""
+"""The reports (报表): shift, day, attendants, unpaid, overrides, satisfaction; print, export, close the day (日结)."""
 
 from __future__ import annotations
 
