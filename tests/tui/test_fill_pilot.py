@@ -107,11 +107,12 @@ async def connect_and_authorize(
     else:
         rig.lift(*LANE)  # the attendant connects the nozzle: lifted, the dispenser says so
         await until(lambda: seq.next_connect_item == "valves_open")
-        assert t("item.nozzle_connected.seen", lang) in text_of(app, "#items")
+        # The screen repaints on the lane event just after the state moved: wait for it, as a person would.
+        await until(lambda: t("item.nozzle_connected.seen", lang) in text_of(app, "#items"))
     await pilot.press("enter")  # valves open: the residual pressure is read from the dispenser at once
     await until(lambda: seq.next_connect_item == "no_leak")
     assert seq.residual_centi_mpa is not None and not seq.residual_typed
-    assert t("pressure.from_dispenser", lang) in text_of(app, "#items")
+    await until(lambda: t("pressure.from_dispenser", lang) in text_of(app, "#items"))
     await pilot.press("enter")  # no leak
     await until(lambda: seq.step is Step.AUTHORIZE)
     await pilot.press("a")
