@@ -17,6 +17,7 @@ from station.i18n.complaints import COMPLAINTS
 from station.i18n.desk import DESK
 from station.i18n.devices import DEVICES
 from station.i18n.entry import ENTRY
+from station.i18n.hq import HQ
 from station.i18n.invoices import INVOICES
 from station.i18n.locks import LOCKS
 from station.i18n.payments import PAYMENTS
@@ -41,6 +42,7 @@ SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
     "invoices": INVOICES,
     "complaints": COMPLAINTS,
     "payments": PAYMENTS,
+    "hq": HQ,
 }
 
 
