@@ -1,0 +1,124 @@
+"""Head office fixtures: a migrated schema on the test PostgreSQL, station keys, a real uvicorn process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from station.hq.db import make_engine, upgrade
+from station.hq.signing import sign
+from station.hq.stations import add_station
+
+STATIONS = ("DY-0001", "DY-0002", "DY-0003")
+AT = dt.datetime(2026, 11, 21, 1, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def hq_url(pg_schema_url: str) -> str:
+    upgrade(pg_schema_url)
+    return pg_schema_url
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> dict[str, bytes]:
+    out = {}
+    for i, code in enumerate(STATIONS):
+        key = f"station-secret-{i}-{'k' * 24}".encode()
+        (tmp_path / f"{code}.key").write_bytes(key + b"\n")
+        out[code] = key
+    return out
+
+
+@pytest.fixture
+def hq_engine(hq_url: str, keys: dict[str, bytes], tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(hq_url, pool_size=2)
+    for code in STATIONS:
+        add_station(engine, code, tmp_path / f"{code}.key")
+    yield engine
+    engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Station:
+    """A station's end of the wire: signs what it sends with its own key."""
+
+    def __init__(self, base: str, code: str, key: bytes) -> None:
+        self.code, self.key = code, key
+        self.http = httpx.Client(base_url=base, timeout=30)
+
+    def post(
+        self, path: str, body: dict[str, Any], *, key: bytes | None = None, code: str | None = None
+    ) -> httpx.Response:
+        raw = json.dumps(body).encode()
+        headers = {"X-Station": code or self.code, "X-Signature": sign(key or self.key, raw)}
+        return self.http.post(path, content=raw, headers={**headers, "Content-Type": "application/json"})
+
+    def get(self, path: str) -> httpx.Response:
+        return self.http.get(path, headers={"X-Station": self.code, "X-Signature": sign(self.key, path.encode())})
+
+    def send(self, events: list[dict[str, Any]]) -> dict[str, Any]:
+        answer = self.post("/v1/ingest", {"station": self.code, "events": events})
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+
+def event(code: str, seq: int, kind: str = "sale", **payload: Any) -> dict[str, Any]:
+    at = AT + dt.timedelta(minutes=seq)
+    return {"seq": seq, "key": f"{code}:{kind}:{seq}", "kind": kind, "at": at.isoformat(), "payload": payload}
+
+
+@pytest.fixture
+def hq_server(hq_engine: Engine, hq_url: str, keys: dict[str, bytes]) -> Iterator[dict[str, Station]]:
+    """``station hq serve`` in its own process on a free loopback port; a client per station."""
+    port = free_port()
+    env = {**os.environ, "STATION_DEBUG": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "station.cli", "hq", "serve", "--db", hq_url, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read().decode() if proc.stdout else ""
+                proc.kill()
+                pytest.fail(f"station hq serve did not start: {out[-2000:]}")
+            time.sleep(0.1)
+    clients = {code: Station(base, code, keys[code]) for code in STATIONS}
+    try:
+        yield clients
+    finally:
+        for client in clients.values():
+            client.http.close()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
