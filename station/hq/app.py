@@ -41,7 +41,13 @@ def create_app(engine: Engine, *, admin_key: bytes | None = None) -> FastAPI:
 
     @app.exception_handler(ValidationError)
     async def _invalid(_request: Request, exc: ValidationError) -> JSONResponse:
-        return JSONResponse({"error": "invalid", "detail": exc.errors(include_url=False)[:5]}, status_code=422)
+        return JSONResponse(
+            {
+                "error": "invalid",
+                "detail": exc.errors(include_url=False, include_input=False, include_context=False)[:5],
+            },
+            status_code=422,
+        )
 
     async def signed(request: Request, *, admin: bool = False) -> tuple[str, bytes]:
         """The station that signed the request and its raw body; 401 when the signature does not hold."""
@@ -116,14 +122,15 @@ def create_app(engine: Engine, *, admin_key: bytes | None = None) -> FastAPI:
 
     @app.post("/v1/cards/{card_no}/holds/{hold_key}/settle")
     async def post_settle(card_no: str, hold_key: str, request: Request) -> JSONResponse:
-        _signer, body = await signed(request)
+        signer, body = await signed(request)
         settle = SettleRequest.model_validate_json(body)
-        return JSONResponse(await run_in_threadpool(hold_call, cards.settle_hold, card_no, hold_key, settle.amount_fen))
+        answer = await run_in_threadpool(hold_call, cards.settle_hold, card_no, hold_key, settle.amount_fen, signer)
+        return JSONResponse(answer)
 
     @app.post("/v1/cards/{card_no}/holds/{hold_key}/release")
     async def post_release(card_no: str, hold_key: str, request: Request) -> JSONResponse:
-        await signed(request)
-        return JSONResponse(await run_in_threadpool(hold_call, cards.release_hold, card_no, hold_key))
+        signer, _ = await signed(request)
+        return JSONResponse(await run_in_threadpool(hold_call, cards.release_hold, card_no, hold_key, signer))
 
     @app.post("/v1/prices")
     async def post_prices(request: Request) -> JSONResponse:

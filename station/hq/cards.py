@@ -81,7 +81,7 @@ def _card(conn: Connection, card_no: str) -> Any:
 
 def _hold(conn: Connection, card_no: str, hold_key: str) -> Any:
     return conn.execute(
-        text("SELECT amount_fen, state, settled_fen FROM hq_card_holds WHERE card_no = :c AND hold_key = :k"),
+        text("SELECT station, amount_fen, state, settled_fen FROM hq_card_holds WHERE card_no = :c AND hold_key = :k"),
         {"c": card_no, "k": hold_key},
     ).one_or_none()
 
@@ -119,12 +119,14 @@ def place_hold(engine: Engine, card_no: str, hold_key: str, station: str, amount
         return CardState(hold_key, balance, held)
 
 
-def _resolve(engine: Engine, card_no: str, hold_key: str, state: str, amount_fen: int | None) -> CardState:
+def _resolve(
+    engine: Engine, card_no: str, hold_key: str, state: str, amount_fen: int | None, station: str | None
+) -> CardState:
     with engine.begin() as conn:
         card = _card(conn, card_no)
         hold = _hold(conn, card_no, hold_key)
-        if hold is None:
-            raise HoldRefused("no_hold")
+        if hold is None or (station is not None and hold.station != station):
+            raise HoldRefused("no_hold")  # another station's hold is none of this one's business
         if hold.state == state:
             return CardState(hold_key, int(card.balance_fen), int(card.held_fen))
         if hold.state != "held":
@@ -143,12 +145,12 @@ def _resolve(engine: Engine, card_no: str, hold_key: str, state: str, amount_fen
         return CardState(hold_key, balance, held)
 
 
-def settle_hold(engine: Engine, card_no: str, hold_key: str, amount_fen: int) -> CardState:
-    return _resolve(engine, card_no, hold_key, "settled", amount_fen)
+def settle_hold(engine: Engine, card_no: str, hold_key: str, amount_fen: int, station: str | None = None) -> CardState:
+    return _resolve(engine, card_no, hold_key, "settled", amount_fen, station)
 
 
-def release_hold(engine: Engine, card_no: str, hold_key: str) -> CardState:
-    return _resolve(engine, card_no, hold_key, "released", None)
+def release_hold(engine: Engine, card_no: str, hold_key: str, station: str | None = None) -> CardState:
+    return _resolve(engine, card_no, hold_key, "released", None, station)
 
 
 def offline_use(conn: Connection, station: str, payload: dict[str, Any]) -> None:

@@ -20,7 +20,8 @@ def sign(key: bytes, message: bytes) -> str:
 
 
 def verify(key: bytes, message: bytes, signature: str) -> bool:
-    return hmac.compare_digest(sign(key, message), signature.strip().lower())
+    # As bytes: a header may carry any character, and compare_digest refuses non-ASCII text.
+    return hmac.compare_digest(sign(key, message).encode(), signature.strip().lower().encode("utf-8", "replace"))
 
 
 def signed_message(method: str, path: str, query: str, body: bytes) -> bytes:

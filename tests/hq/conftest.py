@@ -23,6 +23,7 @@ from station.hq.stations import add_station
 
 STATIONS = ("DY-0001", "DY-0002", "DY-0003")
 AT = dt.datetime(2026, 11, 21, 1, 0, tzinfo=dt.UTC)
+ADMIN_KEY = b"head-office-admin-key-" + b"a" * 16
 
 
 @pytest.fixture
@@ -86,12 +87,26 @@ def event(code: str, seq: int, kind: str = "sale", **payload: Any) -> dict[str, 
 
 
 @pytest.fixture
-def hq_server(hq_engine: Engine, hq_url: str, keys: dict[str, bytes]) -> Iterator[dict[str, Station]]:
-    """``station hq serve`` in its own process on a free loopback port; a client per station."""
+def hq_server(hq_engine: Engine, hq_url: str, keys: dict[str, bytes], tmp_path: Path) -> Iterator[dict[str, Station]]:
+    """``station hq serve`` in its own process on a free loopback port; a client per station, and ``HQ``
+    signing with the admin key."""
     port = free_port()
+    (tmp_path / "admin.key").write_bytes(ADMIN_KEY)
     env = {**os.environ, "STATION_DEBUG": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "station.cli", "hq", "serve", "--db", hq_url, "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "station.cli",
+            "hq",
+            "serve",
+            "--db",
+            hq_url,
+            "--port",
+            str(port),
+            "--admin-key-file",
+            str(tmp_path / "admin.key"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env=env,
@@ -109,6 +124,7 @@ def hq_server(hq_engine: Engine, hq_url: str, keys: dict[str, bytes]) -> Iterato
                 pytest.fail(f"station hq serve did not start: {out[-2000:]}")
             time.sleep(0.1)
     clients = {code: Station(base, code, keys[code]) for code in STATIONS}
+    clients["HQ"] = Station(base, "HQ", ADMIN_KEY)
     try:
         yield clients
     finally:

@@ -27,6 +27,11 @@ def test_hold_settle_release_are_idempotent_on_the_hold_key(hq_server: dict[str,
     refused = two.post(f"/v1/cards/{CARD}/holds", other)
     assert (refused.status_code, refused.json()) == (409, {"refused": "insufficient"})
 
+    # Only the station that placed a hold settles or releases it.
+    foreign = two.post(f"/v1/cards/{CARD}/holds/DY-0001:hold:1/release", {})
+    assert (foreign.status_code, foreign.json()) == (404, {"refused": "no_hold"})
+    over = one.post(f"/v1/cards/{CARD}/holds/DY-0001:hold:1/settle", {"amount_fen": 30_001})
+    assert (over.status_code, over.json()) == (409, {"refused": "over_hold"})
     settle = one.post(f"/v1/cards/{CARD}/holds/DY-0001:hold:1/settle", {"amount_fen": 18_750})
     assert settle.json() == {"hold_key": "DY-0001:hold:1", "balance_fen": 31_250, "held_fen": 0}
     assert one.post(f"/v1/cards/{CARD}/holds/DY-0001:hold:1/settle", {"amount_fen": 18_750}).json() == settle.json()
@@ -37,8 +42,8 @@ def test_hold_settle_release_are_idempotent_on_the_hold_key(hq_server: dict[str,
     released = two.post(f"/v1/cards/{CARD}/holds/DY-0002:hold:1/release", {})
     assert released.json() == {"hold_key": "DY-0002:hold:1", "balance_fen": 31_250, "held_fen": 0}
     assert two.post(f"/v1/cards/{CARD}/holds/DY-0002:hold:1/release", {}).json() == released.json()
-    over = two.post(f"/v1/cards/{CARD}/holds/DY-0002:hold:1/settle", {"amount_fen": 1})
-    assert (over.status_code, over.json()) == (409, {"refused": "resolved"})
+    late_settle = two.post(f"/v1/cards/{CARD}/holds/DY-0002:hold:1/settle", {"amount_fen": 1})
+    assert (late_settle.status_code, late_settle.json()) == (409, {"refused": "resolved"})
     unknown = one.post("/v1/cards/8899999999/holds", {**hold, "hold_key": "DY-0001:hold:2"})
     assert (unknown.status_code, unknown.json()) == (404, {"refused": "unknown"})
 

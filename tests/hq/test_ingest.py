@@ -81,3 +81,33 @@ def test_a_bad_signature_an_unknown_station_or_another_station_s_name_is_refused
     assert bad_get.status_code == 401
     assert stored(hq_engine, "DY-0001") == []
     assert one.send([sale("DY-0001", 1)])["accepted"] == 1
+
+
+def test_a_price_schedule_posted_by_head_office_is_pulled_by_its_stations_only(hq_server: dict[str, Station]) -> None:
+    schedule = {
+        "stations": ["DY-0001"],
+        "effective_at": "2026-11-22T00:00:00+00:00",
+        "items": [{"product": "CNG", "level": 0, "price_fen": 398}],
+    }
+    # A station's key does not sign head office's orders, whatever name it gives.
+    assert hq_server["DY-0001"].post("/v1/prices", schedule).status_code == 401
+    assert hq_server["DY-0001"].post("/v1/prices", schedule, code="HQ").status_code == 401
+    pushed = hq_server["HQ"].post("/v1/prices", schedule)
+    assert pushed.status_code == 200
+    version = pushed.json()["schedule_version"]
+    prices = hq_server["DY-0001"].get("/v1/stations/DY-0001/pull?since=0").json()["prices"]
+    assert [(p["schedule_version"], p["items"][0]["price_fen"]) for p in prices] == [(version, 398)]
+    assert hq_server["DY-0002"].get("/v1/stations/DY-0002/pull?since=0").json()["prices"] == []
+    unknown = hq_server["HQ"].post("/v1/prices", {**schedule, "stations": ["DY-0404"]})
+    assert unknown.status_code == 422
+    garbage = hq_server["DY-0001"].http.post(
+        "/v1/ingest", content=b"{not json", headers={"X-Station": "DY-0001", "X-Signature": "签名".encode()}
+    )
+    assert garbage.status_code == 401
+    body = b"{not json"
+    invalid = hq_server["DY-0001"].http.post(
+        "/v1/ingest",
+        content=body,
+        headers={"X-Station": "DY-0001", "X-Signature": sign(hq_server["DY-0001"].key, body)},
+    )
+    assert invalid.status_code == 422
