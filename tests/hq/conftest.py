@@ -86,55 +86,71 @@ def event(code: str, seq: int, kind: str = "sale", **payload: Any) -> dict[str, 
     return {"seq": seq, "key": f"{code}:{kind}:{seq}", "kind": kind, "at": at.isoformat(), "payload": payload}
 
 
-@pytest.fixture
-def hq_server(hq_engine: Engine, hq_url: str, keys: dict[str, bytes], tmp_path: Path) -> Iterator[dict[str, Station]]:
-    """``station hq serve`` in its own process on a free loopback port; a client per station, and ``HQ``
-    signing with the admin key."""
-    port = free_port()
-    (tmp_path / "admin.key").write_bytes(ADMIN_KEY)
-    env = {**os.environ, "STATION_DEBUG": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "station.cli",
-            "hq",
-            "serve",
-            "--db",
-            hq_url,
-            "--port",
-            str(port),
-            "--admin-key-file",
-            str(tmp_path / "admin.key"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
+class Server:
+    """``station hq serve`` in its own process on a loopback port, its output in a log file."""
+
+    def __init__(self, url: str, tmp_path: Path, port: int | None = None) -> None:
+        self.url, self.tmp_path = url, tmp_path
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        (tmp_path / "admin.key").write_bytes(ADMIN_KEY)
+        self.log = tmp_path / f"hq-{self.port}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        argv = [sys.executable, "-m", "station.cli", "hq", "serve", "--db", self.url, "--port", str(self.port)]
+        argv += ["--admin-key-file", str(self.tmp_path / "admin.key")]
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                argv, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "STATION_DEBUG": "1"}
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    pytest.fail(f"station hq serve did not start: {self.log.read_text()[-2000:]}")
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL: whatever transaction is open dies with the process (PostgreSQL rolls it back)."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                proc.kill()
-                pytest.fail(f"station hq serve did not start: {out[-2000:]}")
-            time.sleep(0.1)
-    clients = {code: Station(base, code, keys[code]) for code in STATIONS}
-    clients["HQ"] = Station(base, "HQ", ADMIN_KEY)
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
+@pytest.fixture
+def hq_process(hq_engine: Engine, hq_url: str, tmp_path: Path) -> Iterator[Server]:
+    server = Server(hq_url, tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def hq_server(hq_process: Server, keys: dict[str, bytes]) -> Iterator[dict[str, Station]]:
+    """A client per station of the running head office, and ``HQ`` signing with the admin key."""
+    clients = {code: Station(hq_process.base, code, keys[code]) for code in STATIONS}
+    clients["HQ"] = Station(hq_process.base, "HQ", ADMIN_KEY)
     try:
         yield clients
     finally:
         for client in clients.values():
             client.http.close()
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
