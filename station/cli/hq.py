@@ -195,9 +195,7 @@ def _report(args: argparse.Namespace) -> int:
     engine = _engine(args)
     try:
         with engine.connect() as conn:
-            if args.kind == "card":
-                report = pages.card_page(conn)
-            elif args.kind == "prices":
+            if args.kind == "prices":
                 report = pages.prices_page(conn)
             else:
                 report = getattr(pages, f"{args.kind}_page")(conn, date)

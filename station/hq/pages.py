@@ -73,7 +73,19 @@ def shift_page(conn: Connection, date: dt.date) -> Report:
     return _page("shift", date.isoformat(), columns, rows)
 
 
-def card_page(conn: Connection) -> Report:
+def card_page(conn: Connection, date: dt.date) -> Report:
+    """The company cards' balances of record, and the day's card fills per card and station."""
+    report = _card_balances(conn)
+    use: list[tuple[Cell, ...]] = [
+        (r["card_no"], r["station"], str(r["fills"]), format_yuan(r["amount_fen"]))
+        for r in reports.card_use(conn, date)
+    ]
+    columns = tuple(Column(c, _t(f"hq.col.{c}")) for c in ("card_no", "station", "fills", "sales"))
+    section = Section("card_use", _t("hq.card_use.title"), columns, tuple(use))
+    return Report(report.kind, report.title, date.isoformat(), report.generated_at, (*report.sections, section))
+
+
+def _card_balances(conn: Connection) -> Report:
     rows: list[tuple[Cell, ...]] = [
         (
             r["card_no"],

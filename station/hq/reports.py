@@ -121,3 +121,21 @@ def timers(conn: Connection, date: dt.date) -> list[dict[str, Any]]:
 def _utc_day(date: dt.date) -> dict[str, dt.datetime]:
     start = dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
     return {"start": start, "end": start + dt.timedelta(days=1)}
+
+
+def card_use(conn: Connection, date: dt.date) -> list[dict[str, Any]]:
+    """Per card and station: the fills paid by card on the business date (by their shift's close)."""
+    rows = conn.execute(
+        text(
+            """SELECT e.payload->>'card_no' AS card_no, e.station, count(*) AS fills,
+                coalesce(sum((e.payload->>'amount_fen')::bigint), 0)::bigint AS amount_fen
+            FROM hq_events c
+            JOIN hq_events e ON e.station = c.station AND e.kind = 'sale'
+                AND e.payload->>'shift_id' = c.payload->>'shift_id'
+            WHERE c.kind = 'shift_close' AND c.payload->>'business_date' = :d AND e.payload->>'mode' = 'card'
+                AND e.payload->>'card_no' IS NOT NULL
+            GROUP BY e.payload->>'card_no', e.station ORDER BY 1, 2"""
+        ),
+        {"d": date.isoformat()},
+    ).mappings()
+    return [dict(r) for r in rows]

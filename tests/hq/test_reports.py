@@ -135,3 +135,26 @@ def test_station_add_refuses_a_bad_code_or_key_file(hq_url: str, tmp_path, capsy
     good.write_bytes(b"s" * 32)
     assert main(["hq", "station", "add", "DY-0100", "--key-file", str(good), "--db", hq_url]) == 0
     assert "DY-0100" in capsys.readouterr().out
+
+
+def test_company_cards_from_the_console_reach_every_station_and_the_card_report(
+    hq_engine: Engine, capsys: pytest.CaptureFixture[str], hq_url: str
+) -> None:
+    assert main(["hq", "card", "add", "8800000002", "--balance", "500.00", "--plate", "川A12345", "--db", hq_url]) == 0
+    assert main(["hq", "card", "add", "8800000002", "--db", hq_url]) == 1  # issued once
+    assert main(["hq", "card", "block", "8800000002", "--reason", "lost", "--db", hq_url]) == 0
+    assert main(["hq", "card", "block", "8899999999", "--db", hq_url]) == 1
+    with hq_engine.begin() as conn:
+        pulled = pull(conn, "DY-0002", 0)
+    assert pulled["blacklist"] == [{"card_no": "8800000002", "reason": "lost"}]
+    assert pulled["balances"] == [{"card_no": "8800000002", "balance_fen": 50_000}]
+    fill = event(
+        "DY-0001", 1, "sale", shift_id=2, amount_fen=4321, quantity_centi=1000, mode="card", card_no="8800000002"
+    )
+    close = event("DY-0001", 2, "shift_close", shift_id=2, business_date="2026-11-21", fill_count=1, sales_fen=4321)
+    send(hq_engine, "DY-0001", [fill, close])
+    capsys.readouterr()
+    assert main(["hq", "report", "card", "--date", "2026-11-21", "--lang", "en", "--db", hq_url]) == 0
+    out = capsys.readouterr().out
+    assert "500.00" in out and "blocked" in out and "lost" in out
+    assert any("8800000002" in line and "DY-0001" in line and "43.21" in line for line in out.splitlines())
