@@ -16,8 +16,11 @@ class StationError(ValueError):
     """A station code or key file the head office cannot take; the message is its catalogue key."""
 
 
+RESERVED = frozenset({"HQ"})  # the head office's own admin requests sign as HQ
+
+
 def check_code(code: str) -> str:
-    if not CODE.match(code):
+    if not CODE.match(code) or code in RESERVED:
         raise StationError("hq.err.bad_code")
     return code
 

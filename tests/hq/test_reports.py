@@ -9,6 +9,7 @@ from sqlalchemy import Engine, text
 
 from station.cli import main
 from station.hq import reports
+from station.hq.db import make_engine
 from station.hq.ingest import ingest
 from station.hq.prices import pull, push_schedule
 from station.hq.wire import Event
@@ -129,6 +130,7 @@ def test_station_add_refuses_a_bad_code_or_key_file(hq_url: str, tmp_path, capsy
     short.write_bytes(b"abc")
     assert main(["hq", "station", "add", "dy 1", "--key-file", str(short), "--db", hq_url]) == 2
     assert main(["hq", "station", "add", "DY-0100", "--key-file", str(short), "--db", hq_url]) == 2
+    assert main(["hq", "station", "add", "HQ", "--key-file", str(short), "--db", hq_url]) == 2
     err = capsys.readouterr().err
     assert "A station code is" in err and "fewer than 16 bytes" in err
     good = tmp_path / "good.key"
@@ -158,3 +160,29 @@ def test_company_cards_from_the_console_reach_every_station_and_the_card_report(
     out = capsys.readouterr().out
     assert "500.00" in out and "blocked" in out and "lost" in out
     assert any("8800000002" in line and "DY-0001" in line and "43.21" in line for line in out.splitlines())
+
+
+def test_the_schema_upgrades_from_the_console_twice_and_downgrades_to_nothing(
+    pg_schema_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from alembic import command
+
+    from station.hq.db import alembic_config
+
+    assert main(["hq", "db", "upgrade", "--db", pg_schema_url]) == 0
+    assert main(["hq", "db", "upgrade", "--db", pg_schema_url]) == 0
+    assert "upgraded" in capsys.readouterr().out
+    command.downgrade(alembic_config(pg_schema_url), "base")
+    engine = make_engine(pg_schema_url, pool_size=1)
+    with engine.connect() as conn:
+        left = (
+            conn.execute(
+                text(
+                    "SELECT relname FROM pg_class WHERE relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    assert sorted(left) == ["hq_alembic_version", "hq_alembic_version_pkc"]  # the table and its key
