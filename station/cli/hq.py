@@ -68,12 +68,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
     _db(p)
     p.set_defaults(handler=_station_add)
 
-    p = hq_sub.add_parser("card", help="company cards (一卡通): issue, block")
-    p.add_argument("action", choices=("add", "block"))
+    p = hq_sub.add_parser("card", help="company cards (一卡通): issue, block, set rules")
+    p.add_argument("action", choices=("add", "block", "rules"))
     p.add_argument("card_no")
     p.add_argument("--balance", type=_fen, default=0, help="opening balance in yuan (add)")
-    p.add_argument("--daily-limit", type=_fen, default=None, help="daily limit in yuan (add)")
-    p.add_argument("--plate", action="append", default=[], help="a bound plate (add; repeat for more)")
+    p.add_argument("--daily-limit", type=_fen, default=None, help="daily limit in yuan (add, rules)")
+    p.add_argument("--plate", action="append", default=[], help="a bound plate (add, rules; repeat for more)")
     p.add_argument("--reason", default="lost", help="why it is blocked (block)")
     _db(p)
     p.set_defaults(handler=_card)
@@ -155,10 +155,14 @@ def _card(args: argparse.Namespace) -> int:
             print(_say("hq.card_added", card_no=args.card_no, balance=format_yuan(args.balance)))
             return 0
         with engine.begin() as conn:
-            if not cards.block_card(conn, args.card_no, args.reason):
+            if args.action == "rules":
+                known = cards.set_rules(conn, args.card_no, args.daily_limit, args.plate)
+            else:
+                known = cards.block_card(conn, args.card_no, args.reason)
+            if not known:
                 print(f"error: {_say('hq.err.unknown_card', card_no=args.card_no)}", file=sys.stderr)
                 return 1
-        print(_say("hq.card_blocked", card_no=args.card_no))
+        print(_say("hq.card_rules" if args.action == "rules" else "hq.card_blocked", card_no=args.card_no))
         return 0
     finally:
         engine.dispose()

@@ -70,6 +70,17 @@ def block_card(conn: Connection, card_no: str, reason: str) -> bool:
     return bool(done)
 
 
+def set_rules(conn: Connection, card_no: str, daily_limit_fen: int | None, plates: list[str]) -> bool:
+    """A card's rules (daily limit, bound plates) as every station will pull them; False if it is not known."""
+    import json
+
+    done = conn.execute(
+        text("UPDATE hq_cards SET daily_limit_fen = :l, plates = CAST(:p AS jsonb), version = :v WHERE card_no = :c"),
+        {"c": card_no, "l": daily_limit_fen, "p": json.dumps(plates), "v": next_version(conn)},
+    ).rowcount
+    return bool(done)
+
+
 def _card(conn: Connection, card_no: str) -> Any:
     row = conn.execute(
         text("SELECT balance_fen, held_fen, status FROM hq_cards WHERE card_no = :c FOR UPDATE"), {"c": card_no}

@@ -48,6 +48,7 @@ HQ: dict[str, tuple[str, str]] = {
     "hq.station_added": ("站点 {code} 已登记", "Station {code} registered"),
     "hq.station_rekeyed": ("站点 {code} 已更换密钥文件", "Station {code}: key file replaced"),
     "hq.card_added": ("一卡通 {card_no} 已开户,余额 {balance}", "Company card {card_no} issued, balance {balance}"),
+    "hq.card_rules": ("一卡通 {card_no} 的限额与绑定车牌已更新", "Company card {card_no}: limit and plates updated"),
     "hq.card_blocked": ("一卡通 {card_no} 已全网止付", "Company card {card_no} blocked at every station"),
     "hq.schedule_pushed": (
         "调价单 {schedule} 已下发到 {count} 个站",

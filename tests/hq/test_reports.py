@@ -150,6 +150,11 @@ def test_company_cards_from_the_console_reach_every_station_and_the_card_report(
         pulled = pull(conn, "DY-0002", 0)
     assert pulled["blacklist"] == [{"card_no": "8800000002", "reason": "lost"}]
     assert pulled["balances"] == [{"card_no": "8800000002", "balance_fen": 50_000}]
+    rules = ["hq", "card", "rules", "8800000002", "--daily-limit", "800", "--plate", "川A1", "--plate", "川A2"]
+    assert main([*rules, "--db", hq_url]) == 0
+    with hq_engine.begin() as conn:
+        again = pull(conn, "DY-0002", pulled["version"])
+    assert again["card_rules"] == [{"card_no": "8800000002", "daily_limit_fen": 80_000, "plates": ["川A1", "川A2"]}]
     fill = event(
         "DY-0001", 1, "sale", shift_id=2, amount_fen=4321, quantity_centi=1000, mode="card", card_no="8800000002"
     )
