@@ -39,9 +39,34 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def create_database(url: str) -> bool:
+    """Make the URL's database on its server when it is not there yet; True when it was made."""
+    from sqlalchemy.engine import make_url
+
+    target = make_url(resolve_url(url))
+    name = target.database
+    if not name:
+        return False
+    from sqlalchemy.exc import OperationalError
+
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+                return False
+            conn.execute(text('CREATE DATABASE "' + name.replace('"', '""') + '"'))
+            return True
+    except OperationalError:
+        return False  # no maintenance database to ask: the migration says what is wrong with the URL itself
+    finally:
+        admin.dispose()
+
+
 def upgrade(url: str, revision: str = "heads") -> None:
+    """Create the database if it is missing, then migrate it to ``revision``."""
     from alembic import command
 
+    create_database(url)
     command.upgrade(alembic_config(url), revision)
 
 
