@@ -12,7 +12,8 @@ batches. Two paths, on a fresh database ``hq_bench`` (dropped and made again):
   request per batch).
 
 Printed: events stored, fills/s, the backlog's drain time, the drain time extrapolated to the whole chain for
-the HTTP path, and a replayed batch that must change nothing. The default run takes a few minutes.
+the HTTP path, and a replayed batch that must change nothing. The default run takes a few minutes. The
+database is dropped afterwards unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -229,6 +230,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--workers", type=int, default=4, help="threads pushing at once (stations in parallel)")
     parser.add_argument("--http-stations", type=int, default=50, help="stations replayed over HTTP (0: skip)")
+    parser.add_argument("--keep", action="store_true", help="keep the database hq_bench afterwards")
     parser.add_argument(
         "--pg", default=os.environ.get("STATION_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     )
@@ -257,6 +259,14 @@ def main() -> None:
                 f"| {rate:,.0f} fills/s | {max(args.stations, 1)} stations' day would drain in {chain / 60:.1f} min |"
             )
     print("replayed batch: 0 accepted, all duplicates, no conflicts (both paths)")
+    if args.keep:
+        kept = make_url(url).render_as_string(hide_password=True)
+        print(f"kept: {kept} (try: station hq report day --date {DAY.date()} --db {kept})")
+        return
+    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS hq_bench WITH (FORCE)"))
+    admin.dispose()
 
 
 if __name__ == "__main__":
