@@ -63,6 +63,8 @@ def issue_card(
 
 def block_card(conn: Connection, card_no: str, reason: str) -> bool:
     """Block a card company-wide (it enters every station's blacklist pull); False if it is not known."""
+    if not _lock(conn, card_no):
+        return False
     done = conn.execute(
         text("UPDATE hq_cards SET status = 'blocked', reason = :r, version = :v WHERE card_no = :c"),
         {"c": card_no, "r": reason, "v": next_version(conn)},
@@ -70,10 +72,17 @@ def block_card(conn: Connection, card_no: str, reason: str) -> bool:
     return bool(done)
 
 
+def _lock(conn: Connection, card_no: str) -> bool:
+    """The card's row lock, always taken before the version lock (a hold takes them in that order too)."""
+    return bool(conn.execute(text("SELECT 1 FROM hq_cards WHERE card_no = :c FOR UPDATE"), {"c": card_no}).scalar())
+
+
 def set_rules(conn: Connection, card_no: str, daily_limit_fen: int | None, plates: list[str]) -> bool:
     """A card's rules (daily limit, bound plates) as every station will pull them; False if it is not known."""
     import json
 
+    if not _lock(conn, card_no):
+        return False
     done = conn.execute(
         text("UPDATE hq_cards SET daily_limit_fen = :l, plates = CAST(:p AS jsonb), version = :v WHERE card_no = :c"),
         {"c": card_no, "l": daily_limit_fen, "p": json.dumps(plates), "v": next_version(conn)},

@@ -27,6 +27,8 @@ REDUCERS: dict[str, Callable[[Connection, str, dict[str, Any]], None]] = {
     "price_change": prices.confirm,
 }
 
+CARD_KINDS = frozenset({"card_offline_use", "recharge"})
+
 _INSERT = text(
     """INSERT INTO hq_events (station, seq, key, kind, at, payload)
     SELECT :station, e.seq, e.key, e.kind, e.at, e.payload
@@ -96,6 +98,7 @@ def ingest(engine: Engine, station: str, events: list[Event]) -> IngestResult:
         again = [e for e in unique.values() if e.seq not in inserted] + repeats
         result.duplicates = len(again)
         result.conflicts = _conflicts(conn, station, again)
+        _lock_cards(conn, [unique[seq] for seq in inserted])
         for seq in sorted(inserted):
             event = unique[seq]
             reducer = REDUCERS.get(event.kind)
@@ -108,6 +111,18 @@ def ingest(engine: Engine, station: str, events: list[Event]) -> IngestResult:
                 {"m": result.high_water, "s": station},
             )
     return result
+
+
+def _lock_cards(conn: Connection, events: list[Event]) -> None:
+    """The company cards this batch moves, locked in card order: two stations' batches never wait on each other
+    in a circle (and the version lock is taken after, as a hold takes it)."""
+    touched = sorted(
+        {e.payload["card_no"] for e in events if e.kind in CARD_KINDS and isinstance(e.payload.get("card_no"), str)}
+    )
+    if touched:
+        conn.execute(
+            text("SELECT 1 FROM hq_cards WHERE card_no = ANY(:c) ORDER BY card_no FOR UPDATE"), {"c": touched}
+        ).all()
 
 
 def _conflicts(conn: Connection, station: str, again: list[Event]) -> list[int]:

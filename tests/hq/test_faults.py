@@ -107,3 +107,37 @@ def test_a_card_held_at_two_stations_at_once_never_holds_more_than_its_balance(h
         holds = conn.execute(text("SELECT count(*), sum(amount_fen) FROM hq_card_holds")).one()
     assert tuple(row) == (30_000, 30_000)
     assert tuple(holds) == (3, 30_000)
+
+
+def test_offline_uses_of_two_cards_synced_by_two_stations_in_opposite_orders_settle_without_deadlock(
+    hq_engine: Engine,
+) -> None:
+    issue_card(hq_engine, "8800000008", 1_000_000)
+    issue_card(hq_engine, "8800000009", 1_000_000)
+
+    def batch(code: str, cards: tuple[str, str], round_: int) -> list[Event]:
+        return [
+            Event.model_validate(
+                event(
+                    code,
+                    round_ * 2 + i + 1,
+                    "card_offline_use",
+                    card_no=c,
+                    amount_fen=100,
+                    hold_key=f"{code}:off:{round_}:{i}",
+                )
+            )
+            for i, c in enumerate(cards)
+        ]
+
+    def sync(args: tuple[str, tuple[str, str]]) -> None:
+        code, cards = args
+        for round_ in range(15):
+            assert ingest(hq_engine, code, batch(code, cards, round_)).accepted == 2
+
+    jobs = [("DY-0001", ("8800000008", "8800000009")), ("DY-0002", ("8800000009", "8800000008"))]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(sync, jobs))
+    with hq_engine.connect() as conn:
+        balances = conn.execute(text("SELECT balance_fen FROM hq_cards ORDER BY card_no")).scalars().all()
+    assert balances == [1_000_000 - 30 * 100, 1_000_000 - 30 * 100]
