@@ -191,3 +191,20 @@ def test_the_schema_upgrades_from_the_console_twice_and_downgrades_to_nothing(
         )
     engine.dispose()
     assert sorted(left) == ["hq_alembic_version", "hq_alembic_version_pkc"]  # the table and its key
+
+
+def test_unknown_kinds_are_stored_and_a_skewed_clock_moves_no_fill_to_another_day(hq_engine: Engine) -> None:
+    # DY-0003's clock runs a day and five hours slow: its fills still belong to the business day of their close.
+    skewed = a_day("DY-0003", [(1500, "cash"), (2500, "card")], shift_id=1, business_date="2026-11-21")
+    for e in skewed:
+        at = dt.datetime.fromisoformat(str(e["at"])) - dt.timedelta(days=1, hours=5)
+        e["at"] = at.isoformat()
+    skewed.append(event("DY-0003", len(skewed) + 1, "telemetry_v9", whatever={"nested": [1, 2]}))
+    result = ingest(hq_engine, "DY-0003", [Event.model_validate(e) for e in skewed])
+    assert (result.accepted, result.high_water) == (len(skewed), len(skewed))
+    with hq_engine.connect() as conn:
+        (day,) = reports.day(conn, DAY)
+        assert reports.day(conn, DAY - dt.timedelta(days=1)) == []
+        kinds = conn.execute(text("SELECT kind, payload FROM hq_events WHERE kind = 'telemetry_v9'")).all()
+    assert (day["station"], day["fills"], day["sales_fen"], day["agree"]) == ("DY-0003", 2, 4000, True)
+    assert [(k, p) for k, p in kinds] == [("telemetry_v9", {"whatever": {"nested": [1, 2]}})]
