@@ -23,12 +23,26 @@ from station.hq.wire import Batch, HoldRequest, PriceRequest, SettleRequest
 
 log = logging.getLogger(__name__)
 ADMIN = "HQ"  # X-Station of the head office's own admin requests, signed with the admin key
+# Ten thousand events of a few hundred bytes each fit many times over; past this a body is refused unread.
+MAX_BODY = 32 * 1024 * 1024
 
 
 class Refusal(Exception):
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         super().__init__(body)
         self.status, self.body = status, body
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_BODY:
+        raise Refusal(413, {"error": "too_large"})
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise Refusal(413, {"error": "too_large"})
+    return bytes(body)
 
 
 def create_app(engine: Engine, *, admin_key: bytes | None = None) -> FastAPI:
@@ -51,7 +65,7 @@ def create_app(engine: Engine, *, admin_key: bytes | None = None) -> FastAPI:
 
     async def signed(request: Request, *, admin: bool = False) -> tuple[str, bytes]:
         """The station that signed the request and its raw body; 401 when the signature does not hold."""
-        body = await request.body()
+        body = await _read_body(request)
         station = request.headers.get("x-station", "")
         signature = request.headers.get("x-signature", "")
         if admin:

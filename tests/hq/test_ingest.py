@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 
 import pytest
 from sqlalchemy import Engine, text
 
 from station.hq.signing import sign
-from tests.hq.conftest import Station, event
+from tests.hq.conftest import Server, Station, event
 
 pytestmark = pytest.mark.postgres
 
@@ -111,3 +112,13 @@ def test_a_price_schedule_posted_by_head_office_is_pulled_by_its_stations_only(h
         headers={"X-Station": "DY-0001", "X-Signature": sign(hq_server["DY-0001"].key, body)},
     )
     assert invalid.status_code == 422
+
+
+def test_a_body_past_the_limit_is_refused_unread(hq_process: Server) -> None:
+    with socket.create_connection(("127.0.0.1", hq_process.port), timeout=10) as line:
+        line.sendall(
+            b"POST /v1/ingest HTTP/1.1\r\nHost: hq\r\nX-Station: DY-0001\r\nX-Signature: 00\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{"
+        )
+        reply = line.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 413")
