@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint fuzz bench clean
+.PHONY: demo hq test lint fuzz bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,6 +14,16 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/station demo
+
+# A head office beside the demo station, on the local PostgreSQL: the station DY-0001 signs with var/hq/DY-0001.key.
+HQ_DB ?= postgresql://postgres@127.0.0.1:5432/hq
+HQ_PORT ?= 8765
+hq: $(STAMP)
+	mkdir -p var/hq
+	test -s var/hq/DY-0001.key || $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > var/hq/DY-0001.key
+	$(BIN)/station hq db upgrade --db $(HQ_DB)
+	$(BIN)/station hq station add DY-0001 --key-file var/hq/DY-0001.key --db $(HQ_DB)
+	$(BIN)/station hq serve --db $(HQ_DB) --port $(HQ_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check station tests benchmarks scripts

@@ -63,10 +63,11 @@ def test_parse_refuses(text: str) -> None:
 
 
 def test_no_float_near_money() -> None:
-    """No float literal or float() call in the ledger, the money module, or the config."""
+    """No float literal or float() call in the ledger, the head office, the money module, or the config."""
     offenders = []
     for path in [
         *sorted((ROOT / "station" / "ledger").rglob("*.py")),
+        *sorted((ROOT / "station" / "hq").rglob("*.py")),
         ROOT / "station" / "money.py",
         ROOT / "station" / "config.py",
     ]:

@@ -8,7 +8,8 @@ the command line (``station --help`` and the parser load nothing but argparse, s
 - ``run``: ``station run``, the terminal with the devices named in the configuration;
 - ``demo``: ``station demo``, the terminal on simulated devices, or the printed ledger walkthrough;
 - ``report``: ``station report …``;
-- ``sim``: ``station sim …``, the dispenser, card reader and printer simulators on their own.
+- ``sim``: ``station sim …``, the dispenser, card reader and printer simulators on their own;
+- ``hq``: ``station hq …``, the head office (service, schema, stations, cards, prices, reports).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "the demo: the terminal UI on simulated devices and sample data"),
     "report": ("report", "reports: shift, day, attendants, card statement, unpaid fills"),
     "sim": ("sim", "run a device simulator"),
+    "hq": ("hq", "the head office: serve, db upgrade, station add, cards, prices, reports across stations"),
 }
 
 

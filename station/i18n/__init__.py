@@ -18,6 +18,7 @@ from station.i18n.complaints import COMPLAINTS
 from station.i18n.desk import DESK
 from station.i18n.devices import DEVICES
 from station.i18n.entry import ENTRY
+from station.i18n.hq import HQ
 from station.i18n.invoices import INVOICES
 from station.i18n.locks import LOCKS
 from station.i18n.payments import PAYMENTS
@@ -43,6 +44,7 @@ SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
     "complaints": COMPLAINTS,
     "callbacks": CALLBACKS,
     "payments": PAYMENTS,
+    "hq": HQ,
 }
 
 

@@ -1,0 +1,216 @@
+"""Company cards (一卡通): the balance of record at head office, holds placed online, offline use settled on sync.
+
+Every change to a card takes its row lock first, so holds from two stations at once queue on the card. A
+hold_key is the idempotency key: placing, settling or releasing it again answers the same and moves nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+
+from station.hq.db import next_version
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CardState:
+    hold_key: str
+    balance_fen: int
+    held_fen: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"hold_key": self.hold_key, "balance_fen": self.balance_fen, "held_fen": self.held_fen}
+
+
+class HoldRefused(Exception):
+    """The hold is refused: ``blocked``, ``insufficient``, ``unknown``, ``no_hold``, ``resolved``, ``over_hold``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def issue_card(
+    engine: Engine,
+    card_no: str,
+    balance_fen: int = 0,
+    *,
+    daily_limit_fen: int | None = None,
+    plates: list[str] | None = None,
+) -> None:
+    import json
+
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                """INSERT INTO hq_cards (card_no, balance_fen, daily_limit_fen, plates, version)
+                VALUES (:c, :b, :l, CAST(:p AS jsonb), :v)"""
+            ),
+            {
+                "c": card_no,
+                "b": balance_fen,
+                "l": daily_limit_fen,
+                "p": json.dumps(plates or []),
+                "v": next_version(conn),
+            },
+        )
+
+
+def block_card(conn: Connection, card_no: str, reason: str) -> bool:
+    """Block a card company-wide (it enters every station's blacklist pull); False if it is not known."""
+    if not _lock(conn, card_no):
+        return False
+    done = conn.execute(
+        text("UPDATE hq_cards SET status = 'blocked', reason = :r, version = :v WHERE card_no = :c"),
+        {"c": card_no, "r": reason, "v": next_version(conn)},
+    ).rowcount
+    return bool(done)
+
+
+def _lock(conn: Connection, card_no: str) -> bool:
+    """The card's row lock, always taken before the version lock (a hold takes them in that order too)."""
+    return bool(conn.execute(text("SELECT 1 FROM hq_cards WHERE card_no = :c FOR UPDATE"), {"c": card_no}).scalar())
+
+
+def set_rules(conn: Connection, card_no: str, daily_limit_fen: int | None, plates: list[str]) -> bool:
+    """A card's rules (daily limit, bound plates) as every station will pull them; False if it is not known."""
+    import json
+
+    if not _lock(conn, card_no):
+        return False
+    done = conn.execute(
+        text("UPDATE hq_cards SET daily_limit_fen = :l, plates = CAST(:p AS jsonb), version = :v WHERE card_no = :c"),
+        {"c": card_no, "l": daily_limit_fen, "p": json.dumps(plates), "v": next_version(conn)},
+    ).rowcount
+    return bool(done)
+
+
+def _card(conn: Connection, card_no: str) -> Any:
+    row = conn.execute(
+        text("SELECT balance_fen, held_fen, status FROM hq_cards WHERE card_no = :c FOR UPDATE"), {"c": card_no}
+    ).one_or_none()
+    if row is None:
+        raise HoldRefused("unknown")
+    return row
+
+
+def _hold(conn: Connection, card_no: str, hold_key: str) -> Any:
+    return conn.execute(
+        text("SELECT station, amount_fen, state, settled_fen FROM hq_card_holds WHERE card_no = :c AND hold_key = :k"),
+        {"c": card_no, "k": hold_key},
+    ).one_or_none()
+
+
+def _move(conn: Connection, card_no: str, balance_delta: int, held_delta: int) -> tuple[int, int]:
+    row = conn.execute(
+        text(
+            """UPDATE hq_cards SET balance_fen = balance_fen + :b, held_fen = held_fen + :h, version = :v
+            WHERE card_no = :c RETURNING balance_fen, held_fen"""
+        ),
+        {"c": card_no, "b": balance_delta, "h": held_delta, "v": next_version(conn)},
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def place_hold(engine: Engine, card_no: str, hold_key: str, station: str, amount_fen: int) -> CardState:
+    if amount_fen <= 0:
+        raise HoldRefused("bad_amount")
+    with engine.begin() as conn:
+        card = _card(conn, card_no)
+        if _hold(conn, card_no, hold_key) is not None:
+            return CardState(hold_key, int(card.balance_fen), int(card.held_fen))
+        if card.status != "active":
+            raise HoldRefused("blocked")
+        if card.balance_fen - card.held_fen < amount_fen:
+            raise HoldRefused("insufficient")
+        conn.execute(
+            text(
+                """INSERT INTO hq_card_holds (card_no, hold_key, station, amount_fen, state)
+                VALUES (:c, :k, :s, :a, 'held')"""
+            ),
+            {"c": card_no, "k": hold_key, "s": station, "a": amount_fen},
+        )
+        balance, held = _move(conn, card_no, 0, amount_fen)
+        return CardState(hold_key, balance, held)
+
+
+def _resolve(
+    engine: Engine, card_no: str, hold_key: str, state: str, amount_fen: int | None, station: str | None
+) -> CardState:
+    with engine.begin() as conn:
+        card = _card(conn, card_no)
+        hold = _hold(conn, card_no, hold_key)
+        if hold is None or (station is not None and hold.station != station):
+            raise HoldRefused("no_hold")  # another station's hold is none of this one's business
+        if hold.state == state:
+            return CardState(hold_key, int(card.balance_fen), int(card.held_fen))
+        if hold.state != "held":
+            raise HoldRefused("resolved")
+        spent = 0 if amount_fen is None else amount_fen
+        if not 0 <= spent <= hold.amount_fen:
+            raise HoldRefused("over_hold")
+        conn.execute(
+            text(
+                """UPDATE hq_card_holds SET state = :st, settled_fen = :a, resolved_at = now()
+                WHERE card_no = :c AND hold_key = :k"""
+            ),
+            {"c": card_no, "k": hold_key, "st": state, "a": spent},
+        )
+        balance, held = _move(conn, card_no, -spent, -int(hold.amount_fen))
+        return CardState(hold_key, balance, held)
+
+
+def settle_hold(engine: Engine, card_no: str, hold_key: str, amount_fen: int, station: str | None = None) -> CardState:
+    return _resolve(engine, card_no, hold_key, "settled", amount_fen, station)
+
+
+def release_hold(engine: Engine, card_no: str, hold_key: str, station: str | None = None) -> CardState:
+    return _resolve(engine, card_no, hold_key, "released", None, station)
+
+
+def offline_use(conn: Connection, station: str, payload: dict[str, Any]) -> None:
+    """A fill a station accepted on a card while the line was down: debit it once; below zero blocks the card."""
+    card_no, hold_key, amount = payload.get("card_no"), payload.get("hold_key"), payload.get("amount_fen")
+    if not isinstance(card_no, str) or not isinstance(hold_key, str) or not isinstance(amount, int) or amount <= 0:
+        log.warning("card_offline_use from %s not understood: %r", station, payload)
+        return
+    try:
+        _card(conn, card_no)
+    except HoldRefused:
+        log.warning("card_offline_use from %s for a card head office does not know: %s", station, card_no)
+        return
+    new = conn.execute(
+        text(
+            """INSERT INTO hq_card_holds (card_no, hold_key, station, amount_fen, state, settled_fen, resolved_at)
+            VALUES (:c, :k, :s, :a, 'offline', :a, now()) ON CONFLICT DO NOTHING"""
+        ),
+        {"c": card_no, "k": hold_key, "s": station, "a": amount},
+    ).rowcount
+    if not new:
+        return
+    balance, _held = _move(conn, card_no, -amount, 0)
+    if balance < 0:
+        log.warning("card %s went negative offline (%d fen at %s): blocked company-wide", card_no, balance, station)
+        block_card(conn, card_no, "negative")
+
+
+def credit(conn: Connection, station: str, payload: dict[str, Any]) -> None:
+    """A recharge taken at a station on a company card: the balance of record grows by it."""
+    card_no, amount = payload.get("card_no"), payload.get("amount_fen")
+    if not isinstance(card_no, str) or not isinstance(amount, int) or amount <= 0:
+        return
+    known = conn.execute(text("SELECT 1 FROM hq_cards WHERE card_no = :c FOR UPDATE"), {"c": card_no}).scalar()
+    if known:
+        _move(conn, card_no, amount, 0)
+
+
+def card_rows(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        text("SELECT card_no, balance_fen, held_fen, status, reason FROM hq_cards ORDER BY card_no")
+    ).mappings()
+    return [dict(r) for r in rows]

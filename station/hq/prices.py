@@ -1,0 +1,99 @@
+"""Price schedules pushed to chosen stations, their read-back confirmations, and what a station pulls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+
+from station.hq.db import current_version, next_version
+
+
+def push_schedule(engine: Engine, stations: list[str], effective_at: dt.datetime, items: list[dict[str, Any]]) -> int:
+    """A schedule addressed to ``stations``; its number (the stations confirm it by that number)."""
+    with engine.begin() as conn:
+        known = {
+            str(s)
+            for s in conn.execute(
+                text("SELECT station FROM hq_stations WHERE station = ANY(:s)"), {"s": stations}
+            ).scalars()
+        }
+        unknown = sorted(set(stations) - known)
+        if unknown or not stations:
+            raise ValueError(f"unknown stations: {', '.join(unknown)}" if unknown else "no stations")
+        schedule = int(
+            conn.execute(text("SELECT coalesce(max(schedule_version), 0) + 1 FROM hq_price_schedules")).one()[0]
+        )
+        conn.execute(
+            text(
+                """INSERT INTO hq_price_schedules (schedule_version, effective_at, items)
+                VALUES (:n, :e, CAST(:i AS jsonb))"""
+            ),
+            {"n": schedule, "e": effective_at, "i": json.dumps(items)},
+        )
+        version = next_version(conn)
+        for station in sorted(known):
+            conn.execute(
+                text("INSERT INTO hq_price_targets (station, schedule_version, version) VALUES (:s, :n, :v)"),
+                {"s": station, "n": schedule, "v": version},
+            )
+        return schedule
+
+
+def confirm(conn: Connection, station: str, payload: dict[str, Any]) -> None:
+    """A station's ``price_change`` event: it read the schedule back from its dispensers."""
+    schedule = payload.get("schedule_version")
+    if isinstance(schedule, int) and payload.get("read_back") is True:
+        conn.execute(
+            text(
+                """UPDATE hq_price_targets SET confirmed_at = coalesce(confirmed_at, now())
+                WHERE station = :s AND schedule_version = :n"""
+            ),
+            {"s": station, "n": schedule},
+        )
+
+
+def confirmations(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        text(
+            """SELECT t.schedule_version, t.station, t.confirmed_at FROM hq_price_targets t
+            ORDER BY t.schedule_version, t.station"""
+        )
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def pull(conn: Connection, station: str, since: int) -> dict[str, Any]:
+    """Everything whose version is past ``since`` for this station (the station keeps ``version`` for next time)."""
+    version = current_version(conn)
+    prices = [
+        {"schedule_version": r.schedule_version, "effective_at": r.effective_at.isoformat(), "items": r.items}
+        for r in conn.execute(
+            text(
+                """SELECT s.schedule_version, s.effective_at, s.items FROM hq_price_targets t
+                JOIN hq_price_schedules s USING (schedule_version)
+                WHERE t.station = :st AND t.version > :since AND t.version <= :v ORDER BY s.schedule_version"""
+            ),
+            {"st": station, "since": since, "v": version},
+        )
+    ]
+    cards = conn.execute(
+        text(
+            """SELECT card_no, balance_fen - held_fen AS available, status, reason, daily_limit_fen, plates
+            FROM hq_cards WHERE version > :since AND version <= :v ORDER BY card_no"""
+        ),
+        {"since": since, "v": version},
+    ).all()
+    return {
+        "version": version,
+        "prices": prices,
+        "blacklist": [{"card_no": c.card_no, "reason": c.reason or "blocked"} for c in cards if c.status != "active"],
+        "card_rules": [
+            {"card_no": c.card_no, "daily_limit_fen": c.daily_limit_fen, "plates": c.plates}
+            for c in cards
+            if c.daily_limit_fen is not None or c.plates
+        ],
+        "balances": [{"card_no": c.card_no, "balance_fen": int(c.available)} for c in cards],
+    }
