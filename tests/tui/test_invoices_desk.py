@@ -64,3 +64,13 @@ async def test_a_receipt_qr_invoiced_once_at_the_desk(forecourt: SimulatedForeco
         await until(lambda: "已申请" in text_of(app, "#desk-message") and "✗" in text_of(app, "#desk-message"))
         assert fingerprint(core.ledger.engine) == before
         await pilot.press("escape")
+    # The shift reconciliation counts the shift's receipts by invoice: this one asked for, none issued yet.
+    from station.ledger.shifts.desk import ShiftDesk
+    from station.ledger.shifts.values import ShiftInvoices
+    from station.tui.screens.desk.reconciliation_lines import reconciliation_lines
+
+    rec = ShiftDesk(core.ledger).reconciliation()
+    assert rec.invoices == ShiftInvoices(asked_count=1, asked_fen=view.amount_fen)
+    assert "已申请未开出 (1 张)" in "\n".join(reconciliation_lines(rec, "zh"))
+    assert core.ledger.invoice_issued(view.request_no, "24370000000000000001")
+    assert ShiftDesk(core.ledger).reconciliation().invoices == ShiftInvoices(issued_count=1, issued_fen=view.amount_fen)

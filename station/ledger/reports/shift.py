@@ -186,6 +186,19 @@ def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Rep
             for m in rec.mobile
         ],
     )
+    inv = rec.invoices
+    invoices = pairs(
+        "invoices",
+        Text("发票 (本班小票)", "Invoices (this shift's receipts)"),
+        [
+            (Text("已开票张数", "Invoiced"), str(inv.issued_count)),
+            (Text("已开票金额", "Invoiced amount"), yuan(inv.issued_fen)),
+            (Text("已申请未开出张数", "Asked, not yet issued"), str(inv.asked_count)),
+            (Text("已申请未开出金额", "Asked amount"), yuan(inv.asked_fen)),
+            (Text("未开票张数", "Not invoiced"), str(inv.none_count)),
+            (Text("未开票金额", "Not invoiced amount"), yuan(inv.none_fen)),
+        ],
+    )
     holds = table(
         "holds",
         Text("未解灰锁", "Holds still open"),
@@ -240,6 +253,7 @@ def reconciliation_report(rec: Reconciliation, generated_at: dt.datetime) -> Rep
             count,
             cards_section,
             mobile,
+            invoices,
             holds,
             gap,
             gap_fills,

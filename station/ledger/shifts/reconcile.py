@@ -37,6 +37,7 @@ from station.ledger.models import (
 )
 from station.ledger.services import Ledger
 from station.ledger.shifts import figures
+from station.ledger.shifts.invoiced import shift_invoices
 from station.ledger.shifts.values import (
     _CASH_KINDS,
     DENOMINATIONS_FEN,
@@ -447,6 +448,7 @@ class Reconciler:
             between_shifts=between_shifts,
             mobile=figures.mobile_sums(session, sid),
             service=service_due(session, end),
+            invoices=shift_invoices(session, sid),
         )
 
 

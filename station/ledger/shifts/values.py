@@ -208,6 +208,19 @@ class ServiceDue:
 
 
 @dataclass(frozen=True)
+class ShiftInvoices:
+    """The shift's receipts (its sales and recharges) by invoice: issued, asked for and not yet issued (or
+    refused by the platform), and not invoiced; counts and amounts in fen."""
+
+    issued_count: int = 0
+    issued_fen: int = 0
+    asked_count: int = 0
+    asked_fen: int = 0
+    none_count: int = 0
+    none_fen: int = 0
+
+
+@dataclass(frozen=True)
 class MobileTakings:
     """One provider's scan-to-pay takings in the shift: sales booked to its clearing account, less refunds."""
 
@@ -258,6 +271,7 @@ class Reconciliation:
     between_shifts: BetweenShifts | None = None  # what the shift adopted from the gap before it
     mobile: tuple[MobileTakings, ...] = ()  # scan-to-pay per provider (none taken: empty)
     service: ServiceDue = ServiceDue()  # complaints and callbacks outstanding at the end
+    invoices: ShiftInvoices = ShiftInvoices()  # the shift's receipts by invoice state
 
     @property
     def float_variance_fen(self) -> int | None:

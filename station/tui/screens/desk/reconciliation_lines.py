@@ -228,6 +228,14 @@ def reconciliation_lines(rec: Reconciliation, lang: Language, unit: str = "kg") 
                 out.append(pair("desk.rec.mobile_refunds", yuan(m.refunds_fen), "−", provider=provider))
             out.append(pair("desk.rec.mobile_net", yuan(m.net_fen), "=", provider=provider))
 
+    # ---- invoices (数电发票) of the shift's receipts
+    inv = rec.invoices
+    out.append(head("desk.rec.invoices"))
+    out.append(pair("desk.rec.inv_issued", yuan(inv.issued_fen), count=inv.issued_count))
+    if inv.asked_count:
+        out.append(f"{pair('desk.rec.inv_asked', yuan(inv.asked_fen), count=inv.asked_count)} {mark(False, warn=True)}")
+    out.append(pair("desk.rec.inv_none", yuan(inv.none_fen), count=inv.none_count))
+
     # ---- timers
     out.append(head("desk.rec.timers", flow=rec.flow_limit_ms // 1000, commit=rec.commit_limit_ms // 1000))
     tw = (20, 6, 12, 12, 12, 12)
