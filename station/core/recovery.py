@@ -97,6 +97,9 @@ class Recovery(CoreBase):
             if auth.fill_id is not None:
                 if not lane.leak_locked:  # a leak ended that sequence: its fill is settled with S, not resumed
                     self._resume(lane, auth, Step.DISCONNECT)
+                    due = next((f.amount_fen for f in lane.unpaid if f.id == auth.fill_id), None)
+                    if due is not None:  # the display came back blank: the driver sees the amount due again
+                        self._show(self.display.show_due(due))
                 continue
             state = await self._nozzle_state_now(lane)
             if state in (proto.NozzleState.AUTHORIZED, proto.NozzleState.FILLING):

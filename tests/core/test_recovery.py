@@ -137,3 +137,32 @@ async def test_start_up_drops_an_authorization_the_dispenser_never_carried_out(f
         dropped = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "authorization_dropped")).all()
     assert len(dropped) == 1 and "never-sent" in dropped[0]
     assert check_ledger(ledger.engine).ok
+
+
+async def test_a_fill_resumed_unpaid_shows_its_amount_due_again_on_the_customer_display(
+    forecourt: SimulatedForecourt,
+) -> None:
+    from station.devices.customer_display import CustomerDisplay
+    from station.money import format_yuan
+
+    rig = forecourt
+    await walk_to_authorize(rig, PaymentKind.CASH)
+    await rig.core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 1500))
+    old = rig.core.lane(LANE).sequence
+    assert old is not None
+    await until(lambda: old.step is Step.DISCONNECT)
+    await rig.core.display.clear()  # the power went: the display comes back blank
+    await until(lambda: (rig.display_face("zh") or "").strip("[] ") == "")
+    rig.core._stopping = True
+    display = CustomerDisplay(rig.display_sim.url if rig.display_sim else "", reconnect_interval=0.2)
+    core = StationCore(rig.core.ledger, rig.core.settings, bus=rig.bus, display=display)
+    await display.start()
+    try:
+        await core._reload_unpaid(core.lane(LANE))
+        await core.resume_authorizations()
+        seq = core.lane(LANE).sequence
+        assert seq is not None and seq.step is Step.DISCONNECT
+        due = format_yuan(core.lane(LANE).unpaid[0].amount_fen)
+        await until(lambda: due in (rig.display_face("zh") or ""))
+    finally:
+        await display.stop()
