@@ -165,6 +165,8 @@ def test_overview(snap_compare: Callable[..., bool], tmp_path: Path, lang: str) 
         ("disconnect", "en"),
         ("settle", "zh"),
         ("settle", "en"),
+        ("mobile", "zh"),
+        ("mobile", "en"),
         ("farewell", "zh"),
     ],
 )
@@ -172,9 +174,23 @@ def test_sequence(snap_compare: Callable[..., bool], tmp_path: Path, step: str, 
     core, clock = make_core(tmp_path)
 
     async def before(pilot: Any) -> None:
-        await walk(core, clock, step)
+        await walk(core, clock, "settle" if step == "mobile" else step)
         screen = SequenceScreen(LANE)
         await pilot.app.push_screen(screen)
+        if step == "mobile":
+            from textual.widgets import Input
+
+            from station.core.mobile_pay import MobilePay
+
+            core.mobile_pay = MobilePay(core.ledger, {})  # scan-to-pay set up (the picture asks nothing of it)
+            screen.render_state(focus=True)
+            for widget in screen.query(Input):
+                widget.cursor_blink = False
+            await pilot.press("m")  # the driver shows a phone: the payment-code field, the phrase to say
+            for _ in range(100):
+                if screen.query_one("#mobile-code", Input).has_focus:
+                    break
+                await pilot.pause(0.02)
         if step == "settle":
             from textual.widgets import Input
 
