@@ -8,7 +8,8 @@ the command line (``station --help`` and the parser load nothing but argparse, s
 - ``run``: ``station run``, the terminal with the devices named in the configuration;
 - ``demo``: ``station demo``, the terminal on simulated devices, or the printed ledger walkthrough;
 - ``report``: ``station report …``;
-- ``sim``: ``station sim …``, the dispenser, card reader and printer simulators on their own.
+- ``sim``: ``station sim …``, the dispenser, card reader and printer simulators on their own;
+- ``desk``: ``station desk serve|run``, the manager's desk without the forecourt, to browsers or in a terminal.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "the demo: the terminal UI on simulated devices and sample data"),
     "report": ("report", "reports: shift, day, attendants, card statement, unpaid fills"),
     "sim": ("sim", "run a device simulator"),
+    "desk": ("desk", "the manager's desk, reports and card services: served to browsers, or in this terminal"),
 }
 
 

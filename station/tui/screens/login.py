@@ -80,12 +80,12 @@ class LoginScreen(Screen[None]):
         app = app_of(self)
         lang = app.language
         self.query_one("#login-title", Static).update(
-            f"{esc(t('app.title', lang, station=app.station_name))}\n{t('login.title', lang)}"
+            f"{esc(t('app.title', lang, station=app.station_name))}\n{t(app.login_title, lang)}"
         )
         self.query_one("#number", Input).placeholder = t("login.number", lang)
         self.query_one("#pin", Input).placeholder = t("login.pin", lang)
         waiting = self._waiting_pin is not None
-        self.query_one("#login-hint", Static).update(t("login.starting" if waiting else "login.hint", lang))
+        self.query_one("#login-hint", Static).update(t("login.starting" if waiting else app.login_hint, lang))
         apply_bindings(self, [Key("escape", "clear", "login.clear")], lang)
         self.refresh_bindings()
 
