@@ -20,6 +20,10 @@ SERVED: dict[str, tuple[str, str]] = {
         "卸气记录需要卸气柱: 请到前庭终端操作",
         "The unloading log needs the unloading post: use the kiosk terminal",
     ),
+    "served.prices_at_kiosk": (
+        "调价请到前庭终端 (F4 → P): 由它立即把新价格下发到加气机",
+        "Prices are changed at the kiosk terminal (F4 → P), which pushes them to the dispensers at once",
+    ),
     "served.menu.cards": ("卡务 (充值、查询、挂失、补卡)", "Card services (recharge, statement, lost, replace)"),
     "served.menu.logout": ("注销", "Log out"),
     "err.desk_managers_only": (

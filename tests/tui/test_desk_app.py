@@ -1,6 +1,6 @@
 """The desk-only terminal (``station desk serve``'s sessions) through Textual's pilot: a manager's login lands on the
 desk, a report opens and Esc comes back; an attendant's login and a wrong PIN are refused; the forecourt is not
-there (Esc says so, F9 and F6 do nothing); card services take a typed number and say there is no reader.
+there (Esc says so, F9 and F6 do nothing) and neither are prices (P says where they are); card services take a typed number and say there is no reader.
 
 The core is the one the CLI builds for the served desk (``build_desk_core``: the ledger alone, no device), on a
 seeded SQLite ledger.
@@ -95,6 +95,9 @@ async def test_the_forecourt_is_not_there(desk_core: StationCore) -> None:
         await pilot.pause()
         assert app.screen is desk and len(app.screen_stack) == 2
         assert "E-STOP" not in screen_text(app)
+        await pilot.press("p")  # prices go to the dispensers at once: only the kiosk has them
+        await until(lambda: "kiosk terminal (F4" in text_of(app, "#desk-message"))
+        assert app.screen is desk and "Prices" not in text_of(app, "#desk-menu")
 
 
 async def test_card_services_take_a_typed_number_and_say_there_is_no_reader(desk_core: StationCore) -> None:
