@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.widgets import Static
 
 from station.cli.desk import build_desk_core
@@ -81,6 +82,21 @@ async def test_an_attendant_or_a_wrong_pin_is_refused(desk_core: StationCore, nu
         await until(lambda: refused in text_of(app, "#login-error").lower())
         assert isinstance(app.screen, LoginScreen)
         assert desk_core.actor is None
+
+
+async def test_a_pin_typed_ahead_in_a_burst_keeps_every_digit(desk_core: StationCore) -> None:
+    """A browser's keys reach the terminal in bursts: PIN digits typed before the PIN field has the focus are
+    handed to it by the number field, and the digit typed after it has the focus adds to them (a selection made
+    on focus would have replaced them: the PIN "9999" arrived as "9")."""
+    app = DeskApp(desk_core, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        number = app.screen.query_one("#number")
+        for key in ("9", "0", "0", "1", "enter", "9", "9", "9"):  # in the number field's queue at once
+            number.post_message(events.Key(key, key if len(key) == 1 else None))
+        await until(lambda: app.screen.focused is not None and app.screen.focused.id == "pin")
+        await pilot.press("9", "enter")
+        await until(lambda: isinstance(app.screen, ServedDeskScreen))
+        assert desk_core.actor is not None and desk_core.actor.number == "9001"
 
 
 async def test_the_forecourt_is_not_there(desk_core: StationCore) -> None:

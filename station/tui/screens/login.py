@@ -67,7 +67,9 @@ class LoginScreen(Screen[None]):
             yield Static("", id="login-title")
             # No restrict= pattern: a dropped character would change the number; the parser refuses instead.
             yield _NumberInput(id="number", max_length=16)
-            yield Input(id="pin", password=True, max_length=16)
+            # Not select_on_focus: digits typed ahead into it (see _NumberInput) are there before it has the focus,
+            # and a selection would let the next digit replace them (a browser's keys come in bursts).
+            yield Input(id="pin", password=True, max_length=16, select_on_focus=False)
             yield Static("", id="login-hint")
             yield Static("", id="login-error")
         yield StationFooter()
