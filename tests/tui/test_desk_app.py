@@ -8,6 +8,8 @@ seeded SQLite ledger.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -143,3 +145,13 @@ async def test_the_login_of_the_served_desk_logs_out_to_the_login(desk_core: Sta
         await until(lambda: isinstance(app.screen, LoginScreen))
         assert desk_core.actor is None
         assert "站长登录" in screen_text(app)
+
+
+def test_serve_refuses_a_database_that_is_not_there(tmp_path: Path) -> None:
+    """Told once, at the command, not in every browser: only station db upgrade makes a database."""
+    missing = tmp_path / "missing.db"
+    command = [sys.executable, "-m", "station.cli", "desk", "serve", "--db", f"sqlite:///{missing}", "--port", "9"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert f"no database at {missing}" in result.stderr
+    assert not missing.exists()
