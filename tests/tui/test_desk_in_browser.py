@@ -97,19 +97,16 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = WAIT) -> N
 
 
 @pytest.fixture
-def served_desk(tmp_path: Path) -> Iterator[str]:
+def served_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """``station desk serve`` on a seeded SQLite ledger at a free loopback port; yields its URL."""
     require_chromium()
     env = {**os.environ, "STATION_PIN_KEY": str(tmp_path / "pin.key"), "STATION_LOG": str(tmp_path / "station.log")}
     env.pop("STATION_DB_URL", None)
     url = f"sqlite:///{tmp_path / 'station.db'}"
-    os.environ["STATION_PIN_KEY"] = env["STATION_PIN_KEY"]
-    try:
-        runtime = open_station(url)  # made at the head, as station db upgrade makes it
-        seed_demo(runtime.ledger)
-        runtime.close()
-    finally:
-        del os.environ["STATION_PIN_KEY"]
+    monkeypatch.setenv("STATION_PIN_KEY", env["STATION_PIN_KEY"])  # the server's key, for the seeded PINs
+    runtime = open_station(url)  # made at the head, as station db upgrade makes it
+    seed_demo(runtime.ledger)
+    runtime.close()
     port = free_port()
     command = [sys.executable, "-m", "station.cli", "desk", "serve", "--db", url, "--port", str(port)]
     command += ["--exports", str(tmp_path / "exports")]
