@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint
+	bash scripts/install-browser.sh
 	$(BIN)/pytest -n auto -q
 
 fuzz: $(STAMP)

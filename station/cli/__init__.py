@@ -10,6 +10,7 @@ the command line (``station --help`` and the parser load nothing but argparse, s
 - ``report``: ``station report …``;
 - ``sim``: ``station sim …``, the dispenser, card reader and printer simulators on their own;
 - ``hq``: ``station hq …``, the head office (service, schema, stations, cards, prices, reports).
+- ``desk``: ``station desk serve|run``, the manager's desk without the forecourt, to browsers or in a terminal.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report", "reports: shift, day, attendants, card statement, unpaid fills"),
     "sim": ("sim", "run a device simulator"),
     "hq": ("hq", "the head office: serve, db upgrade, station add, cards, prices, reports across stations"),
+    "desk": ("desk", "the manager's desk, reports and card services: served to browsers, or in this terminal"),
 }
 
 

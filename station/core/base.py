@@ -56,8 +56,12 @@ class CoreBase:
         code_scanner: CodeScanner | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         language: Language | None = None,
+        managers_only: bool = False,
     ) -> None:
         self.ledger = ledger
+        # The desk served to a browser (``station desk serve``) lets only a manager log in: checked here, so no
+        # screen can let an attendant past it.
+        self.managers_only = managers_only
         self.settings = settings
         self.bus = bus
         self.reader = reader
@@ -196,8 +200,11 @@ class CoreBase:
             raise CoreRefused("input_empty")
         if len(number) > 16 or len(pin) > 16:
             raise CoreRefused("input_too_long")
-        self.actor = await self._db(self.ledger.authenticate, number, pin)
-        return self.actor
+        actor = await self._db(self.ledger.authenticate, number, pin)
+        if self.managers_only and not actor.is_manager:
+            raise CoreRefused("desk_managers_only")
+        self.actor = actor
+        return actor
 
     def logout(self) -> None:
         self.actor = None

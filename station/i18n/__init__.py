@@ -25,6 +25,7 @@ from station.i18n.payments import PAYMENTS
 from station.i18n.refusals import REFUSALS
 from station.i18n.screens import SCREENS
 from station.i18n.sequence import SEQUENCE
+from station.i18n.served import SERVED
 from station.i18n.unloading import UNLOADING
 
 Language = Literal["zh", "en"]
@@ -45,6 +46,7 @@ SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
     "callbacks": CALLBACKS,
     "payments": PAYMENTS,
     "hq": HQ,
+    "served": SERVED,
 }
 
 

@@ -58,6 +58,9 @@ class StationApp(App[None]):
     """
 
     core: StationCore
+    login_title = "login.title"
+    login_hint = "login.hint"
+    reader_note: str | None = None
 
     def __init__(
         self,

@@ -125,6 +125,11 @@ class StationHost(Protocol):
     station_name: str
     language: Language
     sim: Any | None
+    # Catalogue keys: the login box's title and hint, and the card counter's hint where no card reader can be used
+    # (None: the counter's usual words). The desk served to a browser has its own (station.tui.desk_app).
+    login_title: str
+    login_hint: str
+    reader_note: str | None
 
     def logged_in(self) -> None: ...
 

@@ -67,7 +67,9 @@ class LoginScreen(Screen[None]):
             yield Static("", id="login-title")
             # No restrict= pattern: a dropped character would change the number; the parser refuses instead.
             yield _NumberInput(id="number", max_length=16)
-            yield Input(id="pin", password=True, max_length=16)
+            # Not select_on_focus: digits typed ahead into it (see _NumberInput) are there before it has the focus,
+            # and a selection would let the next digit replace them (a browser's keys come in bursts).
+            yield Input(id="pin", password=True, max_length=16, select_on_focus=False)
             yield Static("", id="login-hint")
             yield Static("", id="login-error")
         yield StationFooter()
@@ -80,12 +82,12 @@ class LoginScreen(Screen[None]):
         app = app_of(self)
         lang = app.language
         self.query_one("#login-title", Static).update(
-            f"{esc(t('app.title', lang, station=app.station_name))}\n{t('login.title', lang)}"
+            f"{esc(t('app.title', lang, station=app.station_name))}\n{t(app.login_title, lang)}"
         )
         self.query_one("#number", Input).placeholder = t("login.number", lang)
         self.query_one("#pin", Input).placeholder = t("login.pin", lang)
         waiting = self._waiting_pin is not None
-        self.query_one("#login-hint", Static).update(t("login.starting" if waiting else "login.hint", lang))
+        self.query_one("#login-hint", Static).update(t("login.starting" if waiting else app.login_hint, lang))
         apply_bindings(self, [Key("escape", "clear", "login.clear")], lang)
         self.refresh_bindings()
 

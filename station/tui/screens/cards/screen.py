@@ -56,7 +56,7 @@ class CardServicesScreen(CardServiceCalls):
         station = esc(t("app.title", lang, station=app.core.settings.station.name))
         self.query_one("#cards-title", Static).update(f"[b]{t('cards.title', lang)}[/b]{who} · {station}")
         self.query_one("#lookup-label", Static).update(t("cards.lookup", lang))
-        self.query_one("#lookup-hint", Static).update(t("cards.lookup_hint", lang))
+        self.query_one("#lookup-hint", Static).update(t(app.reader_note or "cards.lookup_hint", lang))
         for field_id, key in FIELDS.items():
             self.query_one(f"#label-{field_id}", Static).update(t(key, lang))
         keys = [

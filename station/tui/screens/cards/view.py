@@ -85,7 +85,8 @@ class CardScreenBase(Screen[None]):
         lang = self.lang
         card = self.card
         if card is None:
-            return f"[dim]{t('cards.none', lang)}[/dim]"
+            typed_only = app_of(self).reader_note is not None  # no reader to present a card on
+            return f"[dim]{t('cards.none_typed' if typed_only else 'cards.none', lang)}[/dim]"
         colour, mark = STATUS_MARK[card.status]
         rows = [
             (t("cards.number", lang), f"[b]{esc(card.number)}[/b]"),

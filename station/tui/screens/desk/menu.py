@@ -89,9 +89,9 @@ class ManagerDeskScreen(DeskScreen):
         self._status = lines
         self.query_one("#desk-status", Static).update("\n".join(lines))
 
-    def refresh_body(self) -> None:
-        lang = self.lang
-        items = [
+    def menu_items(self) -> list[tuple[str, str]]:
+        """The menu's lines: the key as written, and its catalogue key."""
+        return [
             ("O", "desk.menu.open"),
             ("D", "desk.menu.drop"),
             ("C", "desk.menu.close"),
@@ -104,7 +104,14 @@ class ManagerDeskScreen(DeskScreen):
             ("M", "desk.menu.mobile"),
             ("Esc", "desk.menu.back"),
         ]
-        self.query_one("#desk-menu", Static).update("\n".join(f"[b]{pad(k, 4)}[/b] {t(key, lang)}" for k, key in items))
+
+    def refresh_body(self) -> None:
+        lang = self.lang
+        items = self.menu_items()
+        width = max(4, *(len(k) for k, _key in items))
+        self.query_one("#desk-menu", Static).update(
+            "\n".join(f"[b]{pad(k, width)}[/b] {t(key, lang)}" for k, key in items)
+        )
         if self.is_mounted:
             self.run_worker(self.load_status(), group="status")
 
