@@ -1,7 +1,9 @@
-"""A scan-to-pay sale's receipt job (no receipt layout for it yet) does not stop a restart from printing the
-other sales' receipts, and is not printed as a cash sale."""
+"""A scan-to-pay sale's receipt job left unprinted by a kill is printed at the restart, with its provider and
+order number (not as a cash sale), beside the other sales' receipts; each is printed once and marked."""
 
 from __future__ import annotations
+
+import re
 
 from station.devices.printer_sim import decode_escpos_text
 from station.simrig import SimulatedForecourt
@@ -10,7 +12,7 @@ from tests.ledger.helpers import record
 from tests.recovery.restart import restart
 
 
-async def test_a_mobile_receipt_job_waits_without_holding_up_the_others(forecourt: SimulatedForecourt) -> None:
+async def test_a_mobile_receipt_job_left_by_a_kill_prints_at_the_restart(forecourt: SimulatedForecourt) -> None:
     rig, core = forecourt, forecourt.core
     await core.login("1001", "1234")
     actor = core._need_actor()
@@ -20,12 +22,12 @@ async def test_a_mobile_receipt_job_waits_without_holding_up_the_others(forecour
     cash_fill = core.ledger.record_fill(record(9002, 500, dispenser=1, nozzle=2))
     cash = core.ledger.settle_cash(actor, cash_fill.id, 5000)  # killed before the spool, like the mobile one
     new = await restart(rig)
-    await until(
-        lambda: (
-            rig.receipts_file.exists()
-            and f"{cash.receipt_no:08d}" in decode_escpos_text(rig.receipts_file.read_bytes())
-        )
-    )
-    assert f"{mobile.receipt_no:08d}" not in decode_escpos_text(rig.receipts_file.read_bytes())
-    # The cash one is marked spooled once printed; the mobile one stays, waiting for its layout.
-    await until(lambda: [j.receipt_no for j in new.ledger.unspooled_receipts()] == [mobile.receipt_no])
+
+    def printed() -> str:
+        return decode_escpos_text(rig.receipts_file.read_bytes()) if rig.receipts_file.exists() else ""
+
+    await until(lambda: f"{cash.receipt_no:08d}" in printed() and f"{mobile.receipt_no:08d}" in printed())
+    text = printed()
+    assert "微信支付" in text and order.order_no in text and "4200000001" in text
+    assert len(re.findall(rf"小票号:\s+{mobile.receipt_no:08d}\n", text)) == 1  # printed once
+    await until(lambda: new.ledger.unspooled_receipts() == [])

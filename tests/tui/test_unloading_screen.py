@@ -131,8 +131,9 @@ async def test_unloading_through_the_screen_with_the_post_simulator(tmp_path: Pa
             assert [e.kind for e in final.events if e.kind in ("interrupted", "resumed")] == ["interrupted", "resumed"]
             assert final.readings["storage_pressure_end_centi_mpa"] == 2400
             # The trailer gauge is read just after the post opens its inlet: by then the pressure has begun
-            # to fall from the record's starting figure, by a few hundredths of an MPa at most.
-            assert 0 <= record.pressure_before - final.readings["trailer_pressure_start_centi_mpa"] <= 20
+            # to fall from the record's starting figure; the simulated gas flows by the wall clock, so on a loaded
+            # machine (seen: 0.77 MPa with two test runs at once) it has fallen further, never by a whole MPa.
+            assert 0 <= record.pressure_before - final.readings["trailer_pressure_start_centi_mpa"] <= 100
             # the printed record
             await pilot.press("f4")
             await wait_for(lambda: len(queue.printed()) == 1)
