@@ -176,11 +176,12 @@ def append(
         head, anchor = event.hash, anchor_value(key, event.hash)
     link = _link(session, key, head, anchor, at, actor_id, approver_id, action, detail)
     # Head office hears of every link (card services, overrides, invoices, complaints…) in the same transaction.
+    # Keyed by the link's hash, not its id: an id a deleted row frees is taken again, a hash never is.
     outbox.emit(
         session,
         "audit",
-        link.id,
-        {"action": action, "actor_id": actor_id, "approver_id": approver_id, "detail": detail},
+        link.hash,
+        {"action": action, "actor_id": actor_id, "approver_id": approver_id, "event": link.id, "detail": detail},
         at,
     )
     return link
