@@ -65,4 +65,10 @@ HQ: dict[str, tuple[str, str]] = {
     "hq.err.card_exists": ("一卡通 {card_no} 已存在", "Company card {card_no} exists already"),
     "hq.err.unknown_stations": ("未登记的站点:{codes}", "Stations not registered: {codes}"),
     "hq.err.bad_amount": ("金额不正确:{text}", "Not an amount: {text}"),
+    "sync.ok": ("总部同步正常", "Head office has everything"),
+    "sync.backlog": (
+        "待发总部 {count} 条 (最早 {minutes} 分钟前)",
+        "{count} events not yet at head office (oldest {minutes} min)",
+    ),
+    "sync.down": ("总部连接中断, 稍后自动重发", "line to head office down; sent again later"),
 }
