@@ -109,5 +109,7 @@ async def test_three_stations_a_faulty_line_and_a_killed_head_office_add_up_to_t
                 f"batches {workers[code].state.sent_batches}, duplicates answered {workers[code].state.duplicates}, "
                 f"head office day sales {theirs['sales_fen']} fen = station {mine.sales_fen} fen"
             )
+            [line] = [r for r in reports.sync(conn) if r["station"] == code]
+            assert line["high_water"] == line["events"] == events and line["open_fills"] == 0
             ledger.engine.dispose()
     print(f"replies lost by the line: {proxy.lost}; replayed {len(every)} events: {replayed_duplicates} duplicates")
