@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/station demo
+	$(BIN)/station demo $(if $(HQ),--hq --hq-db $(HQ_DB),)
 
 # A head office beside the demo station, on the local PostgreSQL: the station DY-0001 signs with var/hq/DY-0001.key.
 HQ_DB ?= postgresql://postgres@127.0.0.1:5432/hq

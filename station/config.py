@@ -282,6 +282,19 @@ class Payments(_Strict):
     window_seconds: int = Field(default=60, ge=10, le=300)  # then the payment is reversed (撤销)
 
 
+class HeadOffice(_Strict):
+    """The line to head office (总部): the outbox pushed there, prices and card lists pulled. The section absent:
+    the station stands alone (nothing is lost: the outbox keeps every event for the day it joins)."""
+
+    url: str  # e.g. https://hq.example.cn (station hq serve)
+    key_file: str  # the station's signing key (the same file head office registered), outside the repository
+    batch_size: int = Field(default=500, ge=1, le=5000)
+    timeout_seconds: int = Field(default=10, gt=0, le=120)
+    backoff_max_s: int = Field(default=60, ge=1, le=3600)  # the longest wait between tries while the line is down
+    backlog_alert_s: int = Field(default=600, ge=10)  # older unsent events than this: shown as an alert
+    idle_s: float = Field(default=2.0, gt=0, le=60)  # nothing to send: look again after this
+
+
 class Settings(_Strict):
     station: StationInfo
     products: list[Product] = Field(min_length=1)
@@ -296,6 +309,7 @@ class Settings(_Strict):
     service: Service = Service()
     invoices: Invoices = Invoices()
     payments: Payments | None = None
+    hq: HeadOffice | None = None
     source: str = ""
 
     @model_validator(mode="after")

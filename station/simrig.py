@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from station.config import Payments
+from station.config import HeadOffice, Payments
 from station.core.desk import ManagerDesk
 from station.core.station import StationCore
 from station.devices.code_scanner import CodeScanner
@@ -128,6 +128,7 @@ async def start_forecourt(
     invoicing: bool = False,
     payments: bool = False,
     payment_window_s: int = 60,
+    hq: HeadOffice | None = None,
 ) -> SimulatedForecourt:
     """Start simulators for the configured nozzles and a core attached to them. Call ``stop()`` after.
 
@@ -175,6 +176,8 @@ async def start_forecourt(
             update={"provider_url": invoicing_sim.url, "provider_key_file": str(directory / "invoicing.key")}
         )
         settings = settings.model_copy(update={"invoices": invoices})
+    if hq is not None:
+        settings = settings.model_copy(update={"hq": hq})  # the demo's head office: the outbox synced there
     payment_sim = None
     if payments:
         # The demo's WeChat Pay and Alipay: the panel (F12) shows the driver's code; the gateways check the

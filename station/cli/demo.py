@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from station.cli import help_line
 
 if TYPE_CHECKING:
+    from station.config import HeadOffice
     from station.core.station import StationCore
     from station.runtime import StationRuntime
     from station.simrig import SimulatedForecourt
@@ -32,6 +33,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
     add_common(demo)
     demo.add_argument("--walkthrough", action="store_true", help="print a ledger walkthrough instead of the UI")
     demo.add_argument("--dir", type=Path, default=Path("var/demo"), help="where the demo keeps its files")
+    demo.add_argument(
+        "--hq", action="store_true", help="start a head office beside the station (local PostgreSQL) and sync to it"
+    )
+    demo.add_argument("--hq-db", default=None, help="the head office's database URL (default: the local hq)")
+    demo.add_argument("--hq-port", type=int, default=8765, help="the head office's port on loopback")
     demo.set_defaults(handler=_demo)
 
 
@@ -41,6 +47,8 @@ def _demo(args: argparse.Namespace) -> int:
             from station.cli.walkthrough import run_walkthrough
 
             return run_walkthrough(args.dir, config=args.config)
+        if args.hq:
+            return _demo_with_hq(args)
         return asyncio.run(run_demo(args.dir, args.config))
     except Exception as exc:
         from station.config import ConfigError  # pydantic: loaded by now when the configuration was read
@@ -51,7 +59,22 @@ def _demo(args: argparse.Namespace) -> int:
         return 2
 
 
-async def run_demo(directory: Path, config: str | None = None, speed: float = 4.0) -> int:
+def _demo_with_hq(args: argparse.Namespace) -> int:
+    from station.cli.demo_hq import DEFAULT_DB, DemoHeadOffice
+    from station.config import load_settings
+
+    code = load_settings(args.config).station.code
+    office = DemoHeadOffice(args.dir, code, args.hq_db or DEFAULT_DB, args.hq_port)
+    hq = office.start()
+    try:
+        status = asyncio.run(run_demo(args.dir, args.config, hq=hq))
+    finally:
+        office.stop()
+    print(f"head office: station hq report day --db {office.db}   (its log: {office.log})")
+    return status
+
+
+async def run_demo(directory: Path, config: str | None = None, speed: float = 4.0, hq: HeadOffice | None = None) -> int:
     """Sample data on simulators in ``directory`` (kept between runs), then the terminal UI until it quits."""
     from station.cli.run import freeze_startup_heap, peek_station
     from station.tui.app import StationApp
@@ -80,7 +103,7 @@ async def run_demo(directory: Path, config: str | None = None, speed: float = 4.
         # Paced like the configured line, so the demo's fills show the bus's real progress cadence.
         baud = runtime.settings.devices.dispenser_baud
         rig = await start_forecourt(
-            runtime, directory, speed=speed, baud=baud, rating_auto=3.0, invoicing=True, payments=True
+            runtime, directory, speed=speed, baud=baud, rating_auto=3.0, invoicing=True, payments=True, hq=hq
         )
         rigs.append(rig)
         await rig.bus.wait_connected(10.0)

@@ -89,7 +89,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
     p.set_defaults(handler=_price)
 
     p = hq_sub.add_parser("report", help="reports across stations: day, shift, card, stock, timers, prices")
-    p.add_argument("kind", choices=("day", "shift", "card", "stock", "timers", "prices"))
+    p.add_argument("kind", choices=("day", "shift", "card", "stock", "timers", "prices", "sync"))
     p.add_argument("--date", type=_date, default=None, help="business date YYYY-MM-DD (default: today, China time)")
     p.add_argument("--csv", action="store_true", help="CSV instead of text")
     p.add_argument("--lang", choices=("zh", "en", "both"), default="both")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from station.config import Settings
+from station.core.hq_sync import HqSync
 from station.core.invoices import receipt_qr
 from station.core.lanes import CoreEvent, CoreRefused, Lane, LaneChanged, Notice, NozzleState
 from station.core.mobile_pay import MobilePay
@@ -101,6 +102,7 @@ class CoreBase:
         self._recording: dict[tuple[int, int], asyncio.Task[None]] = {}
         self._unrecorded_told: set[tuple[int, int]] = set()
         self.mobile_pay: MobilePay | None = None  # scan-to-pay, built at start() from [payments]
+        self.hq_sync: HqSync | None = None  # the outbox pushed to head office, built at start() from [hq]
 
     if TYPE_CHECKING:  # defined by the mixins StationCore assembles; declared here for the ones that call them
 

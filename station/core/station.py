@@ -18,6 +18,7 @@ import logging
 from station.core.authorize import Authorize
 from station.core.base import CoreBase
 from station.core.device_events import DeviceEvents
+from station.core.hq_sync import hq_sync_for
 from station.core.invoice_worker import invoice_worker_for
 from station.core.lanes import CardRead, CoreEvent, CoreRefused, Lane, LaneChanged, Notice, StaffCardLogin
 from station.core.mobile_providers import mobile_pay_for
@@ -73,6 +74,9 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Disp
             self._payments_recovered.set()
         if self.code_scanner is not None:
             self._tasks.append(asyncio.create_task(self._scanner_loop()))
+        self.hq_sync = hq_sync_for(self.ledger, self.settings)  # None: [hq] absent, the station stands alone
+        if self.hq_sync is not None:
+            self._tasks.append(asyncio.create_task(self.hq_sync.run()))
         await self.display.start()
         await self.rating_pad.start()  # a pad that does not answer is logged; asking it later tries again
 
@@ -99,6 +103,8 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Disp
         self._tasks.clear()
         if self.mobile_pay is not None:
             await self.mobile_pay.aclose()
+        if self.hq_sync is not None:
+            await self.hq_sync.office.aclose()
         # What no event carried (a sequence at steps 1–6, the finish of one whose farewell never came).
         try:
             await asyncio.wait_for(self.flush_steps(), timeout=15)

@@ -127,3 +127,21 @@ def prices_page(conn: Connection) -> Report:
         for r in prices.confirmations(conn)
     ]
     return _page("prices", "", ["schedule", "station", "confirmed"], rows)
+
+
+def sync_page(conn: Connection, date: dt.date) -> Report:
+    """Each station's line now: events held, the last received, sales of shifts not yet closed."""
+    del date  # a picture of now
+    rows: list[tuple[Cell, ...]] = [
+        (
+            r["station"],
+            str(r["high_water"]),
+            str(r["events"]),
+            r["last_received"].astimezone(STATION_TZ).strftime("%Y-%m-%d %H:%M:%S") if r["last_received"] else "",
+            str(r["open_fills"]),
+            format_yuan(int(r["open_sales_fen"])),
+        )
+        for r in reports.sync(conn)
+    ]
+    columns = ["station", "high_water", "events", "last_received", "open_fills", "open_sales"]
+    return _page("sync", dt.datetime.now(STATION_TZ).strftime("%Y-%m-%d %H:%M"), columns, rows)

@@ -139,3 +139,24 @@ def card_use(conn: Connection, date: dt.date) -> list[dict[str, Any]]:
         {"d": date.isoformat()},
     ).mappings()
     return [dict(r) for r in rows]
+
+
+_SYNC = text(
+    """SELECT s.station, s.high_water,
+        (SELECT count(*) FROM hq_events e WHERE e.station = s.station) AS events,
+        (SELECT max(e.received_at) FROM hq_events e WHERE e.station = s.station) AS last_received,
+        (SELECT count(*) FROM hq_events e WHERE e.station = s.station AND e.kind = 'sale'
+            AND NOT EXISTS (SELECT 1 FROM hq_events c WHERE c.station = e.station AND c.kind = 'shift_close'
+                            AND c.payload->>'shift_id' = e.payload->>'shift_id')) AS open_fills,
+        (SELECT coalesce(sum((e.payload->>'amount_fen')::bigint), 0) FROM hq_events e
+            WHERE e.station = s.station AND e.kind = 'sale'
+            AND NOT EXISTS (SELECT 1 FROM hq_events c WHERE c.station = e.station AND c.kind = 'shift_close'
+                            AND c.payload->>'shift_id' = e.payload->>'shift_id')) AS open_sales_fen
+    FROM hq_stations s ORDER BY s.station"""
+)
+
+
+def sync(conn: Connection) -> list[dict[str, Any]]:
+    """Per station, now: how far head office has its events, when the last came, and the sales of shifts still
+    open (they count in a day once their shift closes)."""
+    return [dict(r._mapping) for r in conn.execute(_SYNC)]

@@ -11,6 +11,12 @@ HQ: dict[str, tuple[str, str]] = {
     "hq.timers.title": ("各站员工服务计时", "Service timers per attendant"),
     "hq.prices.title": ("调价下发确认", "Price schedules and their confirmation"),
     "hq.col.station": ("站点", "Station"),
+    "hq.sync.title": ("各站同步情况", "Stations' sync now"),
+    "hq.col.high_water": ("已收至序号", "Held up to seq"),
+    "hq.col.events": ("事件数", "Events"),
+    "hq.col.last_received": ("最近收到", "Last received"),
+    "hq.col.open_fills": ("未交班加气笔数", "Fills of open shifts"),
+    "hq.col.open_sales": ("未交班销售额", "Sales of open shifts"),
     "hq.col.fills": ("加气笔数", "Fills"),
     "hq.col.quantity": ("气量(kg)", "Quantity (kg)"),
     "hq.col.sales": ("销售额", "Sales"),
@@ -65,4 +71,10 @@ HQ: dict[str, tuple[str, str]] = {
     "hq.err.card_exists": ("一卡通 {card_no} 已存在", "Company card {card_no} exists already"),
     "hq.err.unknown_stations": ("未登记的站点:{codes}", "Stations not registered: {codes}"),
     "hq.err.bad_amount": ("金额不正确:{text}", "Not an amount: {text}"),
+    "sync.ok": ("总部同步正常", "Head office has everything"),
+    "sync.backlog": (
+        "待发总部 {count} 条 (最早 {minutes} 分钟前)",
+        "{count} events not yet at head office (oldest {minutes} min)",
+    ),
+    "sync.down": ("总部连接中断, 稍后自动重发", "line to head office down; sent again later"),
 }

@@ -14,6 +14,7 @@ from station.ledger import models_callbacks as models_callbacks
 from station.ledger import models_complaints as models_complaints
 from station.ledger import models_invoices as models_invoices
 from station.ledger import models_locks as models_locks
+from station.ledger import models_outbox as models_outbox
 from station.ledger import models_payments as models_payments
 from station.ledger import models_ratings as models_ratings
 from station.ledger import models_unloading as models_unloading

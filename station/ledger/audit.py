@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Pool, insert, select, update
 from sqlalchemy.orm import Session
 
+from station.ledger import outbox
 from station.ledger.models import AuditEvent, StationState
 from station.ledger.sql import DriverInsert, DriverSQL, fetch, insert_row, table
 
@@ -173,7 +174,17 @@ def append(
         # Found while writing: say so inside the chain, where deleting it would break the keyed links.
         event = _link(session, key, head, anchor, at, None, None, TAMPERED, {"problem": problem})
         head, anchor = event.hash, anchor_value(key, event.hash)
-    return _link(session, key, head, anchor, at, actor_id, approver_id, action, detail)
+    link = _link(session, key, head, anchor, at, actor_id, approver_id, action, detail)
+    # Head office hears of every link (card services, overrides, invoices, complaints…) in the same transaction.
+    # Keyed by the link's hash, not its id: an id a deleted row frees is taken again, a hash never is.
+    outbox.emit(
+        session,
+        "audit",
+        link.hash,
+        {"action": action, "actor_id": actor_id, "approver_id": approver_id, "event": link.id, "detail": detail},
+        at,
+    )
+    return link
 
 
 def _link(

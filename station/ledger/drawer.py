@@ -5,6 +5,7 @@ The count of the drawer at a shift's close is in :mod:`station.ledger.shifts`.
 
 from __future__ import annotations
 
+from station.ledger import outbox
 from station.ledger.errors import Refused
 from station.ledger.journal import CASH_DRAWER, CASH_SAFE, _check_amount, _EntryDraft
 from station.ledger.models import CashDrop
@@ -41,4 +42,6 @@ class Drawer(Staff):
                 )
             )
             self._audit(session, row.id, "cash_drop", amount_fen=amount_fen, entry=entry.id)
+            drop = {"shift_id": self._open_shift_id(session), "amount_fen": amount_fen, "attendant": row.number}
+            outbox.emit(session, "drop", entry.id, drop, self.now())
             return drawer - amount_fen

@@ -23,6 +23,7 @@ from station.ledger import audit
 from station.ledger.db import make_sessionmaker
 from station.ledger.errors import InvalidInput, LedgerError, NotFound, Refused
 from station.ledger.models import Account, AccountKind, JournalEntry, Posting, Shift, StationState
+from station.ledger.outbox import STATION_INFO, register_station
 from station.ledger.sql import DriverInsert, DriverSQL, execute_many, fetch, insert_row, table
 from station.money import MAX_FEN
 
@@ -139,10 +140,11 @@ class LedgerCore:
         self._readers = make_sessionmaker(engine, read_only=True)
         # Every writing session carries the audit chain's key: audit.append never writes an unkeyed link.
         self.audit_key = audit.chain_key(pin_key)
-        self._sessions.configure(info={audit.KEY_INFO: self.audit_key})
+        self._sessions.configure(info={audit.KEY_INFO: self.audit_key, STATION_INFO: settings.station.code})
         self._lazy_sessions = make_sessionmaker(engine, lazy_sync=True)
-        self._lazy_sessions.configure(info={audit.KEY_INFO: self.audit_key})
+        self._lazy_sessions.configure(info={audit.KEY_INFO: self.audit_key, STATION_INFO: settings.station.code})
         audit.register_key(engine, self.audit_key)
+        register_station(engine, settings.station.code)
         # Account ids by code, only from transactions that committed: an id read or made inside a transaction
         # that rolls back may be given to another row (SQLite reuses rowids), so it waits for the commit.
         self._account_ids: dict[str, int] = {}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from station.ledger import outbox
 from station.ledger.errors import InvalidInput, NotFound, Refused
 from station.ledger.journal import GAS_REVENUE, _EntryDraft, clearing_account
 from station.ledger.models import Fill, FillStatus, PaymentMode, ReceiptJob
@@ -247,6 +248,14 @@ class PaymentOrders(Settlement):
             order.refund_entry_id = entry.id
             self._order_moved(session, order, "refunded", actor_id, order.refund_reason)
             self._audit(session, actor_id, "mobile_refund", order=order_no, amount_fen=order.amount_fen)
+            refund = {
+                "order_no": order_no,
+                "shift_id": self._open_shift_id(session),
+                "amount_fen": order.amount_fen,
+                "mode": "mobile",
+                "provider": order.provider,
+            }
+            outbox.emit(session, "refund", order_no, refund, self.now())
             return _order_view(order)
 
     def payment_order(self, order_no: str) -> PaymentOrderView:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from station.ledger import outbox
 from station.ledger.errors import InvalidInput, NotFound, Refused
 from station.ledger.journal import STANDARD_ACCOUNTS, _check_amount
 from station.ledger.models import Price, Product
@@ -97,4 +98,12 @@ class Prices(Staff):
                 effective_from=price.effective_from.isoformat(),
                 reason=reason,
             )
+            change = {
+                "product": product_code,
+                "level": level,
+                "unit_price_fen": unit_price_fen,
+                "effective_from": price.effective_from.isoformat(),
+                "reason": reason.strip()[:200],
+            }
+            outbox.emit(session, "price_change", price.id, change, self.now())
             return price.id

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from station.ledger import outbox
 from station.ledger.errors import NotFound
 from station.ledger.fills import Fills, FillView
-from station.ledger.models import Fill, ReceiptJob, StationState
+from station.ledger.models import Attendant, Card, CardType, Fill, JournalEntry, ReceiptJob, StationState
 from station.ledger.sequence_log import StepRow, write_steps
 from station.ledger.sql import DriverInsert, DriverSQL, fetch, insert_row, run, table
 
@@ -67,7 +68,51 @@ class Receipts(Fills):
                 "created_at": self.now(),
             },
         )
+        self._sale_event(session, fill_id, receipt_no, payment)
         return receipt_no
+
+    def _sale_event(self, session: Session, fill_id: int, receipt_no: int, payment: str) -> None:
+        """The sale, for head office, in the sale's own transaction (every sale has exactly one receipt job)."""
+        fills, entries, cards, staff = table(Fill), table(JournalEntry), table(Card), table(Attendant)
+        row = run(
+            session,
+            select(
+                fills.c.dispenser,
+                fills.c.nozzle,
+                fills.c.transaction_number,
+                fills.c.quantity_centi,
+                fills.c.unit_price_fen,
+                fills.c.amount_fen,
+                entries.c.shift_id,
+                cards.c.number,
+                cards.c.card_type,
+                staff.c.number,
+            )
+            .select_from(fills)
+            .join(entries, entries.c.id == fills.c.sale_entry_id)
+            .outerjoin(cards, cards.c.id == fills.c.card_id)
+            .outerjoin(staff, staff.c.id == fills.c.attendant_id)
+            .where(fills.c.id == fill_id),
+        ).one()
+        d, n, txn, quantity, price, amount, shift_id, card_no, card_type, attendant = tuple(row)
+        mode = {"cash": "cash", "card": "card"}.get(payment, "mobile")
+        if mode == "card" and card_type in (CardType.INTERNAL, CardType.INTERNAL.name, CardType.INTERNAL.value):
+            mode = "internal"
+        payload = {
+            "receipt_no": receipt_no,
+            "shift_id": shift_id,
+            "attendant": attendant,
+            "dispenser": d,
+            "nozzle": n,
+            "transaction_no": txn,
+            "quantity_centi": quantity,
+            "price_fen": price,
+            "amount_fen": amount,
+            "mode": mode,
+            "card_no": card_no if mode in ("card", "internal") else None,
+            "provider": payment if mode == "mobile" else None,
+        }
+        outbox.emit(session, "sale", receipt_no, payload, self.now())
 
     def unspooled_receipts(self) -> list[ReceiptJobView]:
         """Receipt jobs of committed sales that the printer spool does not have yet, oldest first."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from station.ledger import outbox
 from station.ledger.cards import Cards, CardView
 from station.ledger.errors import Refused
 from station.ledger.journal import CASH_DRAWER, CASH_SAFE, _check_amount, _EntryDraft, card_account
@@ -52,6 +53,15 @@ class Recharges(Cards):
                     created_at=self.now(),
                 )
             )
+            shift_id = self._open_shift_id(session)
+            payload = {
+                "receipt_no": receipt_no,
+                "shift_id": shift_id,
+                "card_no": card.number,
+                "amount_fen": amount_fen,
+                "mode": "cash",
+            }
+            outbox.emit(session, "recharge", receipt_no, payload, self.now())
             return RechargeResult(entry.id, self._card_view(session, card), amount_fen, receipt_no)
 
     def load_opening_balance(self, manager: Actor, card_number: str, amount_fen: int) -> CardView:

@@ -15,6 +15,7 @@ from station.ledger.corrections import Corrections
 from station.ledger.drawer import Drawer
 from station.ledger.invoice_states import InvoiceStates
 from station.ledger.lanes import Lanes
+from station.ledger.outbox_calls import OutboxCalls
 from station.ledger.payment_orders import PaymentOrders
 from station.ledger.prices import Prices
 from station.ledger.ratings import Ratings
@@ -40,5 +41,6 @@ class Ledger(
     Ratings,
     Complaints,
     Callbacks,
+    OutboxCalls,
 ):
     """The station's books. One instance per process; thread-compatible (a session per call)."""

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 
-from station.ledger import audit
+from station.ledger import audit, outbox
 from station.ledger.errors import InvalidInput, NotFound, Refused
 from station.ledger.journal import CASH_DRAWER, CASH_SAFE, _check_amount, _EntryDraft
 from station.ledger.models import (
@@ -33,6 +33,7 @@ from station.ledger.models import (
     ShiftTotalizer,
 )
 from station.ledger.shifts.counts import _check_cash_count, _check_closing_readings, _check_totalizers, _match_nozzles
+from station.ledger.shifts.hq_events import day_close_payload, shift_close_payload
 from station.ledger.shifts.queries import ShiftQueries
 from station.ledger.shifts.values import (
     CASH_OVER_SHORT,
@@ -245,7 +246,9 @@ class ShiftDesk(ShiftQueries):
                 )
             )
             session.flush()
-            return self._reconcile(session, shift)
+            rec = self._reconcile(session, shift)
+            outbox.emit(session, "shift_close", shift_id, shift_close_payload(rec), end)
+            return rec
 
     def preview_close(self, closing_totalizers: Totalizers, cash_count: Mapping[int, int]) -> Reconciliation:
         """The reconciliation the close would produce now, for the manager to read before confirming.
@@ -342,4 +345,6 @@ class ShiftDesk(ShiftQueries):
                 over_short_fen=summary.over_short_fen,
             )
             session.flush()
-            return self._day_summary(session, business_date)
+            closed = self._day_summary(session, business_date)
+            outbox.emit(session, "day_close", business_date.isoformat(), day_close_payload(closed), ledger.now())
+            return closed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from station.gas import GasError, delivered_centi
+from station.ledger import outbox
 from station.ledger.errors import InvalidInput, Refused
 from station.ledger.models import StockMovement
 from station.ledger.staff import Actor
@@ -148,6 +149,18 @@ class Running(UnloadingCore):
                 declared_centi=row.declared_centi,
                 flagged=flagged,
             )
+            delivery = {
+                "unloading_id": row.id,
+                "product": row.product_code,
+                "note_number": row.note_number,
+                "declared_centi": row.declared_centi,
+                "received_centi": received,
+                "difference_centi": diff,
+                "measured_by": how,
+                "flagged": flagged,
+                "shift_id": self.ledger._open_shift_id(session),
+            }
+            outbox.emit(session, "unloading", row.id, delivery, self.ledger.now())
             return self._view(session, row)
 
     def sign_off(self, manager: Actor, unloading_id: int, note: str) -> UnloadingView:

@@ -14,6 +14,7 @@ from station.tui.modals.leak_lock import LeakLockClearScreen
 from station.tui.screens.settle_unpaid import SettleUnpaidScreen
 from station.tui.widgets.footer import StationFooter
 from station.tui.widgets.lane_tile import LaneTile
+from station.tui.widgets.sync_line import sync_line
 
 
 class OverviewScreen(Screen[None]):
@@ -50,6 +51,7 @@ class OverviewScreen(Screen[None]):
         self.relabel()
         self.set_interval(0.5, self.refresh_tiles)
         self.set_interval(60, self._check_complaints)
+        self.set_interval(2, self._show_hint)
 
     def on_screen_resume(self) -> None:
         self.relabel()
@@ -74,6 +76,9 @@ class OverviewScreen(Screen[None]):
         hint = t("overview.hint", lang)
         if self.overdue:
             hint += f"\n[b red]✗ {t('desk.complaints_overdue', lang, count=self.overdue)}[/]"
+        line = sync_line(app_of(self).core, lang)  # the outbox not yet at head office, if any
+        if line:
+            hint += f"\n{line}"
         self.query_one("#hint", Static).update(hint)
 
     def relabel(self) -> None:

@@ -24,6 +24,7 @@ from station.tui.screens.desk.prices import PriceScreen
 from station.tui.screens.desk.reconciliation import ReconciliationScreen
 from station.tui.screens.desk.reports import ReportsScreen
 from station.tui.screens.desk.shifts import CloseShiftScreen, OpenShiftScreen
+from station.tui.widgets.sync_line import sync_line
 
 
 class ManagerDeskScreen(DeskScreen):
@@ -86,6 +87,9 @@ class ManagerDeskScreen(DeskScreen):
             lines.append(f"[b red]✗ {t('desk.complaints_overdue', lang, count=overdue)}[/]")
         if service.callbacks_overdue:
             lines.append(f"[b red]✗ {t('desk.callbacks_overdue', lang, count=service.callbacks_overdue)}[/]")
+        line = sync_line(app_of(self).core, lang)  # head office: what is not sent yet
+        if line:
+            lines.append(line)
         self._status = lines
         self.query_one("#desk-status", Static).update("\n".join(lines))
 
