@@ -53,7 +53,7 @@ class DemoHeadOffice:
                     self.stop()
                     raise RuntimeError(f"the demo's head office did not start; see {self.log}") from None
                 time.sleep(0.1)
-        return HeadOffice(url=f"http://127.0.0.1:{self.port}", key_file=str(self.key_file), idle_s=1.0)
+        return HeadOffice(url=f"http://127.0.0.1:{self.port}", key_file=str(self.key_file), idle_s=1)
 
     def stop(self) -> None:
         if self.proc is None:
