@@ -116,7 +116,6 @@ class ChartsScreen(DeskScreen):
             return [*line, t("charts.empty", lang)]
         yuan = [round_half_up_div(fen, 100) for fen in sales.amount_fen]  # whole yuan: a bar, not a sum
         plt.bar([str(h) for h in range(24)], yuan, color="green")
-        plt.xlabel("h")
         return line
 
     def _draw_stock(self, plt: Plot) -> list[str]:
