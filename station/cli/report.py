@@ -123,12 +123,14 @@ def _run(args: argparse.Namespace, build: Callable[[Ledger], Report]) -> int:
         engine.dispose()
     lang: Lang = args.lang
     fmt = getattr(args, "format", "text")
+    if args.csv and fmt == "text":
+        fmt = "csv"  # the older flag, as --format csv
     out = getattr(args, "out", None)
-    if fmt == "text" and out is None:
-        if args.csv:
-            sys.stdout.write(to_csv(report, lang))
-        else:
-            print("\n".join(render_text(report, lang)))
+    if out is None and fmt == "csv":
+        sys.stdout.write(to_csv(report, lang))
+        return 0
+    if out is None and fmt == "text":
+        print("\n".join(render_text(report, lang)))
         return 0
     return _write(report, settings.station.name, settings.station.code, lang, fmt, out)
 

@@ -99,5 +99,12 @@ def test_station_report_writes_pdf_and_csv_files(
     # A format that needs a file says so and writes nothing; text stays the default on the terminal.
     assert run_cli(["report", "day", "--format", "pdf", "--db", db_url]) == 2
     assert "--out" in capsys.readouterr().err
+    taken = tmp_path / "a-folder"
+    taken.mkdir()  # a file cannot be written over a folder: said, exit 2, nothing left behind
+    assert run_cli(["report", "day", "--format", "csv", "--out", str(taken), "--db", db_url]) == 2
+    assert "cannot write" in capsys.readouterr().err
+    assert not list(tmp_path.glob("a-folder.tmp")) and taken.is_dir()
+    assert run_cli(["report", "day", "--date", "2026-11-21", "--format", "csv", "--lang", "en", "--db", db_url]) == 0
+    assert "summary,Sales,127.04" in capsys.readouterr().out  # csv without --out: on the terminal, as --csv
     assert run_cli(["report", "day", "--date", "2026-11-21", "--db", db_url, "--lang", "zh"]) == 0
     assert "营业日: 2026-11-21" in capsys.readouterr().out
