@@ -4,10 +4,14 @@ charts shows its figures (sales by hour, stock, timers, satisfaction), ←/→ a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from textual_plotext import PlotextPlot
 
+from station.core.station import StationCore
 from station.tui.app import StationApp
 from station.tui.screens.desk.charts import ChartsScreen
 from station.tui.screens.desk.menu import ManagerDeskScreen
@@ -19,7 +23,8 @@ from tests.tui.test_keys_at_80x24 import footer_keys
 from tests.tui.test_snapshots import T0, make_core
 
 
-async def test_the_charts_at_the_desk(tmp_path: Path) -> None:
+def charted_core(tmp_path: Path) -> StationCore:
+    """The snapshot station (fixed clock: 09:30) with one cash sale at 08:30 (45.00, flow over 30 s) rated 4."""
     core, _clock = make_core(tmp_path)
     ledger = core.ledger
     manager = ledger.authenticate("9001", "9999")
@@ -33,6 +38,12 @@ async def test_the_charts_at_the_desk(tmp_path: Path) -> None:
         fill_id=fill.id, attendant_id=attendant.id, lane="1/1", asked_at=start, score=4, answered_at=start
     )
     core.actor = manager
+    return core
+
+
+async def test_the_charts_at_the_desk(tmp_path: Path) -> None:
+    core = charted_core(tmp_path)
+    ledger = core.ledger
     app = StationApp(core, language="zh")
     async with app.run_test(size=(80, 24)) as pilot:
         await until(lambda: isinstance(app.screen, OverviewScreen))
@@ -69,3 +80,18 @@ async def test_the_charts_at_the_desk(tmp_path: Path) -> None:
 
         await pilot.press("escape")
         await until(lambda: app.screen is desk)
+
+
+@pytest.mark.parametrize(("lang", "chart"), [("zh", "1"), ("en", "1"), ("zh", "3")])
+def test_charts_snapshot(snap_compare: Callable[..., bool], tmp_path: Path, lang: str, chart: str) -> None:
+    core = charted_core(tmp_path)
+
+    async def before(pilot: Any) -> None:
+        screen = ChartsScreen()
+        await pilot.app.push_screen(screen)
+        await until(lambda: screen.loaded)
+        await pilot.press(chart)
+        await pilot.pause()
+
+    app = StationApp(core, language=lang)  # type: ignore[arg-type]
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
