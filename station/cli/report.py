@@ -1,6 +1,8 @@
 """``station report …``: shift, day, attendants, card statement, unpaid fills, overrides and voids, satisfaction.
 
-Text by default (``--lang zh|en|both``), CSV with ``--csv``. Reading only: nothing is changed.
+Text by default (``--lang zh|en|both``); ``--format csv|pdf --out FILE`` writes a file (CSV: UTF-8 with a BOM
+for spreadsheets; PDF: A4 tables with the station's name and the printed-at time). ``--csv`` still prints CSV
+to the terminal. Reading only: nothing is changed in the books.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
         p = report_sub.add_parser(name, help=help_text)
         add_common(p)
         p.add_argument("--csv", action="store_true", help="CSV instead of text")
+        p.add_argument("--format", choices=("text", "csv", "pdf"), default="text", help="text, csv or pdf")
+        p.add_argument("--out", default=None, help="write to this file (needed for pdf; csv and text too)")
         p.add_argument("--lang", choices=("zh", "en", "both"), default="both", help="label language")
         return p
 
@@ -118,10 +122,43 @@ def _run(args: argparse.Namespace, build: Callable[[Ledger], Report]) -> int:
     finally:
         engine.dispose()
     lang: Lang = args.lang
-    if args.csv:
+    fmt = getattr(args, "format", "text")
+    if args.csv and fmt == "text":
+        fmt = "csv"  # the older flag, as --format csv
+    out = getattr(args, "out", None)
+    if out is None and fmt == "csv":
         sys.stdout.write(to_csv(report, lang))
-    else:
+        return 0
+    if out is None and fmt == "text":
         print("\n".join(render_text(report, lang)))
+        return 0
+    return _write(report, settings.station.name, settings.station.code, lang, fmt, out)
+
+
+def _write(report: Report, name: str, code: str, lang: Lang, fmt: str, out: str | None) -> int:
+    """The report into a file: text, CSV (with a BOM) or PDF; a file that cannot be written is said, exit 2."""
+    from pathlib import Path
+
+    from station.printouts.export_csv import csv_bytes, write_atomic
+    from station.printouts.report import render_text
+
+    if out is None:
+        print(f"error: --format {fmt} needs --out FILE", file=sys.stderr)
+        return 2
+    if fmt == "pdf":
+        from station.printouts.export_pdf import pdf_bytes
+
+        data = pdf_bytes(report, name, code, lang)
+    elif fmt == "csv":
+        data = csv_bytes(report, lang)
+    else:
+        data = ("\n".join(render_text(report, lang)) + "\n").encode("utf-8")
+    try:
+        path = write_atomic(Path(out), data)
+    except OSError as exc:
+        print(f"error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(path)
     return 0
 
 

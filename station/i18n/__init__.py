@@ -14,6 +14,7 @@ from typing import Any, Literal
 from station.i18n.app import APP
 from station.i18n.callbacks import CALLBACKS
 from station.i18n.cards import CARDS
+from station.i18n.charts import CHARTS
 from station.i18n.complaints import COMPLAINTS
 from station.i18n.desk import DESK
 from station.i18n.devices import DEVICES
@@ -47,6 +48,7 @@ SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
     "payments": PAYMENTS,
     "hq": HQ,
     "served": SERVED,
+    "charts": CHARTS,
 }
 
 

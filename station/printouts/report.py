@@ -101,10 +101,10 @@ def render_text(report: Report, lang: Lang = "both") -> list[str]:
     return lines
 
 
-def to_csv(report: Report, lang: Lang = "both") -> str:
+def to_csv(report: Report, lang: Lang = "both", lineterminator: str = "\n") -> str:
     """CSV text (see the module docstring for the layout)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator=lineterminator)
     writer.writerow(["report", report.kind, report.title.render(lang), report.subject, report.generated_at.isoformat()])
     for section in report.sections:
         writer.writerow([section.key, *(c.label.render(lang) for c in section.columns)])

@@ -179,6 +179,7 @@ async def test_while_typing_a_plate_the_footer_drops_letter_keys_and_keeps_the_w
 async def _screens(core: StationCore, app: StationApp, pilot: Any) -> list[tuple[str, Screen[Any]]]:
     from station.tui.screens.cards import CardServicesScreen
     from station.tui.screens.desk.callbacks import CallbacksScreen
+    from station.tui.screens.desk.charts import ChartsScreen
     from station.tui.screens.desk.menu import ManagerDeskScreen
     from station.tui.screens.desk.reports import ReportsScreen
     from station.tui.screens.settle_unpaid import SettleUnpaidScreen
@@ -190,6 +191,7 @@ async def _screens(core: StationCore, app: StationApp, pilot: Any) -> list[tuple
         ("reports", ReportsScreen(manager)),
         ("desk", ManagerDeskScreen()),
         ("callbacks", CallbacksScreen()),
+        ("charts", ChartsScreen()),
         ("unloading", UnloadingScreen()),
         ("unloading search", UnloadingListScreen()),
         ("cards", CardServicesScreen()),

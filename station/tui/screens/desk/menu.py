@@ -1,5 +1,5 @@
 """The desk's menu (站长台): O open shift, D cash drop, C close shift, R reconciliation, T reports, P prices,
-K complaints, B callbacks, I invoices."""
+K complaints, B callbacks, I invoices, M mobile payments, G charts."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from station.tui.common import Key, app_of
 from station.tui.screens.desk.base import DESK_CSS, DeskScreen, drawer_lines, pad
 from station.tui.screens.desk.callbacks import CallbacksScreen
 from station.tui.screens.desk.cash_drop import CashDropScreen
+from station.tui.screens.desk.charts import ChartsScreen
 from station.tui.screens.desk.complaints import ComplaintsScreen
 from station.tui.screens.desk.invoices import InvoicesScreen
 from station.tui.screens.desk.mobile import MobileSalesScreen
@@ -60,6 +61,7 @@ class ManagerDeskScreen(DeskScreen):
             Key("b", "callbacks", "desk.key.callbacks"),
             Key("i", "invoices", "desk.key.invoices"),
             Key("m", "mobile", "desk.key.mobile"),
+            Key("g", "charts", "desk.key.charts"),
             Key("escape", "back", "key.back"),
         ]
 
@@ -106,6 +108,7 @@ class ManagerDeskScreen(DeskScreen):
             ("B", "desk.menu.callbacks"),
             ("I", "desk.menu.invoices"),
             ("M", "desk.menu.mobile"),
+            ("G", "desk.menu.charts"),
             ("Esc", "desk.menu.back"),
         ]
 
@@ -167,6 +170,9 @@ class ManagerDeskScreen(DeskScreen):
 
     def action_mobile(self) -> None:
         self.app.push_screen(MobileSalesScreen())
+
+    def action_charts(self) -> None:
+        self.app.push_screen(ChartsScreen())
 
     def action_complaints(self) -> None:
         self.app.push_screen(ComplaintsScreen())
