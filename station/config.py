@@ -293,6 +293,7 @@ class HeadOffice(_Strict):
     backoff_max_s: int = Field(default=60, ge=1, le=3600)  # the longest wait between tries while the line is down
     backlog_alert_s: int = Field(default=600, ge=10)  # older unsent events than this: shown as an alert
     idle_s: int = Field(default=2, ge=1, le=60)  # nothing to send: look again after this
+    pull_every_s: int = Field(default=60, ge=1, le=86_400)  # head office's blacklist, card rules, balances, prices
 
 
 class Settings(_Strict):

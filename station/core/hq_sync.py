@@ -49,8 +49,11 @@ class HqSync:
         batch_size: int = 500,
         backoff_max_s: float = 60.0,
         idle_s: float = 2.0,
+        pull_every_s: float = 60.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        self.pull_every_s = pull_every_s
+        self._next_pull = 0.0  # loop time of the next pull: the first round pulls
         self.ledger = ledger
         self.office = office
         self.batch_size = batch_size
@@ -72,6 +75,10 @@ class HqSync:
         while True:
             try:
                 sent = await self.push_once()
+                loop = asyncio.get_running_loop()
+                if loop.time() >= self._next_pull:
+                    await self.pull_once()
+                    self._next_pull = loop.time() + self.pull_every_s
                 self.state.line_up, self.state.last_error = True, ""
                 backoff = 1.0
                 if not sent:
@@ -113,6 +120,15 @@ class HqSync:
         await self._db(self.ledger.outbox_sent, answer.high_water)
         return len(rows)
 
+    async def pull_once(self) -> bool:
+        """Head office's changes since the station's version (blacklist, card rules, balances, prices), applied
+        in one transaction; True when a newer version was applied."""
+        since = await self._db(self.ledger.hq_version)
+        pulled = await self.office.pull(since)
+        if not isinstance(pulled.get("version"), int) or pulled["version"] <= since:
+            return False
+        return await self._db(self.ledger.apply_hq_pull, pulled)
+
     async def refresh_backlog(self) -> None:
         with contextlib.suppress(Exception):
             backlog = await self._db(self.ledger.outbox_backlog)
@@ -126,7 +142,12 @@ def hq_sync_for(ledger: Ledger, settings: Settings) -> HqSync | None:
         return None
     office = HeadOffice(config.url, settings.station.code, read_key(config.key_file), timeout_s=config.timeout_seconds)
     return HqSync(
-        ledger, office, batch_size=config.batch_size, backoff_max_s=config.backoff_max_s, idle_s=config.idle_s
+        ledger,
+        office,
+        batch_size=config.batch_size,
+        backoff_max_s=config.backoff_max_s,
+        idle_s=config.idle_s,
+        pull_every_s=config.pull_every_s,
     )
 
 

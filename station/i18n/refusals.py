@@ -14,6 +14,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "err.card_lost": ("此卡已挂失,不能使用", "This card is reported lost: refused"),
     "err.card_locked": ("此卡已锁定,请到营业厅解锁", "This card is locked: unlock at the counter"),
     "err.card_closed": ("此卡已注销", "This card is closed"),
+    "err.card_blacklisted": (
+        "此卡已列入总部黑名单 ({reason}),不能使用",
+        "Head office blacklisted this card ({reason}): refused",
+    ),
     "err.card_expired": ("此卡已过期 ({date})", "This card expired ({date})"),
     "err.card_staff_not_for_fill": ("员工卡不能加气", "A staff card cannot pay for gas"),
     "err.plate_not_bound": ("车号不符:{plate} 未绑定此卡,核对车号", "Plate {plate} is not bound to this card"),

@@ -12,6 +12,7 @@ Feature table modules are imported here so Alembic and the tests see them.
 
 from station.ledger import models_callbacks as models_callbacks
 from station.ledger import models_complaints as models_complaints
+from station.ledger import models_hq_pull as models_hq_pull
 from station.ledger import models_invoices as models_invoices
 from station.ledger import models_locks as models_locks
 from station.ledger import models_outbox as models_outbox

@@ -27,6 +27,7 @@ from station.ledger.models import (
     Fill,
     FillStatus,
 )
+from station.ledger.models_hq_pull import HqBlacklist
 from station.ledger.pins import check_pin, hash_pin, valid_pin
 from station.ledger.staff import Actor, Staff
 from station.ledger.vehicles import normalise_plate
@@ -214,6 +215,9 @@ class Cards(Staff):
             except NotFound:
                 raise Refused("card_not_ours") from None
             view = self._card_view(session, card)
+            reason = session.scalar(select(HqBlacklist.reason).where(HqBlacklist.card_no == view.number))
+        if reason is not None:  # head office's blacklist: lost, closed or blocked at any station
+            raise Refused("card_blacklisted", number=view.number, reason=reason or "-")
         if view.card_type is CardType.STAFF:
             raise Refused("card_staff_not_for_fill")
         if view.status is not CardStatus.ACTIVE:

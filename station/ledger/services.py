@@ -13,6 +13,7 @@ from station.ledger.callbacks import Callbacks
 from station.ledger.complaints import Complaints
 from station.ledger.corrections import Corrections
 from station.ledger.drawer import Drawer
+from station.ledger.hq_pull import HqPulls
 from station.ledger.invoice_states import InvoiceStates
 from station.ledger.lanes import Lanes
 from station.ledger.outbox_calls import OutboxCalls
@@ -42,5 +43,6 @@ class Ledger(
     Complaints,
     Callbacks,
     OutboxCalls,
+    HqPulls,
 ):
     """The station's books. One instance per process; thread-compatible (a session per call)."""
