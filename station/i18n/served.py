@@ -35,4 +35,8 @@ SERVED: dict[str, tuple[str, str]] = {
         "No card reader in the browser: type the card number + Enter",
     ),
     "cards.none_typed": ("尚未选卡。\n输入卡号后回车。", "No card yet.\nType its number and Enter."),
+    "served.mobile_at_kiosk": (
+        "移动支付退款请在收银台办理 (支付平台的密钥与连接在收银台)",
+        "Mobile refunds are made at the kiosk (the payment providers' keys and line are there)",
+    ),
 }

@@ -116,6 +116,9 @@ async def test_the_forecourt_is_not_there(desk_core: StationCore) -> None:
         await pilot.press("p")  # prices go to the dispensers at once: only the kiosk has them
         await until(lambda: "kiosk terminal (F4" in text_of(app, "#desk-message"))
         assert app.screen is desk and "Prices" not in text_of(app, "#desk-menu")
+        await pilot.press("m")  # refunds go back through the providers: their keys are the kiosk's
+        await until(lambda: "Mobile refunds are made at the kiosk" in text_of(app, "#desk-message"))
+        assert app.screen is desk and "Mobile payments" not in text_of(app, "#desk-menu")
 
 
 async def test_card_services_take_a_typed_number_and_say_there_is_no_reader(desk_core: StationCore) -> None:

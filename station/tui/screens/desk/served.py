@@ -15,17 +15,18 @@ class ServedDeskScreen(ManagerDeskScreen):
     (prices, pushed to the dispensers) say where they are instead."""
 
     def keys(self) -> list[Key]:
-        desk = [key for key in ManagerDeskScreen.keys(self) if key.key not in ("escape", "p")]
+        desk = [key for key in ManagerDeskScreen.keys(self) if key.key not in ("escape", "p", "m")]
         return [
             *desk,
             Key("p", "prices", "desk.key.prices", show=False),
+            Key("m", "mobile", "desk.key.mobile", show=False),
             Key("f3", "app.cards", "key.cards"),
             Key("ctrl+l", "logout", "key.logout"),
             Key("escape", "back", "key.back", show=False),
         ]
 
     def menu_items(self) -> list[tuple[str, str]]:
-        desk = [item for item in super().menu_items() if item[0] not in ("Esc", "P")]
+        desk = [item for item in super().menu_items() if item[0] not in ("Esc", "P", "M")]
         return [*desk, ("F3", "served.menu.cards"), ("Ctrl+L", "served.menu.logout")]
 
     def action_back(self) -> None:
@@ -35,6 +36,10 @@ class ServedDeskScreen(ManagerDeskScreen):
     def action_prices(self) -> None:
         """A price changed here would be in the books but not on the dispensers: the kiosk pushes it."""
         self.show(t("served.prices_at_kiosk", self.lang), "warning")
+
+    def action_mobile(self) -> None:
+        """Refunds go back through the payment providers, whose keys and line are the kiosk's."""
+        self.show(t("served.mobile_at_kiosk", self.lang), "warning")
 
     def action_logout(self) -> None:
         app_of(self).logout()
