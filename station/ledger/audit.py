@@ -130,8 +130,11 @@ def _anchor_problem(session: Session, key: bytes, head: str, anchor: str | None)
 
 _STATE = table(StationState).c
 # On the driver's cursor: strings in and out (see DriverSQL); the rows locked on PostgreSQL as with_for_update.
+# ORDER BY: PostgreSQL locks the two rows in the order it returns them; without an order that is where each row's
+# newest version lies, which differs between two writers, and they deadlock (seen with concurrent recharges).
 _READ_CHAIN = DriverSQL(
-    f"SELECT key, value FROM station_state WHERE key = '{HEAD_KEY}' OR key = '{ANCHOR_KEY}'", pg_suffix=" FOR UPDATE"
+    f"SELECT key, value FROM station_state WHERE key = '{HEAD_KEY}' OR key = '{ANCHOR_KEY}' ORDER BY key",
+    pg_suffix=" FOR UPDATE",
 )
 _INSERT_EVENT = DriverInsert(AuditEvent, ("at", "actor_id", "approver_id", "action", "detail", "prev_hash", "hash"))
 _MOVE_CHAIN = DriverSQL(
