@@ -294,6 +294,10 @@ class HeadOffice(_Strict):
     backlog_alert_s: int = Field(default=600, ge=10)  # older unsent events than this: shown as an alert
     idle_s: int = Field(default=2, ge=1, le=60)  # nothing to send: look again after this
     pull_every_s: int = Field(default=60, ge=1, le=86_400)  # head office's blacklist, card rules, balances, prices
+    # A company card (一卡通) while head office is out of reach: the station accepts up to this much per card and
+    # day on its own risk (head office debits it on sync; a card that goes negative is blocked company-wide).
+    offline_card_limit_fen: int = Field(default=50_000, ge=0, le=10_000_000)
+    hold_timeout_seconds: int = Field(default=3, ge=1, le=30)  # a company card's hold: no answer by then, offline
 
 
 class Settings(_Strict):

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 
-from station.core.base import CoreBase
+from station.core.company_cards import CompanyHolds
 from station.core.lanes import CoreRefused, Lane, LaneChanged
 from station.core.sequence import (
     AbortReason,
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 FILL_UP_HOLD_CAP_FEN = 100_000
 
 
-class Authorize(CoreBase):
+class Authorize(CompanyHolds):
     # ------------------------------------------------------------------ step 7–8: authorize and fill
 
     async def authorize(self, key: tuple[int, int], preset: PresetChoice) -> int:
@@ -83,21 +83,34 @@ class Authorize(CoreBase):
                     raise CoreRefused("balance_insufficient")
                 # The dispenser stops at what the hold covers.
                 wire_preset = proto.Preset(proto.PresetKind.QUANTITY, quantity_for_amount(price, hold_fen))
+            company, plan = await self._company_standing(seq), None
+            if company is not None:
+                fill_up = preset.kind is PresetKind.FILL_UP
+                plan, company_fen = await self._company_hold(seq, company, hold_fen, fill_up=fill_up)
+                if company_fen != hold_fen:  # a fill-up cut to what the card's limits leave today
+                    hold_fen = company_fen
+                    wire_preset = proto.Preset(proto.PresetKind.QUANTITY, quantity_for_amount(price, hold_fen))
             # The hold and what the sequence knows are written before the dispenser hears of it: a restart
             # from here on finds the fill's card, hold, plate and attendant in the ledger. The same transaction
             # carries the steps so far and the write probe: no gas whose sale could not be recorded.
-            hold_id = await self._db_with_steps(
-                seq,
-                self.ledger.place_hold,
-                actor,
-                seq.card_number,
-                hold_fen,
-                lane.dispenser,
-                lane.nozzle,
-                sequence_id=seq.sequence_id,
-                plate=seq.plate,
-                probe=True,
-            )
+            try:
+                hold_id = await self._db_with_steps(
+                    seq,
+                    self.ledger.place_hold,
+                    actor,
+                    seq.card_number,
+                    hold_fen,
+                    lane.dispenser,
+                    lane.nozzle,
+                    sequence_id=seq.sequence_id,
+                    plate=seq.plate,
+                    probe=True,
+                    company=plan,
+                )
+            except Exception:  # cancelled, the write may still commit in its thread: head office's hold stays
+                if plan is not None:
+                    await self._company_hold_abandoned(plan, seq.card_number)
+                raise
         else:
             await self._db_with_steps(
                 seq,

@@ -143,26 +143,32 @@ def _resolve(
     engine: Engine, card_no: str, hold_key: str, state: str, amount_fen: int | None, station: str | None
 ) -> CardState:
     with engine.begin() as conn:
-        card = _card(conn, card_no)
-        hold = _hold(conn, card_no, hold_key)
-        if hold is None or (station is not None and hold.station != station):
-            raise HoldRefused("no_hold")  # another station's hold is none of this one's business
-        if hold.state == state:
-            return CardState(hold_key, int(card.balance_fen), int(card.held_fen))
-        if hold.state != "held":
-            raise HoldRefused("resolved")
-        spent = 0 if amount_fen is None else amount_fen
-        if not 0 <= spent <= hold.amount_fen:
-            raise HoldRefused("over_hold")
-        conn.execute(
-            text(
-                """UPDATE hq_card_holds SET state = :st, settled_fen = :a, resolved_at = now()
-                WHERE card_no = :c AND hold_key = :k"""
-            ),
-            {"c": card_no, "k": hold_key, "st": state, "a": spent},
-        )
-        balance, held = _move(conn, card_no, -spent, -int(hold.amount_fen))
-        return CardState(hold_key, balance, held)
+        return _resolve_on(conn, card_no, hold_key, state, amount_fen, station)
+
+
+def _resolve_on(
+    conn: Connection, card_no: str, hold_key: str, state: str, amount_fen: int | None, station: str | None
+) -> CardState:
+    card = _card(conn, card_no)
+    hold = _hold(conn, card_no, hold_key)
+    if hold is None or (station is not None and hold.station != station):
+        raise HoldRefused("no_hold")  # another station's hold is none of this one's business
+    if hold.state == state:
+        return CardState(hold_key, int(card.balance_fen), int(card.held_fen))
+    if hold.state != "held":
+        raise HoldRefused("resolved")
+    spent = 0 if amount_fen is None else amount_fen
+    if not 0 <= spent <= hold.amount_fen:
+        raise HoldRefused("over_hold")
+    conn.execute(
+        text(
+            """UPDATE hq_card_holds SET state = :st, settled_fen = :a, resolved_at = now()
+            WHERE card_no = :c AND hold_key = :k"""
+        ),
+        {"c": card_no, "k": hold_key, "st": state, "a": spent},
+    )
+    balance, held = _move(conn, card_no, -spent, -int(hold.amount_fen))
+    return CardState(hold_key, balance, held)
 
 
 def settle_hold(engine: Engine, card_no: str, hold_key: str, amount_fen: int, station: str | None = None) -> CardState:
@@ -171,6 +177,28 @@ def settle_hold(engine: Engine, card_no: str, hold_key: str, amount_fen: int, st
 
 def release_hold(engine: Engine, card_no: str, hold_key: str, station: str | None = None) -> CardState:
     return _resolve(engine, card_no, hold_key, "released", None, station)
+
+
+def hold_settled(conn: Connection, station: str, payload: dict[str, Any]) -> None:
+    """A station's ``card_hold_settle`` event: its online hold settled at what the fill cost (once)."""
+    _resolved_by_event(conn, station, payload, "settled")
+
+
+def hold_released(conn: Connection, station: str, payload: dict[str, Any]) -> None:
+    """A station's ``card_hold_release`` event: its online hold given back whole (nothing flowed)."""
+    _resolved_by_event(conn, station, payload, "released")
+
+
+def _resolved_by_event(conn: Connection, station: str, payload: dict[str, Any], state: str) -> None:
+    card_no, hold_key, amount = payload.get("card_no"), payload.get("hold_key"), payload.get("amount_fen")
+    if not isinstance(card_no, str) or not isinstance(hold_key, str) or not isinstance(amount, int) or amount < 0:
+        log.warning("card hold event from %s not understood: %r", station, payload)
+        return
+    try:
+        _resolve_on(conn, card_no, hold_key, state, amount if state == "settled" else None, station)
+    except HoldRefused as exc:
+        # Already resolved otherwise, or never placed here: the event is stored, the books are not moved twice.
+        log.warning("card hold %s from %s not %s: %s", hold_key, station, state, exc.reason)
 
 
 def offline_use(conn: Connection, station: str, payload: dict[str, Any]) -> None:

@@ -23,11 +23,13 @@ log = logging.getLogger(__name__)
 # The kinds head office acts on as they arrive; every other kind is stored for the reports (or for later).
 REDUCERS: dict[str, Callable[[Connection, str, dict[str, Any]], None]] = {
     "card_offline_use": cards.offline_use,
+    "card_hold_settle": cards.hold_settled,
+    "card_hold_release": cards.hold_released,
     "recharge": cards.credit,
     "price_change": prices.confirm,
 }
 
-CARD_KINDS = frozenset({"card_offline_use", "recharge"})
+CARD_KINDS = frozenset({"card_offline_use", "card_hold_settle", "card_hold_release", "recharge"})
 
 _INSERT = text(
     """INSERT INTO hq_events (station, seq, key, kind, at, payload)

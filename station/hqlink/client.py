@@ -23,6 +23,14 @@ class Refused(Exception):
     """Head office refused the request (401/403/4xx): the station's key or code is wrong."""
 
 
+class CardRefused(Exception):
+    """Head office refused a company card's hold: ``blocked``, ``insufficient``, ``unknown``…"""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class Ingested:
     high_water: int
@@ -52,17 +60,27 @@ class HeadOffice:
     def _sign(self, message: bytes) -> dict[str, str]:
         return {"X-Station": self.station, "X-Signature": hmac.new(self._key, message, hashlib.sha256).hexdigest()}
 
-    async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    async def _call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, timeout_s: float | None = None
+    ) -> Any:
         raw = b"" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         headers = self._sign(raw if body is not None else path.encode())
         if body is not None:
             headers["Content-Type"] = "application/json"
+        timeout = httpx.USE_CLIENT_DEFAULT if timeout_s is None else httpx.Timeout(timeout_s)
         try:
-            answer = await self._http.request(method, path, content=raw or None, headers=headers)
+            answer = await self._http.request(method, path, content=raw or None, headers=headers, timeout=timeout)
         except httpx.HTTPError as exc:
             raise LineDown(f"{method} {path}: {type(exc).__name__}") from None
         if answer.status_code >= 500:
             raise LineDown(f"{method} {path}: {answer.status_code}")
+        if answer.status_code in (404, 409) and path.startswith("/v1/cards/"):
+            try:
+                reason = str(answer.json().get("refused", ""))
+            except ValueError:
+                reason = ""
+            if reason:
+                raise CardRefused(reason)
         if answer.status_code >= 400:
             raise Refused(f"{method} {path}: {answer.status_code} {answer.text[:200]}")
         try:
@@ -87,3 +105,11 @@ class HeadOffice:
     async def pull(self, since: int) -> dict[str, Any]:
         body = await self._call("GET", f"/v1/stations/{self.station}/pull?since={since}")
         return dict(body)
+
+    async def place_hold(self, card_no: str, hold_key: str, amount_fen: int, *, timeout_s: float) -> dict[str, Any]:
+        """A company card's hold at head office (idempotent on ``hold_key``): its balance and held after."""
+        body = {"hold_key": hold_key, "station": self.station, "amount_fen": amount_fen}
+        return dict(await self._call("POST", f"/v1/cards/{card_no}/holds", body, timeout_s=timeout_s))
+
+    async def release_hold(self, card_no: str, hold_key: str, *, timeout_s: float) -> dict[str, Any]:
+        return dict(await self._call("POST", f"/v1/cards/{card_no}/holds/{hold_key}/release", {}, timeout_s=timeout_s))

@@ -18,6 +18,26 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "此卡已列入总部黑名单 ({reason}),不能使用",
         "Head office blacklisted this card ({reason}): refused",
     ),
+    "err.card_daily_limit": (
+        "此卡今日加气已达总部限额 ¥{limit},不能再加",
+        "This card reached head office's daily limit (¥{limit}) today",
+    ),
+    "err.card_daily_limit_left": (
+        "此卡今日按总部限额还可加 ¥{left},请改小预置金额",
+        "Head office's daily limit leaves ¥{left} on this card today: preset less",
+    ),
+    "err.card_offline_limit": (
+        "总部线路中断,此卡今日脱机额度还剩 ¥{left} (限额 ¥{limit}),请改小金额或改用现金",
+        "Head office is out of reach: this card's offline allowance today has ¥{left} left (of ¥{limit}); "
+        "preset less or pay cash",
+    ),
+    "err.hq_card_blocked": ("总部已冻结此卡,不能使用", "Head office has blocked this card: refused"),
+    "err.hq_card_insufficient": (
+        "总部账上余额不足,请充值或改用现金",
+        "Not enough balance at head office: recharge or pay cash",
+    ),
+    "err.hq_card_unknown": ("总部查无此卡,请联系总部", "Head office does not know this card: call head office"),
+    "err.hq_card_refused": ("总部拒绝此卡 ({reason})", "Head office refused this card ({reason})"),
     "err.card_expired": ("此卡已过期 ({date})", "This card expired ({date})"),
     "err.card_staff_not_for_fill": ("员工卡不能加气", "A staff card cannot pay for gas"),
     "err.plate_not_bound": ("车号不符:{plate} 未绑定此卡,核对车号", "Plate {plate} is not bound to this card"),

@@ -11,6 +11,7 @@ Feature table modules are imported here so Alembic and the tests see them.
 """
 
 from station.ledger import models_callbacks as models_callbacks
+from station.ledger import models_company_cards as models_company_cards
 from station.ledger import models_complaints as models_complaints
 from station.ledger import models_hq_pull as models_hq_pull
 from station.ledger import models_invoices as models_invoices

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from station.ledger.company_cards import CompanyStanding, company_standing
 from station.ledger.errors import InvalidInput, NotFound, Refused
 from station.ledger.journal import CASH_DRAWER, FEE_REVENUE, _check_amount, _EntryDraft, card_account, hold_account
 from station.ledger.models import (
@@ -27,7 +28,7 @@ from station.ledger.models import (
     Fill,
     FillStatus,
 )
-from station.ledger.models_hq_pull import HqBlacklist
+from station.ledger.models_hq_pull import HqBalance, HqBlacklist
 from station.ledger.pins import check_pin, hash_pin, valid_pin
 from station.ledger.staff import Actor, Staff
 from station.ledger.vehicles import normalise_plate
@@ -54,6 +55,7 @@ class CardView:
     held_fen: int  # locked by open holds
     failed_pin_count: int
     expires_on: dt.date | None
+    company: bool = False  # a company card (一卡通): balance_fen is head office's, as the station last knew it
 
     @property
     def masked_number(self) -> str:
@@ -85,6 +87,8 @@ class Cards(Staff):
         return card
 
     def _card_view(self, session: Session, card: Card) -> CardView:
+        company = session.get(HqBalance, card.number)
+        balance = int(company.balance_fen) if company is not None else self._balance(session, card_account(card.number))
         return CardView(
             id=card.id,
             number=card.number,
@@ -96,10 +100,11 @@ class Cards(Staff):
             plates=tuple(p.plate for p in card.plates),
             price_level=card.price_level,
             credit_limit_fen=card.credit_limit_fen,
-            balance_fen=self._balance(session, card_account(card.number)),
+            balance_fen=balance,
             held_fen=self._balance(session, hold_account(card.number)),
             failed_pin_count=card.failed_pin_count,
             expires_on=card.expires_on,
+            company=company is not None,
         )
 
     def issue_card(
@@ -216,6 +221,7 @@ class Cards(Staff):
                 raise Refused("card_not_ours") from None
             view = self._card_view(session, card)
             reason = session.scalar(select(HqBlacklist.reason).where(HqBlacklist.card_no == view.number))
+            company = company_standing(session, view.number, today)
         if reason is not None:  # head office's blacklist: lost, closed or blocked at any station
             raise Refused("card_blacklisted", number=view.number, reason=reason or "-")
         if view.card_type is CardType.STAFF:
@@ -226,11 +232,21 @@ class Cards(Staff):
             raise Refused("card_expired", date=view.expires_on.isoformat())
         if plate and view.plates and normalise_plate(plate) not in view.plates:
             raise Refused("plate_not_bound", plate=normalise_plate(plate))
+        if company is not None:
+            self._check_company_card(company, plate)
         if view.card_type is CardType.STORED_VALUE and view.balance_fen < self.settings.thresholds.minimum_card_balance:
             raise Refused("balance_low", balance_fen=view.balance_fen)
         if view.card_type is CardType.ACCOUNT and view.spendable_fen <= 0:
             raise Refused("credit_exhausted", balance_fen=view.balance_fen)
         return view
+
+    def _check_company_card(self, company: CompanyStanding, plate: str) -> None:
+        """Head office's rules for a company card (一卡通): its plates and its daily limit (its balance, as the
+        station last knew it, is the view's; the hold at head office is the final word while the line is up)."""
+        if plate and company.plates and normalise_plate(plate) not in {normalise_plate(p) for p in company.plates}:
+            raise Refused("plate_not_bound", plate=normalise_plate(plate))
+        if company.daily_limit_fen is not None and company.used_today_fen >= company.daily_limit_fen:
+            raise Refused("card_daily_limit", limit_fen=company.daily_limit_fen)
 
     def report_lost(self, actor: Actor, card_number: str) -> CardView:
         with self._tx() as session:

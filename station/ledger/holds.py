@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station.ledger.cards import Cards, CardView
+from station.ledger.company_cards import CompanyHoldPlan, company_hold_resolved, record_company_hold
 from station.ledger.errors import NotFound, Refused
 from station.ledger.journal import (
     OWNER_EQUITY,
@@ -43,11 +44,14 @@ class Holds(Cards):
         plate: str = "",
         steps: Sequence[StepRow] = (),
         probe: bool = False,
+        company: CompanyHoldPlan | None = None,
     ) -> int:
         """Hold the card; with ``sequence_id`` also write the lane authorization in the same transaction.
 
         ``steps``: the sequence's steps so far, committed with it. ``probe``: the transaction first proves the
-        database can write (see :meth:`_probed_tx`); any database failure is then ``ledger_unwritable``."""
+        database can write (see :meth:`_probed_tx`); any database failure is then ``ledger_unwritable``.
+        ``company``: a company card's hold already placed at head office (or accepted offline under the station's
+        limit): its balance of record is head office's, so the local balance does not bound it."""
         _check_amount(amount_fen)
         with self._probed_tx() if probe else self._tx() as session:
             write_steps(session, steps)
@@ -58,7 +62,11 @@ class Holds(Cards):
             if card.status is not CardStatus.ACTIVE:
                 raise Refused(f"card_{card.status.value}", number=card.number)
             balance = self._balance(session, card_account(card.number))
-            if card.card_type is not CardType.INTERNAL and balance - amount_fen < -card.credit_limit_fen:
+            if (
+                company is None
+                and card.card_type is not CardType.INTERNAL
+                and balance - amount_fen < -card.credit_limit_fen
+            ):
                 raise Refused("balance_insufficient", balance_fen=balance)
             draft = _EntryDraft("hold", memo=f"hold on {card.number} for {dispenser}/{nozzle}")
             if card.card_type is CardType.INTERNAL:
@@ -80,6 +88,8 @@ class Holds(Cards):
             )
             session.add(hold)
             session.flush()
+            if company is not None:
+                record_company_hold(session, hold.id, card.number, company, amount_fen, hold.created_at)
             if sequence_id:
                 self._add_lane_authorization(session, row.id, sequence_id, dispenser, nozzle, plate, card.id, hold.id)
             return hold.id
@@ -153,6 +163,7 @@ class Holds(Cards):
             entry = self._post(session, draft, actor_id, shift_id=shift_id)
         hold.status = HoldStatus.COMPLETED if spent_fen else HoldStatus.RELEASED
         hold.resolved_at = self.now()
+        company_hold_resolved(session, hold.id, min(spent_fen, hold.amount_fen), hold.resolved_at)
         return entry
 
     def release_hold(self, actor: Actor, hold_id: int) -> CardView:

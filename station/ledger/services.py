@@ -10,6 +10,7 @@ live with their noun (``Actor`` in :mod:`~station.ledger.staff`, ``CardView`` in
 from __future__ import annotations
 
 from station.ledger.callbacks import Callbacks
+from station.ledger.company_cards import CompanyCards
 from station.ledger.complaints import Complaints
 from station.ledger.corrections import Corrections
 from station.ledger.drawer import Drawer
@@ -44,5 +45,6 @@ class Ledger(
     Callbacks,
     OutboxCalls,
     HqPulls,
+    CompanyCards,
 ):
     """The station's books. One instance per process; thread-compatible (a session per call)."""

@@ -96,7 +96,7 @@ def refusal_text(exc: Exception, lang: Language) -> str:
         field = params.get("field")
         if isinstance(field, str) and f"field.{field}" in CATALOGUE:
             params["field"] = t(f"field.{field}", lang)
-        for money_key in ("balance_fen", "due_fen"):
+        for money_key in ("balance_fen", "due_fen", "limit_fen", "left_fen"):
             if money_key in params:
                 from station.money import format_yuan
 

@@ -27,7 +27,7 @@ async def connect_seen(rig: SimulatedForecourt, key: tuple[int, int] = LANE) -> 
     await core.confirm_connect_item(key)  # no leak
 
 
-async def walk_to_authorize(rig: SimulatedForecourt, payment: PaymentKind) -> None:
+async def walk_to_authorize(rig: SimulatedForecourt, payment: PaymentKind, capacity_kg: float = 16.0) -> None:
     core = rig.core
     await core.login("1001", "1234")
     await core.start_sequence(LANE)
@@ -40,7 +40,7 @@ async def walk_to_authorize(rig: SimulatedForecourt, payment: PaymentKind) -> No
         assert await core.check_vehicle(LANE, "") == []  # the plate checked on the card
     else:
         assert await core.check_vehicle(LANE, "鲁E22222") == []
-    rig.lift(*LANE, residual_mpa=3.0, capacity_kg=16.0)
+    rig.lift(*LANE, residual_mpa=3.0, capacity_kg=capacity_kg)
     await connect_seen(rig)
 
 

@@ -1,0 +1,119 @@
+"""Company cards (一卡通) at the station. Head office keeps their balance of record; a card is one of them when
+head office's pull names its balance. A fill on one is held at head office while the line is up, or accepted
+offline up to the station's limit per card and day (the station's risk, booked in ``company_holds``). When the
+local hold resolves, head office hears of it through the outbox in the same transaction: the online hold settled
+or released, or the offline use to be debited (docs/protocols/hq_sync.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from station.ledger import outbox
+from station.ledger.journal import LedgerCore
+from station.ledger.models_company_cards import CompanyHold
+from station.ledger.models_hq_pull import HqBalance, HqCardRule
+
+ONLINE, OFFLINE = "online", "offline"
+
+
+@dataclass(frozen=True)
+class CompanyStanding:
+    """What the station knows of a company card: head office's figures as of the last pull, and its own use."""
+
+    card_no: str
+    hq_available_fen: int  # balance less holds at head office, as of the last pull
+    daily_limit_fen: int | None
+    plates: tuple[str, ...]
+    used_today_fen: int  # this station's holds on it today: settled at what was spent, open at their amount
+    offline_today_fen: int  # of which accepted offline
+
+
+@dataclass(frozen=True)
+class CompanyHoldPlan:
+    """How the core placed a company card's hold, written with the local hold."""
+
+    hold_key: str
+    mode: str  # ONLINE or OFFLINE
+
+
+def company_standing(session: Session, card_no: str, day: dt.date) -> CompanyStanding | None:
+    balance = session.get(HqBalance, card_no)
+    if balance is None:
+        return None
+    rule = session.get(HqCardRule, card_no)
+    used = dict(
+        session.execute(
+            select(CompanyHold.mode, func.sum(func.coalesce(CompanyHold.settled_fen, CompanyHold.amount_fen)))
+            .where(CompanyHold.card_no == card_no, CompanyHold.day == day)
+            .group_by(CompanyHold.mode)
+        ).all()
+    )
+    plates = tuple(str(p) for p in json.loads(rule.plates or "[]")) if rule is not None else ()
+    return CompanyStanding(
+        card_no=card_no,
+        hq_available_fen=int(balance.balance_fen),
+        daily_limit_fen=None if rule is None or rule.daily_limit_fen is None else int(rule.daily_limit_fen),
+        plates=plates,
+        used_today_fen=int(sum(int(v or 0) for v in used.values())),
+        offline_today_fen=int(used.get(OFFLINE) or 0),
+    )
+
+
+def record_company_hold(
+    session: Session, hold_id: int, card_no: str, plan: CompanyHoldPlan, amount_fen: int, at: dt.datetime
+) -> None:
+    session.add(
+        CompanyHold(
+            hold_id=hold_id,
+            card_no=card_no,
+            hold_key=plan.hold_key,
+            mode=plan.mode,
+            amount_fen=amount_fen,
+            day=at.date(),
+            placed_at=at,
+        )
+    )
+
+
+def adjust_company_balance(session: Session, card_no: str, delta_fen: int) -> None:
+    """The station's copy of head office's balance moved by what it did itself, until the next pull replaces it
+    (a company card's balance shown and checked here is this copy; nothing when it is not a company card)."""
+    balance = session.get(HqBalance, card_no)
+    if balance is not None:
+        balance.balance_fen = int(balance.balance_fen) + delta_fen
+
+
+def company_hold_resolved(session: Session, hold_id: int, spent_fen: int, at: dt.datetime) -> None:
+    """The local hold resolved: head office told in this transaction (nothing when it is not a company hold)."""
+    row = session.get(CompanyHold, hold_id)
+    if row is None:
+        return
+    row.settled_fen = spent_fen
+    adjust_company_balance(session, row.card_no, -spent_fen)
+    payload = {"card_no": row.card_no, "hold_key": row.hold_key, "amount_fen": spent_fen}
+    if row.mode == ONLINE:
+        kind = "card_hold_settle" if spent_fen else "card_hold_release"
+        outbox.emit(session, kind, hold_id, payload, at)
+    elif spent_fen:
+        outbox.emit(session, "card_offline_use", hold_id, payload, at)
+
+
+class CompanyCards(LedgerCore):
+    def company_standing(self, card_no: str) -> CompanyStanding | None:
+        """None when head office has not named the card (a station card, or no pull yet)."""
+        with self._read() as session:
+            return company_standing(session, card_no, self.now().date())
+
+    def company_holds_today(self, mode: str | None = None) -> list[tuple[str, str, int, int | None]]:
+        """Today's company holds (card, mode, held, settled): the offline ones are the station's booked risk."""
+        with self._read() as session:
+            stmt = select(CompanyHold.card_no, CompanyHold.mode, CompanyHold.amount_fen, CompanyHold.settled_fen)
+            stmt = stmt.where(CompanyHold.day == self.now().date())
+            if mode is not None:
+                stmt = stmt.where(CompanyHold.mode == mode)
+            return [(str(c), str(m), int(a), None if s is None else int(s)) for c, m, a, s in session.execute(stmt)]

@@ -1,0 +1,148 @@
+"""A company card (一卡通) at two whole stations (simulated forecourts, their sync workers) and one real head office:
+held at head office while the line is up; used at both stations while head office is down, each under its own
+offline limit; on sync head office debits both, the card goes negative, is blocked company-wide, and both
+stations refuse it at the card step after their next pull."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from station.config import HeadOffice
+from station.core.lanes import CoreRefused
+from station.core.sequence import AbortReason, PaymentKind, PresetChoice, PresetKind, Step
+from station.hq.cards import issue_card
+from station.ledger.company_cards import OFFLINE, ONLINE
+from station.runtime import open_station
+from station.seed import seed_demo
+from station.simrig import SimulatedForecourt, open_first_shift, start_forecourt
+from tests.conftest import WAIT, until
+from tests.core.test_core_fill import LANE, walk_to_authorize
+from tests.hq.conftest import Server
+
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "station.toml"
+CARD = "88000001"  # the demo's stored-value card, issued at both stations (PIN 123456, plate 鲁E12345)
+OFFLINE_LIMIT = 20_000
+
+
+async def open_rig(tmp_path: Path, code: str, base: str) -> SimulatedForecourt:
+    home = tmp_path / code
+    home.mkdir()
+    config = home / "station.toml"
+    config.write_text(CONFIG.read_text(encoding="utf-8").replace('code = "DY-0001"', f'code = "{code}"'), "utf-8")
+    runtime = open_station(f"sqlite:///{home / 'station.db'}", str(config))
+    seed_demo(runtime.ledger)
+    hq = HeadOffice(
+        url=base,
+        key_file=str(tmp_path / f"{code}.key"),
+        offline_card_limit_fen=OFFLINE_LIMIT,
+        hold_timeout_seconds=1,
+        backoff_max_s=1,
+        idle_s=1,
+        pull_every_s=1,
+    )
+    rig = await start_forecourt(runtime, home / "rig", speed=40.0, poll_interval=0.03, reader_poll=0.05, hq=hq)
+    assert await rig.bus.wait_connected(WAIT)
+    assert await open_first_shift(rig.core) is not None
+    return rig
+
+
+async def card_fill(rig: SimulatedForecourt, amount_fen: int) -> int:
+    """A card fill preset at ``amount_fen``, settled and the driver seen off; what it cost."""
+    core = rig.core
+    await walk_to_authorize(rig, PaymentKind.CARD, capacity_kg=80.0)
+    await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, amount_fen))
+    seq = core.lane(LANE).sequence
+    assert seq is not None
+    await until(lambda: seq.step is Step.DISCONNECT, timeout=60)
+    await core.confirm_disconnect_item(LANE)
+    await core.confirm_disconnect_item(LANE)
+    rig.hang(*LANE)
+    result = await core.settle_card(LANE)
+    await core.farewell(LANE)
+    return result.fill.amount_fen
+
+
+def hq_card(engine: Engine) -> tuple[int, int, str]:
+    with engine.begin() as conn:
+        row = conn.execute(text("SELECT balance_fen, held_fen, status FROM hq_cards WHERE card_no = :c"), {"c": CARD})
+        balance, held, status = row.one()
+    return int(balance), int(held), str(status)
+
+
+def modes(rig: SimulatedForecourt) -> list[str]:
+    return [mode for _card, mode, _held, _settled in rig.core.ledger.company_holds_today()]
+
+
+async def refused_at_card_step(rig: SimulatedForecourt) -> str:
+    core = rig.core
+    await core.login("1001", "1234")
+    await core.start_sequence(LANE)
+    await core.confirm_arrival(LANE)
+    for _ in range(4):
+        await core.confirm_safety_item(LANE)
+    await core.choose_payment(LANE, PaymentKind.CARD)
+    with pytest.raises(CoreRefused) as refused:
+        await core.check_card(LANE, number=CARD, uid=None, plate="鲁E12345", pin="123456")
+    await core.abort(LANE, AbortReason.CARD_REFUSED)
+    return refused.value.code
+
+
+async def test_a_company_card_held_online_then_used_at_two_stations_offline_is_blocked_on_sync(
+    hq_process: Server, hq_engine: Engine, tmp_path: Path
+) -> None:
+    issue_card(hq_engine, CARD, 30_000)
+    east = await open_rig(tmp_path, "DY-0001", hq_process.base)
+    west = await open_rig(tmp_path, "DY-0002", hq_process.base)
+    try:
+        for rig in (east, west):  # the first pull names the card a company card, with head office's balance
+            await until(lambda rig=rig: rig.core.ledger.company_standing(CARD) is not None, timeout=30)
+            assert rig.core.ledger.card(number=CARD).balance_fen == 30_000
+
+        # Line up: the hold is placed at head office, and the settlement reaches it through the outbox.
+        first = await card_fill(east, 5_000)
+        assert modes(east) == [ONLINE]
+        await until(lambda: hq_card(hq_engine) == (30_000 - first, 0, "active"), timeout=30)
+
+        # Head office down: each station accepts the card offline, up to its own limit per card and day.
+        hq_process.kill()
+        second = await card_fill(east, 15_000)
+        third = await card_fill(west, 15_000)
+        assert modes(east) == [ONLINE, OFFLINE] and modes(west) == [OFFLINE]
+        await walk_to_authorize(east, PaymentKind.CARD, capacity_kg=80.0)
+        with pytest.raises(CoreRefused) as over:  # 150 of 200 used offline here today: 100 more is refused
+            await east.core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, 10_000))
+        assert over.value.code == "card_offline_limit" and over.value.params["left_fen"] == OFFLINE_LIMIT - second
+        await east.core.abort(LANE, AbortReason.ATTENDANT)
+        east.hang(*LANE)
+
+        # Head office back: both stations' offline use debited once; below zero, the card is blocked everywhere.
+        hq_process.start()
+        spent = first + second + third
+        await until(lambda: hq_card(hq_engine) == (30_000 - spent, 0, "blocked"), timeout=60)
+        assert 30_000 - spent < 0
+        for rig in (east, west):
+            await until(lambda rig=rig: rig.core.ledger.company_standing(CARD) is not None, timeout=30)
+            await until(lambda rig=rig: rig.core.ledger.hq_version() > 0 and _blocked(rig), timeout=30)
+            assert await refused_at_card_step(rig) == "card_blacklisted"
+        with hq_engine.begin() as conn:
+            holds = conn.execute(
+                text("SELECT station, state, settled_fen FROM hq_card_holds WHERE card_no = :c"),
+                {"c": CARD},
+            ).all()
+        assert sorted((s, st, f) for s, st, f in holds) == sorted(
+            [("DY-0001", "settled", first), ("DY-0001", "offline", second), ("DY-0002", "offline", third)]
+        )
+    finally:
+        for rig in (east, west):
+            await rig.stop()
+
+
+def _blocked(rig: SimulatedForecourt) -> bool:
+    try:
+        rig.core.ledger.check_card_for_fill(number=CARD)
+    except Exception as exc:  # the ledger's refusal, read by its code
+        return getattr(exc, "code", "") == "card_blacklisted"
+    return False
