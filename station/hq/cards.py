@@ -201,6 +201,43 @@ def _resolved_by_event(conn: Connection, station: str, payload: dict[str, Any], 
         log.warning("card hold %s from %s not %s: %s", hold_key, station, state, exc.reason)
 
 
+def card_service(conn: Connection, station: str, payload: dict[str, Any]) -> None:
+    """A card service at a station on a company card: reported lost, blocked everywhere; replaced, the balance of
+    record moves to the new card (issued here if head office has not seen it) and the old one is blocked."""
+    service, card_no = payload.get("service"), payload.get("card_no")
+    if not isinstance(card_no, str) or not _lock(conn, card_no):
+        log.warning("card_service from %s for a card head office does not know: %r", station, payload)
+        return
+    if service == "lost":
+        block_card(conn, card_no, "lost")
+    elif service == "replaced" and isinstance(new := payload.get("new"), str) and new:
+        balance = int(
+            conn.execute(text("SELECT balance_fen FROM hq_cards WHERE card_no = :c"), {"c": card_no}).one()[0]
+        )
+        moved = conn.execute(
+            text(
+                """INSERT INTO hq_cards (card_no, balance_fen, daily_limit_fen, plates, version)
+                SELECT :n, 0, daily_limit_fen, plates, :v FROM hq_cards WHERE card_no = :c
+                ON CONFLICT DO NOTHING"""
+            ),
+            {"n": new, "c": card_no, "v": next_version(conn)},
+        ).rowcount
+        _lock(conn, new)
+        _move(conn, card_no, -balance, 0)
+        _move(conn, new, balance, 0)
+        block_card(conn, card_no, "replaced")
+        log.info(
+            "card %s replaced by %s at %s (%d fen moved, new at head office: %s)",
+            card_no,
+            new,
+            station,
+            balance,
+            bool(moved),
+        )
+    else:
+        log.warning("card_service from %s not understood: %r", station, payload)
+
+
 def offline_use(conn: Connection, station: str, payload: dict[str, Any]) -> None:
     """A fill a station accepted on a card while the line was down: debit it once; below zero blocks the card."""
     card_no, hold_key, amount = payload.get("card_no"), payload.get("hold_key"), payload.get("amount_fen")

@@ -25,11 +25,12 @@ REDUCERS: dict[str, Callable[[Connection, str, dict[str, Any]], None]] = {
     "card_offline_use": cards.offline_use,
     "card_hold_settle": cards.hold_settled,
     "card_hold_release": cards.hold_released,
+    "card_service": cards.card_service,
     "recharge": cards.credit,
     "price_change": prices.confirm,
 }
 
-CARD_KINDS = frozenset({"card_offline_use", "card_hold_settle", "card_hold_release", "recharge"})
+CARD_KINDS = frozenset({"card_offline_use", "card_hold_settle", "card_hold_release", "card_service", "recharge"})
 
 _INSERT = text(
     """INSERT INTO hq_events (station, seq, key, kind, at, payload)

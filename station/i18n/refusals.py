@@ -31,6 +31,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "Head office is out of reach: this card's offline allowance today has ¥{left} left (of ¥{limit}); "
         "preset less or pay cash",
     ),
+    "err.company_card_close_at_hq": (
+        "一卡通 {number} 的余额在总部,销户退款请到总部营业厅办理",
+        "Company card {number} keeps its balance at head office: close it and refund there",
+    ),
     "err.hq_card_blocked": ("总部已冻结此卡,不能使用", "Head office has blocked this card: refused"),
     "err.hq_card_insufficient": (
         "总部账上余额不足,请充值或改用现金",

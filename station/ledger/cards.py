@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station.ledger.company_cards import CompanyStanding, company_standing
+from station.ledger.company_cards import CompanyStanding, company_card_service, company_standing, is_company_card
 from station.ledger.errors import InvalidInput, NotFound, Refused
 from station.ledger.journal import CASH_DRAWER, FEE_REVENUE, _check_amount, _EntryDraft, card_account, hold_account
 from station.ledger.models import (
@@ -256,6 +256,7 @@ class Cards(Staff):
                 raise Refused("card_closed", number=card.number)
             card.status = CardStatus.LOST
             self._audit(session, row.id, "card_reported_lost", number=card.number)
+            company_card_service(session, "lost", card.number, self.now())  # blocked at every station
             return self._card_view(session, card)
 
     def flag_lost_card_use(self, card_number: str, where: str) -> None:
@@ -311,6 +312,7 @@ class Cards(Staff):
                 self._post(session, draft, manager.id)
             old.status = CardStatus.CLOSED
             old.replaced_by_id = new.id
+            company_card_service(session, "replaced", old.number, self.now(), new=new.number)
             self._audit(
                 session,
                 manager.id,
@@ -333,6 +335,8 @@ class Cards(Staff):
             card = self._card(session, number=card_number, lock=True)
             if card.status is CardStatus.CLOSED:
                 raise Refused("card_closed", number=card.number)
+            if is_company_card(session, card.number):  # its balance of record, and its refund, are head office's
+                raise Refused("company_card_close_at_hq", number=card.number)
             if self._balance(session, hold_account(card.number)):
                 raise Refused("card_has_open_hold", number=card.number)
             unpaid = session.scalar(

@@ -103,6 +103,23 @@ def company_hold_resolved(session: Session, hold_id: int, spent_fen: int, at: dt
         outbox.emit(session, "card_offline_use", hold_id, payload, at)
 
 
+def company_card_service(session: Session, service: str, card_no: str, at: dt.datetime, **detail: str) -> bool:
+    """A card service on a company card, told to head office in this transaction (``lost`` blocks it at every
+    station; ``replaced`` moves its balance of record to ``new``); False when it is not a company card."""
+    balance = session.get(HqBalance, card_no)
+    if balance is None:
+        return False
+    if service == "replaced":  # the station's copy follows the card until the next pull
+        session.add(HqBalance(card_no=detail["new"], balance_fen=int(balance.balance_fen)))
+        balance.balance_fen = 0
+    outbox.emit(session, "card_service", f"{service}:{card_no}", {"service": service, "card_no": card_no, **detail}, at)
+    return True
+
+
+def is_company_card(session: Session, card_no: str) -> bool:
+    return session.get(HqBalance, card_no) is not None
+
+
 class CompanyCards(LedgerCore):
     def company_standing(self, card_no: str) -> CompanyStanding | None:
         """None when head office has not named the card (a station card, or no pull yet)."""
