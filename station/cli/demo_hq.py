@@ -12,8 +12,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from station.config import HeadOffice
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/hq"
 
@@ -38,6 +42,7 @@ class DemoHeadOffice:
         engine = make_engine(self.db, pool_size=1)
         try:
             add_station(engine, self.code, self.key_file)
+            self._company_card(engine)
         finally:
             engine.dispose()
         argv = [sys.executable, "-m", "station.cli", "hq", "serve", "--db", self.db, "--port", str(self.port)]
@@ -53,7 +58,22 @@ class DemoHeadOffice:
                     self.stop()
                     raise RuntimeError(f"the demo's head office did not start; see {self.log}") from None
                 time.sleep(0.1)
-        return HeadOffice(url=f"http://127.0.0.1:{self.port}", key_file=str(self.key_file), idle_s=1)
+        return HeadOffice(url=f"http://127.0.0.1:{self.port}", key_file=str(self.key_file), idle_s=1, pull_every_s=5)
+
+    @staticmethod
+    def _company_card(engine: Engine) -> None:
+        """The demo's first sample card is a company card (一卡通): its balance of record at head office, so a card
+        fill is held there (``station hq report card``); issued once, the first time."""
+        from sqlalchemy import text
+
+        from station.hq.cards import issue_card
+        from station.seed import SAMPLE_CARDS
+
+        number, *_, balance, _level, _limit = SAMPLE_CARDS[0]
+        with engine.begin() as conn:
+            known = conn.execute(text("SELECT 1 FROM hq_cards WHERE card_no = :c"), {"c": number}).scalar()
+        if not known:
+            issue_card(engine, number, balance)
 
     def stop(self) -> None:
         if self.proc is None:

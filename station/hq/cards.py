@@ -279,3 +279,14 @@ def card_rows(conn: Connection) -> list[dict[str, Any]]:
         text("SELECT card_no, balance_fen, held_fen, status, reason FROM hq_cards ORDER BY card_no")
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def offline_rows(conn: Connection) -> list[dict[str, Any]]:
+    """The offline uses settled on sync, per card and station: the stations' booked risk, as head office took it."""
+    rows = conn.execute(
+        text(
+            """SELECT card_no, station, count(*) AS fills, coalesce(sum(settled_fen), 0)::bigint AS amount_fen
+            FROM hq_card_holds WHERE state = 'offline' GROUP BY card_no, station ORDER BY card_no, station"""
+        )
+    ).mappings()
+    return [dict(r) for r in rows]

@@ -82,7 +82,12 @@ def card_page(conn: Connection, date: dt.date) -> Report:
     ]
     columns = tuple(Column(c, _t(f"hq.col.{c}")) for c in ("card_no", "station", "fills", "sales"))
     section = Section("card_use", _t("hq.card_use.title"), columns, tuple(use))
-    return Report(report.kind, report.title, date.isoformat(), report.generated_at, (*report.sections, section))
+    offline: list[tuple[Cell, ...]] = [
+        (r["card_no"], r["station"], str(r["fills"]), format_yuan(r["amount_fen"])) for r in cards.offline_rows(conn)
+    ]
+    risk = Section("card_offline", _t("hq.card_offline.title"), columns, tuple(offline))
+    sections = (*report.sections, section, risk)
+    return Report(report.kind, report.title, date.isoformat(), report.generated_at, sections)
 
 
 def _card_balances(conn: Connection) -> Report:

@@ -7,6 +7,10 @@ HQ: dict[str, tuple[str, str]] = {
     "hq.shift.title": ("总部班报(各站)", "Head office shift report (per station)"),
     "hq.card.title": ("一卡通余额", "Company cards"),
     "hq.card_use.title": ("一卡通各站消费", "Company card fills per station"),
+    "hq.card_offline.title": (
+        "一卡通脱机消费 (总部线路中断时各站受理, 同步后扣款)",
+        "Company card use accepted offline (debited on sync)",
+    ),
     "hq.stock.title": ("各站进气与售气", "Deliveries and sales per station"),
     "hq.timers.title": ("各站员工服务计时", "Service timers per attendant"),
     "hq.prices.title": ("调价下发确认", "Price schedules and their confirmation"),

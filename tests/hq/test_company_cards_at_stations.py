@@ -5,6 +5,7 @@ stations refuse it at the card step after their next pull."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ from sqlalchemy import Engine, text
 from station.config import HeadOffice
 from station.core.lanes import CoreRefused
 from station.core.sequence import AbortReason, PaymentKind, PresetChoice, PresetKind, Step
+from station.hq import pages
 from station.hq.cards import issue_card
 from station.ledger.company_cards import OFFLINE, ONLINE
+from station.money import format_yuan
 from station.runtime import open_station
 from station.seed import seed_demo
 from station.simrig import SimulatedForecourt, open_first_shift, start_forecourt
@@ -135,6 +138,11 @@ async def test_a_company_card_held_online_then_used_at_two_stations_offline_is_b
         assert sorted((s, st, f) for s, st, f in holds) == sorted(
             [("DY-0001", "settled", first), ("DY-0001", "offline", second), ("DY-0002", "offline", third)]
         )
+        with hq_engine.connect() as conn:  # head office's card report shows the risk each station took
+            report = pages.card_page(conn, dt.date.today())
+        risk = next(s for s in report.sections if s.key == "card_offline")
+        assert [r[:3] for r in risk.rows] == [(CARD, "DY-0001", "1"), (CARD, "DY-0002", "1")]
+        assert [r[3] for r in risk.rows] == [format_yuan(second), format_yuan(third)]
     finally:
         for rig in (east, west):
             await rig.stop()
