@@ -13,6 +13,7 @@ from station.core.lanes import CoreRefused
 from station.core.sequence import FuelingSequence
 from station.hqlink.client import CardRefused, LineDown, Refused
 from station.ledger.company_cards import OFFLINE, ONLINE, CompanyHoldPlan, CompanyStanding
+from station.money import format_yuan
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ class CompanyHolds(CoreBase):
                 sync.state.line_up, sync.state.last_error = False, str(exc)
         left = config.offline_card_limit_fen - standing.offline_today_fen
         hold_fen = self._within(hold_fen, left, fill_up, "offline")
+        card = "****" + standing.card_no[-4:]
+        self.notice("card.offline_accepted", "warning", card=card, amount=format_yuan(hold_fen), left=format_yuan(left))
         return CompanyHoldPlan(plan.hold_key, OFFLINE), hold_fen
 
     def _within(self, hold_fen: int, left_fen: int, fill_up: bool, limit: str) -> int:

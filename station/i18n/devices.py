@@ -49,6 +49,11 @@ DEVICES: dict[str, tuple[str, str]] = {
         "加气机未应答授权,已确认未授权,卡冻结已退回,请重新授权",
         "The dispenser did not answer the authorize and reports it not carried out; hold given back, authorize again",
     ),
+    "card.offline_accepted": (
+        "总部线路中断:一卡通 {card} 按脱机受理,冻结 ¥{amount}(今日脱机额度剩 ¥{left}),恢复联网后总部扣款",
+        "Head office out of reach: company card {card} accepted offline, ¥{amount} held (¥{left} of today's "
+        "offline allowance was left); head office debits it when the line is back",
+    ),
     "authorize.unknown": (
         "{lane} 授权结果未知:加气机未应答,可能正在加气;保持冻结,等待加气机应答",
         "{lane} authorize unknown: no answer, the nozzle may be filling; hold kept until the dispenser answers",

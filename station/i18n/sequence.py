@@ -50,6 +50,10 @@ SEQUENCE: dict[str, tuple[str, str]] = {
     "card.pin": ("密码 (驾驶员输入)", "PIN (driver types)"),
     "card.balance": ("余额 ¥{balance}", "Balance ¥{balance}"),
     "card.accepted": ("卡已通过:{holder} 余额 ¥{balance}", "Card accepted: {holder}, balance ¥{balance}"),
+    "card.accepted_company": (
+        "一卡通已通过:{holder} 总部余额 ¥{balance}",
+        "Company card accepted: {holder}, balance at head office ¥{balance}",
+    ),
     "card.held": ("已灰锁 ¥{amount}", "Held (灰锁) ¥{amount}"),
     "card.read": ("读卡器读到卡 {uid}", "Reader read card {uid}"),
     "phrase.card_return": ("请收好加气卡", "Please keep your card"),

@@ -536,7 +536,14 @@ class SequenceScreen(SettleSteps):
             )
             self.card_view_text = (
                 "[green]✓ "
-                + esc(t("card.accepted", self.lang, holder=view.holder, balance=format_yuan(view.balance_fen)))
+                + esc(
+                    t(
+                        "card.accepted_company" if view.company else "card.accepted",
+                        self.lang,
+                        holder=view.holder,
+                        balance=format_yuan(view.balance_fen),
+                    )
+                )
                 + "[/]"
             )
 
