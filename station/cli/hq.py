@@ -54,6 +54,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add_commo
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--admin-key-file", default=None, help="key that signs POST /v1/prices (X-Station: HQ)")
+    p.add_argument(
+        "--hold-expiry-s",
+        type=int,
+        default=6 * 3600,
+        help="a company card's online hold no station settled this long is given back (default 6 h)",
+    )
     p.set_defaults(handler=_serve)
 
     p = hq_sub.add_parser("db", help="the head office's schema")
@@ -109,7 +115,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     admin_key = read_key(args.admin_key_file) if args.admin_key_file else None
     print(_say("hq.serving", host=args.host, port=args.port), flush=True)
-    serve(args.db, args.host, args.port, admin_key=admin_key)
+    serve(args.db, args.host, args.port, admin_key=admin_key, hold_expiry_s=args.hold_expiry_s)
     return 0
 
 

@@ -6,7 +6,11 @@ pool: a batch of 500 events is one short transaction, and one slow station never
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -45,8 +49,34 @@ async def _read_body(request: Request) -> bytes:
     return bytes(body)
 
 
-def create_app(engine: Engine, *, admin_key: bytes | None = None) -> FastAPI:
-    app = FastAPI(title="station head office", version="1", docs_url=None, redoc_url=None, openapi_url=None)
+async def _sweep_holds(engine: Engine, expiry_s: int) -> None:
+    """Every so often (a tenth of the expiry, at most a minute), the holds past it given back."""
+    age = dt.timedelta(seconds=expiry_s)
+    while True:
+        try:
+            await run_in_threadpool(cards.expire_holds, engine, age)
+        except Exception:  # the database away for a moment: the next round tries again
+            log.exception("hold expiry sweep failed")
+        await asyncio.sleep(min(60.0, max(1.0, expiry_s / 10)))
+
+
+def create_app(engine: Engine, *, admin_key: bytes | None = None, hold_expiry_s: int | None = None) -> FastAPI:
+    """``hold_expiry_s``: online holds left unsettled this long are given back by a sweep (None: no sweep)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        sweep = None if hold_expiry_s is None else asyncio.create_task(_sweep_holds(engine, hold_expiry_s))
+        try:
+            yield
+        finally:
+            if sweep is not None:
+                sweep.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweep
+
+    app = FastAPI(
+        title="station head office", version="1", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
     keys = KeyRing(engine)
 
     @app.exception_handler(Refusal)

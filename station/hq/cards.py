@@ -6,6 +6,7 @@ hold_key is the idempotency key: placing, settling or releasing it again answers
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -155,11 +156,26 @@ def _resolve_on(
         raise HoldRefused("no_hold")  # another station's hold is none of this one's business
     if hold.state == state:
         return CardState(hold_key, int(card.balance_fen), int(card.held_fen))
-    if hold.state != "held":
+    if hold.state not in ("held", "expired"):
         raise HoldRefused("resolved")
     spent = 0 if amount_fen is None else amount_fen
     if not 0 <= spent <= hold.amount_fen:
         raise HoldRefused("over_hold")
+    if hold.state == "expired":
+        # The station's word came after the sweep gave the hold back: what was spent is still owed, debited now
+        # like an offline use (and below zero the card is blocked the same way).
+        conn.execute(
+            text(
+                """UPDATE hq_card_holds SET state = :st, settled_fen = :a, resolved_at = now()
+                WHERE card_no = :c AND hold_key = :k"""
+            ),
+            {"c": card_no, "k": hold_key, "st": state, "a": spent},
+        )
+        balance, held = _move(conn, card_no, -spent, 0) if spent else (int(card.balance_fen), int(card.held_fen))
+        if balance < 0:
+            log.warning("card %s went negative on a late settle (%d fen): blocked company-wide", card_no, balance)
+            block_card(conn, card_no, "negative")
+        return CardState(hold_key, balance, held)
     conn.execute(
         text(
             """UPDATE hq_card_holds SET state = :st, settled_fen = :a, resolved_at = now()
@@ -177,6 +193,39 @@ def settle_hold(engine: Engine, card_no: str, hold_key: str, amount_fen: int, st
 
 def release_hold(engine: Engine, card_no: str, hold_key: str, station: str | None = None) -> CardState:
     return _resolve(engine, card_no, hold_key, "released", None, station)
+
+
+def expire_holds(engine: Engine, older_than: dt.timedelta) -> int:
+    """Give back online holds no station has settled or released for ``older_than`` (a station that crashed
+    between head office's hold and its own); a settle that comes later still debits what was spent. How many."""
+    with engine.begin() as conn:
+        stale = conn.execute(
+            text(
+                """SELECT card_no, hold_key FROM hq_card_holds WHERE state = 'held' AND created_at < now() - :age
+                ORDER BY card_no, hold_key"""
+            ),
+            {"age": older_than},
+        ).all()
+    done = 0
+    for card_no, hold_key in stale:
+        with engine.begin() as conn:
+            _card(conn, card_no)  # the card's lock first, as every change takes it
+            hold = _hold(conn, card_no, hold_key)
+            if hold is None or hold.state != "held":
+                continue  # settled meanwhile
+            conn.execute(
+                text(
+                    """UPDATE hq_card_holds SET state = 'expired', resolved_at = now()
+                    WHERE card_no = :c AND hold_key = :k"""
+                ),
+                {"c": card_no, "k": hold_key},
+            )
+            _move(conn, card_no, 0, -int(hold.amount_fen))
+            log.warning(
+                "hold %s on %s (%d fen, %s) expired unsettled", hold_key, card_no, hold.amount_fen, hold.station
+            )
+            done += 1
+    return done
 
 
 def hold_settled(conn: Connection, station: str, payload: dict[str, Any]) -> None:

@@ -89,8 +89,8 @@ def event(code: str, seq: int, kind: str = "sale", **payload: Any) -> dict[str, 
 class Server:
     """``station hq serve`` in its own process on a loopback port, its output in a log file."""
 
-    def __init__(self, url: str, tmp_path: Path, port: int | None = None) -> None:
-        self.url, self.tmp_path = url, tmp_path
+    def __init__(self, url: str, tmp_path: Path, port: int | None = None, extra: tuple[str, ...] = ()) -> None:
+        self.url, self.tmp_path, self.extra = url, tmp_path, extra
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         (tmp_path / "admin.key").write_bytes(ADMIN_KEY)
@@ -99,7 +99,7 @@ class Server:
 
     def start(self) -> None:
         argv = [sys.executable, "-m", "station.cli", "hq", "serve", "--db", self.url, "--port", str(self.port)]
-        argv += ["--admin-key-file", str(self.tmp_path / "admin.key")]
+        argv += ["--admin-key-file", str(self.tmp_path / "admin.key"), *self.extra]
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 argv, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "STATION_DEBUG": "1"}

@@ -3,11 +3,14 @@ company-wide (in every station's blacklist pull)."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from station.hq.cards import issue_card
-from tests.hq.conftest import Station, event
+from tests.hq.conftest import Server, Station, event
 
 pytestmark = pytest.mark.postgres
 CARD = "8800000001"
@@ -76,3 +79,39 @@ def test_a_card_that_went_negative_offline_is_blocked_in_every_station_s_pull(
     hold = {"hold_key": "DY-0003:hold:1", "station": "DY-0003", "amount_fen": 100}
     blocked = three.post(f"/v1/cards/{CARD}/holds", hold)
     assert (blocked.status_code, blocked.json()) == (409, {"refused": "blocked"})
+
+
+def test_an_orphaned_hold_expires_and_a_late_settle_still_debits(
+    hq_engine: Engine, hq_url: str, keys: dict[str, bytes], tmp_path: Path
+) -> None:
+    """A station that crashed between head office's hold and its own leaves the hold; the sweep inside ``station
+    hq serve`` gives it back. A station whose settle comes after that still pays what it spent, once."""
+    issue_card(hq_engine, CARD, 10_000)
+    server = Server(hq_url, tmp_path, extra=("--hold-expiry-s", "1"))
+    server.start()
+    one = Station(server.base, "DY-0001", keys["DY-0001"])
+    try:
+        for key in ("DY-0001:orphan", "DY-0001:late"):
+            hold = {"hold_key": key, "station": "DY-0001", "amount_fen": 4_000}
+            assert one.post(f"/v1/cards/{CARD}/holds", hold).status_code == 200
+        deadline = time.monotonic() + 20
+        while card_rows_of(hq_engine)[1] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert card_rows_of(hq_engine) == (10_000, 0, "active")  # both given back by the sweep
+        late = event("DY-0001", 1, "card_hold_settle", card_no=CARD, hold_key="DY-0001:late", amount_fen=3_500)
+        assert one.send([late, late])["high_water"] == 1
+        assert card_rows_of(hq_engine) == (6_500, 0, "active")  # debited once, though sent twice
+        with hq_engine.begin() as conn:
+            states = dict(conn.execute(text("SELECT hold_key, state FROM hq_card_holds")).all())
+        assert states == {"DY-0001:orphan": "expired", "DY-0001:late": "settled"}
+    finally:
+        one.http.close()
+        server.stop()
+
+
+def card_rows_of(engine: Engine) -> tuple[int, int, str]:
+    with engine.begin() as conn:
+        row = conn.execute(
+            text("SELECT balance_fen, held_fen, status FROM hq_cards WHERE card_no = :c"), {"c": CARD}
+        ).one()
+    return int(row[0]), int(row[1]), str(row[2])
