@@ -143,7 +143,9 @@ def create_app(engine: Engine, *, admin_key: bytes | None = None, hold_expiry_s:
         same_station(signer, code)
 
         def read() -> dict[str, Any]:
-            with engine.begin() as conn:
+            # One snapshot: the cards' balances and this station's high-water mark agree (an ingest between the
+            # two reads would make the station count its own events twice or not at all).
+            with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
                 return prices.pull(conn, code, since)
 
         return JSONResponse(await run_in_threadpool(read))

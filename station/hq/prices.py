@@ -81,13 +81,15 @@ def pull(conn: Connection, station: str, since: int) -> dict[str, Any]:
     ]
     cards = conn.execute(
         text(
-            """SELECT card_no, balance_fen - held_fen AS available, status, reason, daily_limit_fen, plates
-            FROM hq_cards WHERE version > :since AND version <= :v ORDER BY card_no"""
+            """SELECT card_no, balance_fen, balance_fen - held_fen AS available, status, reason, daily_limit_fen,
+            plates FROM hq_cards WHERE version > :since AND version <= :v ORDER BY card_no"""
         ),
         {"since": since, "v": version},
     ).all()
+    high_water = conn.execute(text("SELECT high_water FROM hq_stations WHERE station = :s"), {"s": station}).scalar()
     return {
         "version": version,
+        "high_water": int(high_water or 0),  # this station's events the balances below include
         "prices": prices,
         "blacklist": [{"card_no": c.card_no, "reason": c.reason or "blocked"} for c in cards if c.status != "active"],
         "card_rules": [
@@ -95,5 +97,7 @@ def pull(conn: Connection, station: str, since: int) -> dict[str, Any]:
             for c in cards
             if c.daily_limit_fen is not None or c.plates
         ],
-        "balances": [{"card_no": c.card_no, "balance_fen": int(c.available)} for c in cards],
+        "balances": [
+            {"card_no": c.card_no, "balance_fen": int(c.available), "record_fen": int(c.balance_fen)} for c in cards
+        ],
     }

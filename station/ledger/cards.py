@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station.ledger.company_cards import CompanyStanding, company_card_service, company_standing, is_company_card
+from station.ledger.company_cards import (
+    CompanyStanding,
+    company_balance,
+    company_card_service,
+    company_standing,
+    is_company_card,
+)
 from station.ledger.errors import InvalidInput, NotFound, Refused
 from station.ledger.journal import CASH_DRAWER, FEE_REVENUE, _check_amount, _EntryDraft, card_account, hold_account
 from station.ledger.models import (
@@ -28,7 +34,7 @@ from station.ledger.models import (
     Fill,
     FillStatus,
 )
-from station.ledger.models_hq_pull import HqBalance, HqBlacklist
+from station.ledger.models_hq_pull import HqBlacklist
 from station.ledger.pins import check_pin, hash_pin, valid_pin
 from station.ledger.staff import Actor, Staff
 from station.ledger.vehicles import normalise_plate
@@ -87,8 +93,8 @@ class Cards(Staff):
         return card
 
     def _card_view(self, session: Session, card: Card) -> CardView:
-        company = session.get(HqBalance, card.number)
-        balance = int(company.balance_fen) if company is not None else self._balance(session, card_account(card.number))
+        company = company_balance(session, card.number)
+        balance = company if company is not None else self._balance(session, card_account(card.number))
         return CardView(
             id=card.id,
             number=card.number,

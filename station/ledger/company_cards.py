@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from station.ledger import outbox
 from station.ledger.journal import LedgerCore
-from station.ledger.models_company_cards import CompanyHold
-from station.ledger.models_hq_pull import HqBalance, HqCardRule
+from station.ledger.models_company_cards import CompanyHold, CompanyMove
+from station.ledger.models_hq_pull import HqBalance, HqCardRule, HqPull
 
 ONLINE, OFFLINE = "online", "offline"
 
@@ -26,7 +26,7 @@ class CompanyStanding:
     """What the station knows of a company card: head office's figures as of the last pull, and its own use."""
 
     card_no: str
-    hq_available_fen: int  # balance less holds at head office, as of the last pull
+    hq_available_fen: int  # head office's balance of record as last pulled, with this station's moves since
     daily_limit_fen: int | None
     plates: tuple[str, ...]
     used_today_fen: int  # this station's holds on it today: settled at what was spent, open at their amount
@@ -42,7 +42,7 @@ class CompanyHoldPlan:
 
 
 def company_standing(session: Session, card_no: str, day: dt.date) -> CompanyStanding | None:
-    balance = session.get(HqBalance, card_no)
+    balance = company_balance(session, card_no)
     if balance is None:
         return None
     rule = session.get(HqCardRule, card_no)
@@ -56,7 +56,7 @@ def company_standing(session: Session, card_no: str, day: dt.date) -> CompanySta
     plates = tuple(str(p) for p in json.loads(rule.plates or "[]")) if rule is not None else ()
     return CompanyStanding(
         card_no=card_no,
-        hq_available_fen=int(balance.balance_fen),
+        hq_available_fen=balance,
         daily_limit_fen=None if rule is None or rule.daily_limit_fen is None else int(rule.daily_limit_fen),
         plates=plates,
         used_today_fen=int(sum(int(v or 0) for v in used.values())),
@@ -80,12 +80,25 @@ def record_company_hold(
     )
 
 
-def adjust_company_balance(session: Session, card_no: str, delta_fen: int) -> None:
-    """The station's copy of head office's balance moved by what it did itself, until the next pull replaces it
-    (a company card's balance shown and checked here is this copy; nothing when it is not a company card)."""
-    balance = session.get(HqBalance, card_no)
-    if balance is not None:
-        balance.balance_fen = int(balance.balance_fen) + delta_fen
+def company_balance(session: Session, card_no: str) -> int | None:
+    """A company card's balance as this station knows it: head office's balance of record as last pulled, plus
+    what this station did to it since that head office had not yet taken in. None: not a company card."""
+    pulled = session.get(HqBalance, card_no)
+    if pulled is None:
+        return None
+    high_water = session.scalar(select(HqPull.high_water).where(HqPull.id == 1)) or 0
+    unsynced = session.scalar(
+        select(func.coalesce(func.sum(CompanyMove.delta_fen), 0)).where(
+            CompanyMove.card_no == card_no, CompanyMove.seq > high_water
+        )
+    )
+    return int(pulled.balance_fen) + int(unsynced or 0)
+
+
+def record_company_move(session: Session, seq: int, card_no: str, delta_fen: int) -> None:
+    """A move on a company card told to head office under outbox number ``seq`` (nothing for a station card)."""
+    if delta_fen and session.get(HqBalance, card_no) is not None:
+        session.add(CompanyMove(seq=seq, card_no=card_no, delta_fen=delta_fen))
 
 
 def company_hold_resolved(session: Session, hold_id: int, spent_fen: int, at: dt.datetime) -> None:
@@ -94,25 +107,28 @@ def company_hold_resolved(session: Session, hold_id: int, spent_fen: int, at: dt
     if row is None:
         return
     row.settled_fen = spent_fen
-    adjust_company_balance(session, row.card_no, -spent_fen)
     payload = {"card_no": row.card_no, "hold_key": row.hold_key, "amount_fen": spent_fen}
     if row.mode == ONLINE:
         kind = "card_hold_settle" if spent_fen else "card_hold_release"
-        outbox.emit(session, kind, hold_id, payload, at)
+        record_company_move(session, outbox.emit(session, kind, hold_id, payload, at), row.card_no, -spent_fen)
     elif spent_fen:
-        outbox.emit(session, "card_offline_use", hold_id, payload, at)
+        seq = outbox.emit(session, "card_offline_use", hold_id, payload, at)
+        record_company_move(session, seq, row.card_no, -spent_fen)
 
 
 def company_card_service(session: Session, service: str, card_no: str, at: dt.datetime, **detail: str) -> bool:
     """A card service on a company card, told to head office in this transaction (``lost`` blocks it at every
     station; ``replaced`` moves its balance of record to ``new``); False when it is not a company card."""
-    balance = session.get(HqBalance, card_no)
+    balance = company_balance(session, card_no)
     if balance is None:
         return False
-    if service == "replaced":  # the station's copy follows the card until the next pull
-        session.add(HqBalance(card_no=detail["new"], balance_fen=int(balance.balance_fen)))
-        balance.balance_fen = 0
-    outbox.emit(session, "card_service", f"{service}:{card_no}", {"service": service, "card_no": card_no, **detail}, at)
+    payload = {"service": service, "card_no": card_no, **detail}
+    seq = outbox.emit(session, "card_service", f"{service}:{card_no}", payload, at)
+    if service == "replaced":  # the balance follows the card here at once, as head office will move it
+        session.add(HqBalance(card_no=detail["new"], balance_fen=0))
+        session.flush()
+        record_company_move(session, seq, card_no, -balance)
+        record_company_move(session, seq, detail["new"], balance)
     return True
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from station.ledger.journal import LedgerCore
+from station.ledger.models_company_cards import CompanyMove
 from station.ledger.models_hq_pull import HqBalance, HqBlacklist, HqCardRule, HqPull
 
 
@@ -42,7 +43,13 @@ class HqPulls(LedgerCore):
                 rule.daily_limit_fen = None if limit is None else int(limit)
                 session.add(rule)
             for item in pulled.get("balances", []):
-                session.add(HqBalance(card_no=str(item["card_no"])[:32], balance_fen=int(item["balance_fen"])))
+                record = int(item.get("record_fen", item["balance_fen"]))  # the balance of record, holds aside
+                session.add(HqBalance(card_no=str(item["card_no"])[:32], balance_fen=record))
+            high_water = int(pulled.get("high_water", 0))
+            if high_water > state.high_water:
+                # Head office has taken these in: its balances include them now.
+                state.high_water = high_water
+                session.execute(delete(CompanyMove).where(CompanyMove.seq <= high_water))
             state.prices = json.dumps(
                 [*json.loads(state.prices or "[]"), *pulled.get("prices", [])], ensure_ascii=False
             )

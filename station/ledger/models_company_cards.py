@@ -23,3 +23,14 @@ class CompanyHold(Base):
     placed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     settled_fen: Mapped[int | None] = mapped_column(BigInteger)  # None while open; 0 when given back
     __table_args__ = (Index("ix_company_holds_card_day", "card_no", "day"),)
+
+
+class CompanyMove(Base):
+    """What this station did to a company card's balance of record (a hold settled, a recharge, a replacement)
+    under the outbox number that tells head office. Its balance here is head office's as last pulled plus the moves
+    head office had not yet taken in then (numbers past the pull's high-water mark); the rest are dropped."""
+
+    __tablename__ = "company_moves"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    card_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    delta_fen: Mapped[int] = mapped_column(BigInteger)

@@ -26,7 +26,7 @@ class HqCardRule(Base):
 class HqBalance(Base):
     __tablename__ = "hq_balances"
     card_no: Mapped[str] = mapped_column(String(32), primary_key=True)
-    balance_fen: Mapped[int] = mapped_column(BigInteger)
+    balance_fen: Mapped[int] = mapped_column(BigInteger)  # the balance of record at head office, as pulled
 
 
 class HqPull(Base):
@@ -34,3 +34,5 @@ class HqPull(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     prices: Mapped[str] = mapped_column(Text, default="[]")  # JSON: head office's price rows for this station
+    # This station's events head office had taken in when the pull was read (added by migration 0020).
+    high_water: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

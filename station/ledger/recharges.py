@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from station.ledger import outbox
 from station.ledger.cards import Cards, CardView
-from station.ledger.company_cards import adjust_company_balance
+from station.ledger.company_cards import record_company_move
 from station.ledger.errors import Refused
 from station.ledger.journal import CASH_DRAWER, CASH_SAFE, _check_amount, _EntryDraft, card_account
 from station.ledger.models import CardStatus, CardType, Shift
@@ -62,8 +62,8 @@ class Recharges(Cards):
                 "amount_fen": amount_fen,
                 "mode": "cash",
             }
-            outbox.emit(session, "recharge", receipt_no, payload, self.now())
-            adjust_company_balance(session, card.number, amount_fen)  # head office credits it on sync too
+            seq = outbox.emit(session, "recharge", receipt_no, payload, self.now())
+            record_company_move(session, seq, card.number, amount_fen)  # head office credits it on sync
             return RechargeResult(entry.id, self._card_view(session, card), amount_fen, receipt_no)
 
     def load_opening_balance(self, manager: Actor, card_number: str, amount_fen: int) -> CardView:

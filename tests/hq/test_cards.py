@@ -58,7 +58,7 @@ def test_a_card_that_went_negative_offline_is_blocked_in_every_station_s_pull(
     one, two, three = hq_server["DY-0001"], hq_server["DY-0002"], hq_server["DY-0003"]
     start = three.get("/v1/stations/DY-0003/pull?since=0").json()
     assert start["blacklist"] == []
-    assert start["balances"] == [{"card_no": CARD, "balance_fen": 20_000}]
+    assert start["balances"] == [{"card_no": CARD, "balance_fen": 20_000, "record_fen": 20_000}]
     assert start["card_rules"] == [{"card_no": CARD, "daily_limit_fen": 100_000, "plates": ["川A12345"]}]
 
     # The line was down: two stations each took 15,000 on the card.
@@ -70,12 +70,21 @@ def test_a_card_that_went_negative_offline_is_blocked_in_every_station_s_pull(
 
     pulled = three.get(f"/v1/stations/DY-0003/pull?since={start['version']}").json()
     assert pulled["blacklist"] == [{"card_no": CARD, "reason": "negative"}]
-    assert pulled["balances"] == [{"card_no": CARD, "balance_fen": -10_000}]
+    assert pulled["balances"] == [{"card_no": CARD, "balance_fen": -10_000, "record_fen": -10_000}]
+    assert pulled["high_water"] == 0  # none of DY-0003's own events at head office yet
+    assert one.get("/v1/stations/DY-0001/pull?since=0").json()["high_water"] == 1
     assert pulled["version"] > start["version"]
     assert one.get("/v1/stations/DY-0001/pull?since=0").json()["blacklist"] == [{"card_no": CARD, "reason": "negative"}]
     # Nothing new since: an empty pull at the same version.
     quiet = three.get(f"/v1/stations/DY-0003/pull?since={pulled['version']}").json()
-    assert quiet == {"version": pulled["version"], "prices": [], "blacklist": [], "card_rules": [], "balances": []}
+    assert quiet == {
+        "version": pulled["version"],
+        "high_water": 0,
+        "prices": [],
+        "blacklist": [],
+        "card_rules": [],
+        "balances": [],
+    }
     hold = {"hold_key": "DY-0003:hold:1", "station": "DY-0003", "amount_fen": 100}
     blocked = three.post(f"/v1/cards/{CARD}/holds", hold)
     assert (blocked.status_code, blocked.json()) == (409, {"refused": "blocked"})

@@ -16,6 +16,7 @@ from station.core.lanes import CoreRefused
 from station.core.sequence import AbortReason, PaymentKind, PresetChoice, PresetKind, Step
 from station.hq import pages
 from station.hq.cards import issue_card
+from station.hq.db import current_version
 from station.ledger.company_cards import OFFLINE, ONLINE
 from station.money import format_yuan
 from station.runtime import open_station
@@ -53,7 +54,9 @@ async def open_rig(tmp_path: Path, code: str, base: str) -> SimulatedForecourt:
 
 
 async def card_fill(rig: SimulatedForecourt, amount_fen: int) -> int:
-    """A card fill preset at ``amount_fen``, settled and the driver seen off; what it cost."""
+    """A card fill preset at ``amount_fen``, settled and the driver seen off; what it cost (the receipt's balance
+    after it is the card's balance before less that, whether head office has heard of the fill yet or not)."""
+    before = rig.core.ledger.card(number=CARD).balance_fen
     core = rig.core
     await walk_to_authorize(rig, PaymentKind.CARD, capacity_kg=80.0)
     await core.authorize(LANE, PresetChoice(PresetKind.AMOUNT, amount_fen))
@@ -65,6 +68,7 @@ async def card_fill(rig: SimulatedForecourt, amount_fen: int) -> int:
     rig.hang(*LANE)
     result = await core.settle_card(LANE)
     await core.farewell(LANE)
+    assert result.balance_fen == before - result.fill.amount_fen
     return result.fill.amount_fen
 
 
@@ -108,6 +112,12 @@ async def test_a_company_card_held_online_then_used_at_two_stations_offline_is_b
         first = await card_fill(east, 5_000)
         assert modes(east) == [ONLINE]
         await until(lambda: hq_card(hq_engine) == (30_000 - first, 0, "active"), timeout=30)
+        # Pulled again after head office took the fill in: the same balance, not the fill counted twice.
+        with hq_engine.begin() as conn:
+            version = current_version(conn)
+        await until(lambda: east.core.ledger.hq_version() >= version, timeout=30)
+        assert east.core.ledger.card(number=CARD).balance_fen == 30_000 - first
+        assert west.core.ledger.card(number=CARD).balance_fen in (30_000, 30_000 - first)
 
         # Head office down: each station accepts the card offline, up to its own limit per card and day.
         hq_process.kill()

@@ -149,7 +149,7 @@ def test_company_cards_from_the_console_reach_every_station_and_the_card_report(
     with hq_engine.begin() as conn:
         pulled = pull(conn, "DY-0002", 0)
     assert pulled["blacklist"] == [{"card_no": "8800000002", "reason": "lost"}]
-    assert pulled["balances"] == [{"card_no": "8800000002", "balance_fen": 50_000}]
+    assert pulled["balances"] == [{"card_no": "8800000002", "balance_fen": 50_000, "record_fen": 50_000}]
     rules = ["hq", "card", "rules", "8800000002", "--daily-limit", "800", "--plate", "川A1", "--plate", "川A2"]
     assert main([*rules, "--db", hq_url]) == 0
     with hq_engine.begin() as conn:

@@ -1,4 +1,5 @@
-"""company holds: a company card's hold as the station placed it (online at head office, or offline)
+"""company holds: a company card's hold as the station placed it (online at head office, or offline), the
+station's moves on company cards not yet taken in by head office, and the pull's high-water mark
 
 Revision ID: 0020_company_holds
 Revises: 0018_hq_pull
@@ -31,8 +32,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("hold_key", name=op.f("uq_company_holds_hold_key")),
     )
     op.create_index("ix_company_holds_card_day", "company_holds", ["card_no", "day"])
+    op.create_table(
+        "company_moves",
+        sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("card_no", sa.String(length=32), nullable=False),
+        sa.Column("delta_fen", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("seq", "card_no", name=op.f("pk_company_moves")),
+    )
+    with op.batch_alter_table("hq_pull") as batch:
+        batch.add_column(sa.Column("high_water", sa.BigInteger(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("hq_pull") as batch:
+        batch.drop_column("high_water")
+    op.drop_table("company_moves")
     op.drop_index("ix_company_holds_card_day", table_name="company_holds")
     op.drop_table("company_holds")
