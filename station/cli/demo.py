@@ -65,7 +65,8 @@ def _demo_with_hq(args: argparse.Namespace) -> int:
 
     code = load_settings(args.config).station.code
     office = DemoHeadOffice(args.dir, code, args.hq_db or DEFAULT_DB, args.hq_port)
-    hq = office.start()
+    # A new demo database numbers its events from 1 again: head office forgets the old demo station's first.
+    hq = office.start(fresh=not (Path(args.dir) / "station.db").exists())
     try:
         status = asyncio.run(run_demo(args.dir, args.config, hq=hq))
     finally:

@@ -29,8 +29,9 @@ class DemoHeadOffice:
         self.log = directory / "hq" / "hq.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> HeadOffice:
-        """Ready to take the station's events (or an error naming what is missing: PostgreSQL, the port)."""
+    def start(self, *, fresh: bool = False) -> HeadOffice:
+        """Ready to take the station's events (or an error naming what is missing: PostgreSQL, the port).
+        ``fresh``: the demo station's database is new, so what head office holds of the old one goes."""
         from station.hq.db import make_engine, upgrade
         from station.hq.stations import add_station
 
@@ -42,6 +43,8 @@ class DemoHeadOffice:
         engine = make_engine(self.db, pool_size=1)
         try:
             add_station(engine, self.code, self.key_file)
+            if fresh:
+                self._forget_station(engine)
             self._company_card(engine)
         finally:
             engine.dispose()
@@ -59,6 +62,19 @@ class DemoHeadOffice:
                     raise RuntimeError(f"the demo's head office did not start; see {self.log}") from None
                 time.sleep(0.1)
         return HeadOffice(url=f"http://127.0.0.1:{self.port}", key_file=str(self.key_file), idle_s=1, pull_every_s=5)
+
+    def _forget_station(self, engine: Engine) -> None:
+        """The demo only: its station's events, holds and high-water mark, and the demo's company card, gone."""
+        from sqlalchemy import text
+
+        from station.seed import SAMPLE_CARDS
+
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM hq_events WHERE station = :s"), {"s": self.code})
+            conn.execute(text("DELETE FROM hq_card_holds WHERE station = :s"), {"s": self.code})
+            conn.execute(text("DELETE FROM hq_price_targets WHERE station = :s"), {"s": self.code})
+            conn.execute(text("DELETE FROM hq_cards WHERE card_no = :c"), {"c": SAMPLE_CARDS[0][0]})
+            conn.execute(text("UPDATE hq_stations SET high_water = 0 WHERE station = :s"), {"s": self.code})
 
     @staticmethod
     def _company_card(engine: Engine) -> None:

@@ -80,5 +80,9 @@ HQ: dict[str, tuple[str, str]] = {
         "待发总部 {count} 条 (最早 {minutes} 分钟前)",
         "{count} events not yet at head office (oldest {minutes} min)",
     ),
+    "sync.down_idle": (
+        "总部连接中断 (数据已全部送达); 一卡通按脱机额度受理",
+        "Line to head office down (nothing waiting); company cards within the offline allowance",
+    ),
     "sync.down": ("总部连接中断, 稍后自动重发", "line to head office down; sent again later"),
 }

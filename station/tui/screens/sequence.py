@@ -214,6 +214,11 @@ class SequenceScreen(SettleSteps):
                 plate_input.value = seq.plate
         self.query_one("#info-text", Static).update(self._info_text(seq))
         self._bindings_for(seq)
+        # A field of a step already done must not keep the focus: hidden, it would swallow ⏎ and the screen would
+        # look dead (a late card read once put it there).
+        held = self.focused
+        if isinstance(held, Input) and held.id in INPUT_IDS and held.id not in wanted:
+            focus = True
         if focus:
             if wanted:
                 target = next((i for i in wanted if not self.query_one(f"#{i}", Input).value), wanted[-1])
@@ -487,9 +492,13 @@ class SequenceScreen(SettleSteps):
         try:
             view = await CardDesk(self.core).presented_at_pump(uid, f"{d}/{n}")
         except CoreRefused as exc:
+            if self._card_step_over():
+                return
             number.placeholder = t("card.number", lang)
             self.show_message(refusal_text(exc, lang))
             return
+        if self._card_step_over():
+            return  # a read that answered after the card was checked by hand: nothing to fill in, no focus to take
         self.card_uid = uid
         number.value = ""
         number.placeholder = view.number
@@ -500,6 +509,10 @@ class SequenceScreen(SettleSteps):
         # On to the first field still empty: a plate typed before the card must not be typed over by the PIN.
         plate = self.query_one("#card-plate", Input)
         (self.query_one("#card-pin", Input) if plate.value.strip() else plate).focus()
+
+    def _card_step_over(self) -> bool:
+        seq = self.seq
+        return seq is None or seq.step is not Step.CARD
 
     # ------------------------------------------------------------------ inputs
 

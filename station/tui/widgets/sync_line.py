@@ -16,6 +16,8 @@ def sync_line(core: Any, lang: Language, now: dt.datetime | None = None) -> str:
         return ""
     state = sync.state
     if state.unsent == 0:
+        if state.line_up is False:  # nothing waits, but company cards are taken offline until it is back
+            return f"[dark_orange]! {t('sync.down_idle', lang)}[/]"
         return f"[green]✓ {t('sync.ok', lang)}[/]" if state.line_up else ""
     now = now or dt.datetime.now(dt.UTC)
     oldest = state.oldest_at
