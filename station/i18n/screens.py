@@ -16,6 +16,11 @@ SCREENS: dict[str, tuple[str, str]] = {
     "leave.delivering": ("{lane}:{state}", "{lane}: {state}"),
     "leave.unpaid": ("{lane}:未付 {count} 笔 ¥{amount}", "{lane}: unpaid {count}, ¥{amount}"),
     "leave.kept": ("流程和未付记录会保留,重新登录后可继续。", "Sequences and unpaid fills are kept for later."),
+    "leave.starts_again": (" (尚未授权,重启后需从头开始)", " (not authorized yet: starts again after the restart)"),
+    "leave.kept_quit": (
+        "未付记录和已授权的加气会保留,重启后可继续;尚未授权的流程需重新开始。",
+        "Unpaid and authorized fills are kept across the restart; a sequence not yet authorized starts again.",
+    ),
     "leave.quit": ("退出", "quit"),
     "leave.logout": ("注销", "log out"),
     # --- forecourt tiles

@@ -37,6 +37,9 @@ async def test_quit_during_a_sequence_names_it_and_esc_keeps_the_terminal(tmp_pa
         await pilot.pause()
         text = screen_text(app)
         assert "1号机 1号枪" in text and "2 安全检查" in text
+        # Nothing of it is in the ledger yet: the dialog says it starts again, not that it is kept.
+        assert "尚未授权,重启后需从头开始" in text and "尚未授权的流程需重新开始" in text
+        assert "重新登录后可继续" not in text
         assert "⏎ 退出" in text and "Esc 返回" in text
         assert not app._exit
         await pilot.press("escape")

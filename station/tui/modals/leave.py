@@ -8,6 +8,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from station.core.lanes import NozzleState
+from station.core.sequence import Step
 from station.core.station import StationCore
 from station.i18n import Language, t
 from station.money import format_yuan
@@ -17,14 +18,30 @@ from station.tui.common import Key, app_of, apply_bindings, esc, modal_keys
 DELIVERING = (NozzleState.AUTHORIZED, NozzleState.FILLING)
 
 
-def open_work(core: StationCore, lang: Language) -> list[str]:
+# Before the authorization nothing of a sequence is in the ledger (no gas, nothing owed): a quit loses it, and the
+# driver's sequence starts again after the restart. A log-out keeps it in this process.
+BEFORE_AUTHORIZATION = (
+    Step.ARRIVAL,
+    Step.SAFETY,
+    Step.PAYMENT,
+    Step.CARD,
+    Step.VEHICLE,
+    Step.CONNECT,
+    Step.AUTHORIZE,
+)
+
+
+def open_work(core: StationCore, lang: Language, kind: str = "logout") -> list[str]:
     """One line per nozzle with something running: a sequence in progress, a delivery, unpaid fills."""
     lines: list[str] = []
     for lane in core.lanes.values():
         name = t("lane.name", lang, d=lane.dispenser, n=lane.nozzle)
         seq = lane.sequence
         if seq is not None and not seq.finished:
-            lines.append(t("leave.sequence", lang, lane=name, step=t("step." + seq.step.value, lang)))
+            line = t("leave.sequence", lang, lane=name, step=t("step." + seq.step.value, lang))
+            if kind == "quit" and seq.step in BEFORE_AUTHORIZATION:
+                line += t("leave.starts_again", lang)
+            lines.append(line)
         elif lane.state in DELIVERING:
             lines.append(t("leave.delivering", lang, lane=name, state=t(f"nozzle.{lane.state.name.lower()}", lang)))
         if lane.unpaid:
@@ -59,8 +76,8 @@ class LeaveConfirmScreen(ModalScreen[bool]):
         app = app_of(self)
         lang = app.language
         lines = [f"[b]{t(f'leave.{self.kind}_title', lang)}[/b]", t("leave.running", lang)]
-        lines += [f"[b red]⚠ {esc(line)}[/]" for line in open_work(app.core, lang)]
-        lines.append(t("leave.kept", lang))
+        lines += [f"[b red]⚠ {esc(line)}[/]" for line in open_work(app.core, lang, self.kind)]
+        lines.append(t("leave.kept_quit" if self.kind == "quit" else "leave.kept", lang))
         self.query_one("#leave-text", Static).update("\n".join(lines))
         self.query_one("#leave-keys", Static).update(modal_keys(lang, f"leave.{self.kind}"))
         keys = [Key("enter", "confirm", f"leave.{self.kind}"), Key("escape", "cancel", "key.back")]
