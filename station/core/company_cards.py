@@ -54,7 +54,8 @@ class CompanyHolds(CoreBase):
         left = config.offline_card_limit_fen - standing.offline_today_fen
         hold_fen = self._within(hold_fen, left, fill_up, "offline")
         card = "****" + standing.card_no[-4:]
-        self.notice("card.offline_accepted", "warning", card=card, amount=format_yuan(hold_fen), left=format_yuan(left))
+        amount, rest = format_yuan(hold_fen), format_yuan(left - hold_fen)
+        self.notice("card.offline_accepted", "warning", card=card, amount=amount, left=rest)
         return CompanyHoldPlan(plan.hold_key, OFFLINE), hold_fen
 
     def _within(self, hold_fen: int, left_fen: int, fill_up: bool, limit: str) -> int:

@@ -90,14 +90,25 @@ class HqSync:
             except (LineDown, Refused) as exc:
                 self.state.line_up, self.state.last_error = False, str(exc)
                 log.warning("head office: %s (again in %.0f s)", exc, backoff)
-                await self._sleep(backoff)
+                await self._pause(backoff)
                 backoff = min(backoff * 2, self.backoff_max_s)
             except Exception as exc:  # never out of the loop: the next round tries again
                 self.state.line_up, self.state.last_error = False, type(exc).__name__
                 log.exception("sync to head office failed")
-                await self._sleep(backoff)
+                await self._pause(backoff)
                 backoff = min(backoff * 2, self.backoff_max_s)
             finally:
+                await self.refresh_backlog()
+
+    async def _pause(self, seconds: float) -> None:
+        """The wait while the line is down, the backlog counted again every few seconds: the forecourt's line
+        shows what waits now, not what waited when the line was last tried."""
+        left = seconds
+        while left > 0:
+            step = min(left, 5.0)
+            await self._sleep(step)
+            left -= step
+            if left > 0:
                 await self.refresh_backlog()
 
     async def push_once(self) -> int:

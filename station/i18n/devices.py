@@ -50,9 +50,9 @@ DEVICES: dict[str, tuple[str, str]] = {
         "The dispenser did not answer the authorize and reports it not carried out; hold given back, authorize again",
     ),
     "card.offline_accepted": (
-        "总部线路中断:一卡通 {card} 按脱机受理,冻结 ¥{amount}(今日脱机额度剩 ¥{left}),恢复联网后总部扣款",
-        "Head office out of reach: company card {card} accepted offline, ¥{amount} held (¥{left} of today's "
-        "offline allowance was left); head office debits it when the line is back",
+        "总部断线,一卡通 {card} 脱机受理 ¥{amount},今日脱机额度余 ¥{left}",
+        "Head office unreachable: company card {card} taken offline for ¥{amount}; ¥{left} of today's offline "
+        "allowance left",
     ),
     "authorize.unknown": (
         "{lane} 授权结果未知:加气机未应答,可能正在加气;保持冻结,等待加气机应答",
