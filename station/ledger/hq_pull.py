@@ -1,5 +1,6 @@
 """Head office's pull applied at the station: its lists as of a version replace ours in one transaction, never
-half applied; an older or equal version changes nothing. The card step reads the blacklist (cards.py)."""
+half applied; an older or equal version changes nothing. The card step reads the blacklist (cards.py); price
+schedules are kept as rows to apply when due (hq_prices.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from station.ledger.hq_prices import keep_schedules
 from station.ledger.journal import LedgerCore
 from station.ledger.models_hq_pull import HqBalance, HqBlacklist, HqCardRule, HqPull
 
@@ -43,8 +45,6 @@ class HqPulls(LedgerCore):
                 session.add(rule)
             for item in pulled.get("balances", []):
                 session.add(HqBalance(card_no=str(item["card_no"])[:32], balance_fen=int(item["balance_fen"])))
-            state.prices = json.dumps(
-                [*json.loads(state.prices or "[]"), *pulled.get("prices", [])], ensure_ascii=False
-            )
+            keep_schedules(session, list(pulled.get("prices") or []), self.now())
             state.version = int(pulled["version"])
             return True
