@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 REDUCERS: dict[str, Callable[[Connection, str, dict[str, Any]], None]] = {
     "card_offline_use": cards.offline_use,
     "recharge": cards.credit,
-    "price_change": prices.confirm,
+    # A station's dispensers read a schedule back (or did not, or it refused it); "price_change" is only stored.
+    "price_read_back": prices.confirm,
 }
 
 CARD_KINDS = frozenset({"card_offline_use", "recharge"})
