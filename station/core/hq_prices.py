@@ -3,7 +3,8 @@ outcome told to head office (``price_read_back``, written by the ledger with the
 
 The sync worker pokes this each round (``poke``), after its pull; the work runs in its own task, so the outbox
 never waits on a dispenser and a fill never waits on either. Every ledger call runs in a thread (``core._db``).
-A schedule the dispensers did not read back is pushed again on later rounds, at most every ``retry_s``.
+A schedule the dispensers did not read back is pushed again on later rounds, at most every ``retry_s`` (the
+station sets it to ``[hq] pull_every_s``).
 """
 
 from __future__ import annotations

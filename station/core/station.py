@@ -79,7 +79,8 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Disp
             from station.core.desk import ManagerDesk
             from station.core.hq_prices import HeadOfficePrices
 
-            hq_prices = HeadOfficePrices(ManagerDesk(self))
+            # A schedule not read back is pushed again as often as head office is asked for news.
+            hq_prices = HeadOfficePrices(ManagerDesk(self), retry_s=float(self.settings.hq.pull_every_s))
             self._tasks.append(asyncio.create_task(hq_prices.run()))
             self.hq_sync = hq_sync_for(self.ledger, self.settings, on_round=hq_prices.poke)
         if self.hq_sync is not None:
