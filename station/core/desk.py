@@ -231,14 +231,18 @@ class ManagerDesk:
         later = effective > now
         pushes: tuple[DispenserPush, ...] = ()
         if level == 0 and not later:
-            # Confirmed means the dispenser reads back the *new* price, not merely whatever is in force.
-            pushes = tuple(self._against_new_price(p, product, fen) for p in await self.push_prices(product))
+            pushes = await self.push_new_price(product, fen)
         elif level == 0:
             delay = (effective - now).total_seconds()
             self.core._tasks.append(asyncio.create_task(self._push_later(delay, product)))
         return PriceChange(
             price_id, product, level, fen, effective, level == 0 and not later, level == 0 and later, pushes
         )
+
+    async def push_new_price(self, product: str, fen: int) -> tuple[DispenserPush, ...]:
+        """The list prices pushed to the dispensers carrying ``product`` and read back; confirmed means the
+        dispenser reads back the *new* price ``fen``, not merely whatever is in force."""
+        return tuple(self._against_new_price(p, product, fen) for p in await self.push_prices(product))
 
     def _against_new_price(self, push: DispenserPush, product: str, fen: int) -> DispenserPush:
         expected = dict(push.expected)

@@ -51,7 +51,9 @@ class HqSync:
         idle_s: float = 2.0,
         pull_every_s: float = 60.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_round: Callable[[], None] | None = None,
     ) -> None:
+        self.on_round = on_round  # after each round (and so after each pull): head office's prices applied when due
         self.pull_every_s = pull_every_s
         self._next_pull = 0.0  # loop time of the next pull: the first round pulls
         self.ledger = ledger
@@ -99,6 +101,8 @@ class HqSync:
                 backoff = min(backoff * 2, self.backoff_max_s)
             finally:
                 await self.refresh_backlog()
+                if self.on_round is not None:
+                    self.on_round()  # only pokes: a line down never holds back prices already pulled
 
     async def _pause(self, seconds: float) -> None:
         """The wait while the line is down, the backlog counted again every few seconds: the forecourt's line
@@ -146,7 +150,7 @@ class HqSync:
             self.state.unsent, self.state.oldest_at = backlog.unsent, backlog.oldest_at
 
 
-def hq_sync_for(ledger: Ledger, settings: Settings) -> HqSync | None:
+def hq_sync_for(ledger: Ledger, settings: Settings, on_round: Callable[[], None] | None = None) -> HqSync | None:
     """The worker when ``[hq]`` is configured, else None (the station stands alone)."""
     config = settings.hq
     if config is None:
@@ -159,6 +163,7 @@ def hq_sync_for(ledger: Ledger, settings: Settings) -> HqSync | None:
         backoff_max_s=config.backoff_max_s,
         idle_s=config.idle_s,
         pull_every_s=config.pull_every_s,
+        on_round=on_round,
     )
 
 

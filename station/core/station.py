@@ -74,7 +74,15 @@ class StationCore(Steps, Authorize, Safety, Settle, Recovery, DeviceEvents, Disp
             self._payments_recovered.set()
         if self.code_scanner is not None:
             self._tasks.append(asyncio.create_task(self._scanner_loop()))
-        self.hq_sync = hq_sync_for(self.ledger, self.settings)  # None: [hq] absent, the station stands alone
+        if self.settings.hq is not None:
+            # Imported here: the desk imports this module. Head office's price schedules, poked by each sync round.
+            from station.core.desk import ManagerDesk
+            from station.core.hq_prices import HeadOfficePrices
+
+            # A schedule not read back is pushed again as often as head office is asked for news.
+            hq_prices = HeadOfficePrices(ManagerDesk(self), retry_s=float(self.settings.hq.pull_every_s))
+            self._tasks.append(asyncio.create_task(hq_prices.run()))
+            self.hq_sync = hq_sync_for(self.ledger, self.settings, on_round=hq_prices.poke)
         if self.hq_sync is not None:
             self._tasks.append(asyncio.create_task(self.hq_sync.run()))
         await self.display.start()

@@ -27,7 +27,8 @@ REDUCERS: dict[str, Callable[[Connection, str, dict[str, Any]], None]] = {
     "card_hold_release": cards.hold_released,
     "card_service": cards.card_service,
     "recharge": cards.credit,
-    "price_change": prices.confirm,
+    # A station's dispensers read a schedule back (or did not, or it refused it); "price_change" is only stored.
+    "price_read_back": prices.confirm,
 }
 
 CARD_KINDS = frozenset({"card_offline_use", "card_hold_settle", "card_hold_release", "card_service", "recharge"})

@@ -120,18 +120,26 @@ def timers_page(conn: Connection, date: dt.date) -> Report:
     return _page("timers", date.isoformat(), ["station", "attendant", "fills", "over_30s", "over_60s"], rows)
 
 
+PRICE_STATES = ("applied", "refused", "superseded")  # what a station last said of a schedule not confirmed
+
+
+def _confirmed(r: dict[str, Any]) -> Text:
+    if r["confirmed_at"]:
+        return _t("hq.confirmed_at", at=r["confirmed_at"].astimezone(STATION_TZ).strftime("%Y-%m-%d %H:%M"))
+    return _t(f"hq.price_state.{r['state']}") if r["state"] in PRICE_STATES else _t("hq.pending")
+
+
 def prices_page(conn: Connection) -> Report:
     rows: list[tuple[Cell, ...]] = [
         (
             str(r["schedule_version"]),
             r["station"],
-            _t("hq.confirmed_at", at=r["confirmed_at"].astimezone(STATION_TZ).strftime("%Y-%m-%d %H:%M"))
-            if r["confirmed_at"]
-            else _t("hq.pending"),
+            _confirmed(r),
+            r["reason"],
         )
         for r in prices.confirmations(conn)
     ]
-    return _page("prices", "", ["schedule", "station", "confirmed"], rows)
+    return _page("prices", "", ["schedule", "station", "confirmed", "reason"], rows)
 
 
 def sync_page(conn: Connection, date: dt.date) -> Report:

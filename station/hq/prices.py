@@ -43,7 +43,8 @@ def push_schedule(engine: Engine, stations: list[str], effective_at: dt.datetime
 
 
 def confirm(conn: Connection, station: str, payload: dict[str, Any]) -> None:
-    """A station's ``price_change`` event: it read the schedule back from its dispensers."""
+    """A station's ``price_read_back`` event: confirmed when its dispensers read the schedule back (an event
+    saying they did not, or that the station refused the schedule, is stored and shown by the report)."""
     schedule = payload.get("schedule_version")
     if isinstance(schedule, int) and payload.get("read_back") is True:
         conn.execute(
@@ -56,9 +57,19 @@ def confirm(conn: Connection, station: str, payload: dict[str, Any]) -> None:
 
 
 def confirmations(conn: Connection) -> list[dict[str, Any]]:
+    """Each schedule per station: when confirmed, and the station's last word on it (``state``: applied and not
+    read back yet, refused, superseded; ``reason``), from its latest ``price_read_back`` event."""
     rows = conn.execute(
         text(
-            """SELECT t.schedule_version, t.station, t.confirmed_at FROM hq_price_targets t
+            """SELECT t.schedule_version, t.station, t.confirmed_at,
+                coalesce(last.payload->>'state', '') AS state, coalesce(last.payload->>'reason', '') AS reason
+            FROM hq_price_targets t
+            LEFT JOIN LATERAL (
+                SELECT e.payload FROM hq_events e
+                WHERE e.station = t.station AND e.kind = 'price_read_back'
+                  AND e.payload->>'schedule_version' = t.schedule_version::text
+                ORDER BY e.seq DESC LIMIT 1
+            ) last ON true
             ORDER BY t.schedule_version, t.station"""
         )
     ).mappings()

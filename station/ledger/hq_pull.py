@@ -1,5 +1,6 @@
 """Head office's pull applied at the station: its lists as of a version replace ours in one transaction, never
-half applied; an older or equal version changes nothing. The card step reads the blacklist (cards.py)."""
+half applied; an older or equal version changes nothing. The card step reads the blacklist (cards.py); price
+schedules are kept as rows to apply when due (hq_prices.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from station.ledger.hq_prices import keep_schedules
 from station.ledger.journal import LedgerCore
 from station.ledger.models_company_cards import CompanyMove
 from station.ledger.models_hq_pull import HqBalance, HqBlacklist, HqCardRule, HqPull
@@ -50,8 +52,6 @@ class HqPulls(LedgerCore):
                 # Head office has taken these in: its balances include them now.
                 state.high_water = high_water
                 session.execute(delete(CompanyMove).where(CompanyMove.seq <= high_water))
-            state.prices = json.dumps(
-                [*json.loads(state.prices or "[]"), *pulled.get("prices", [])], ensure_ascii=False
-            )
+            keep_schedules(session, list(pulled.get("prices") or []), self.now())
             state.version = int(pulled["version"])
             return True

@@ -7,7 +7,8 @@ numbers back with it. The key carries the station's code, so no two stations' ev
 
 Kinds and payloads (money in fen, quantities in centi-units): ``sale`` (each settled fill: cash, card,
 internal card, mobile), ``refund`` (a mobile sale given back), ``recharge``, ``drop``, ``shift_close`` (the
-reconciliation's totals), ``day_close``, ``price_change``, ``unloading``, and ``audit`` (every link of the audit
+reconciliation's totals), ``day_close``, ``price_change``, ``price_read_back`` (head office's schedule read back
+from the dispensers, or not, or refused: ``hq_prices.py``), ``unloading``, and ``audit`` (every link of the audit
 chain: card services, overrides, invoices, complaints… whatever the station audits, head office hears of).
 """
 

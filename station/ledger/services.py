@@ -14,6 +14,7 @@ from station.ledger.company_cards import CompanyCards
 from station.ledger.complaints import Complaints
 from station.ledger.corrections import Corrections
 from station.ledger.drawer import Drawer
+from station.ledger.hq_prices import HqPrices
 from station.ledger.hq_pull import HqPulls
 from station.ledger.invoice_states import InvoiceStates
 from station.ledger.lanes import Lanes
@@ -34,6 +35,7 @@ class Ledger(
     Lanes,
     Recharges,
     Corrections,
+    HqPrices,
     Prices,
     Vehicles,
     Drawer,

@@ -11,7 +11,7 @@ from station.cli import main
 from station.hq import reports
 from station.hq.db import make_engine
 from station.hq.ingest import ingest
-from station.hq.prices import pull, push_schedule
+from station.hq.prices import confirmations, pull, push_schedule
 from station.hq.wire import Event
 from tests.hq.conftest import event
 
@@ -95,11 +95,31 @@ def test_a_price_schedule_reaches_only_its_stations_and_is_confirmed_by_their_re
         assert got["prices"][0]["items"] == items
         assert pull(conn, "DY-0003", 0)["prices"] == []
         assert pull(conn, "DY-0001", got["version"])["prices"] == []
+    # The price change itself is only stored; the dispensers' read-back confirms.
     send(hq_engine, "DY-0001", [event("DY-0001", 1, "price_change", schedule_version=schedule, read_back=True)])
+    with hq_engine.connect() as conn:
+        assert all(c["confirmed_at"] is None for c in confirmations(conn))
+    send(hq_engine, "DY-0001", [event("DY-0001", 2, "price_read_back", schedule_version=schedule, read_back=True)])
+    reason = "product_unknown: LNG"
+    send(
+        hq_engine,
+        "DY-0002",
+        [
+            event(
+                "DY-0002",
+                1,
+                "price_read_back",
+                schedule_version=schedule,
+                read_back=False,
+                state="refused",
+                reason=reason,
+            )
+        ],
+    )
     assert main(["hq", "report", "prices", "--lang", "en", "--db", hq_url]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert any("DY-0001" in line and "confirmed" in line for line in lines)
-    assert any("DY-0002" in line and "pending" in line for line in lines)
+    assert any("DY-0002" in line and "refused by the station" in line and reason in line for line in lines)
     assert main(["hq", "price", "push", "--stations", "DY-0009", "--price", "3.98", "--db", hq_url]) == 1
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from station.ledger import audit
 from station.ledger.callbacks import service_due
 from station.ledger.errors import NotFound
+from station.ledger.hq_prices import HQ_REASON_PREFIX
 from station.ledger.journal import CASH_DRAWER
 from station.ledger.models import (
     Account,
@@ -384,7 +385,7 @@ class Reconciler:
                     None if old is None else int(old),
                     price_row.unit_price_fen,
                     price_row.effective_from,
-                    who(price_row.set_by_id) if price_row.set_by_id is not None else "config",
+                    who(price_row.set_by_id) if price_row.set_by_id is not None else _unstaffed(price_row.reason),
                     price_row.reason,
                 )
             )
@@ -472,3 +473,8 @@ def _fill_line(fill: Fill, who: Callable[[int | None], str], *, reason: str = ""
         reason=reason or fill.clear_reason,
         cleared_by=cleared_by,
     )
+
+
+def _unstaffed(reason: str) -> str:
+    """Who set a price no staff member set: head office's schedules (hq_prices.py), else the configuration."""
+    return "hq" if reason.startswith(HQ_REASON_PREFIX) else "config"

@@ -186,7 +186,7 @@ class PriceChangeLine:
     old_fen: int | None
     new_fen: int
     effective_from: dt.datetime
-    set_by: str  # "config" for prices loaded from the configuration
+    set_by: str  # "config" for prices loaded from the configuration, "hq" for head office's schedules
     reason: str
 
 

@@ -2,7 +2,7 @@
 station's moves on company cards not yet taken in by head office, and the pull's high-water mark
 
 Revision ID: 0020_company_holds
-Revises: 0018_hq_pull
+Revises: 0019_hq_prices
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_company_holds"
-down_revision = "0018_hq_pull"
+down_revision = "0019_hq_prices"
 branch_labels = None
 depends_on = None
 
