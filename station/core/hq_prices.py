@@ -15,6 +15,7 @@ from typing import Any
 
 from station.core.desk import DispenserPush, ManagerDesk
 from station.ledger.hq_prices import APPLIED, PENDING, ScheduleDue
+from station.money import format_yuan
 
 log = logging.getLogger(__name__)
 
@@ -80,4 +81,11 @@ class HeadOfficePrices:
         if not ok:
             log.warning("head office price schedule #%s not read back: %s", due.schedule_version, dispensers)
         await core._db(core.ledger.record_hq_read_back, due.schedule_version, ok, dispensers)
+        # The attendant and the manager see it on the screen too: the price on the dispenser is what drivers pay.
+        prices = ", ".join(f"{product} ¥{format_yuan(fen)}" for product, fen in sorted(due.list_prices.items()))
+        if ok:
+            core.notice("hq.price_applied", "warning", schedule=due.schedule_version, prices=prices)
+        else:
+            silent = ",".join(str(d["dispenser"]) for d in dispensers if not d["read_back"])
+            core.notice("hq.price_not_read_back", "error", schedule=due.schedule_version, dispensers=silent)
         return ok

@@ -83,6 +83,15 @@ HQ: dict[str, tuple[str, str]] = {
         "待发总部 {count} 条 (最早 {minutes} 分钟前)",
         "{count} events not yet at head office (oldest {minutes} min)",
     ),
+    "hq.price_applied": (
+        "总部调价 #{schedule} 已生效并已下发加气机: {prices}",
+        "Head office price change #{schedule} in force, read back from the dispensers: {prices}",
+    ),
+    "hq.price_not_read_back": (
+        "总部调价 #{schedule}: 加气机 {dispensers} 未回读新价格,稍后自动重发;请核对加气机显示",
+        "Head office price change #{schedule}: dispenser {dispensers} did not read the new price back; sent again "
+        "later, check its display",
+    ),
     "sync.down_idle": (
         "总部连接中断 (数据已全部送达); 一卡通按脱机额度受理",
         "Line to head office down (nothing waiting); company cards within the offline allowance",

@@ -18,6 +18,7 @@ from station.cli import main
 from station.config import HeadOffice, Settings
 from station.core.desk import ManagerDesk
 from station.core.hq_prices import HeadOfficePrices
+from station.core.lanes import Notice
 from station.hq.db import next_version
 from station.hq.prices import confirmations
 from station.ledger.db import make_engine, upgrade
@@ -107,6 +108,9 @@ async def test_a_schedule_reaches_two_stations_dispensers_and_is_confirmed_by_th
 ) -> None:
     (one, clock_one), (two, _), (three, _) = (stations[c] for c in STATIONS)
     silent = two.dispensers.dispensers.pop(2)  # DY-0002's dispenser 2 stops answering
+    said: dict[str, list[Notice]] = {"one": [], "two": []}
+    one.core.subscribe(lambda e: said["one"].append(e) if isinstance(e, Notice) else None)
+    two.core.subscribe(lambda e: said["two"].append(e) if isinstance(e, Notice) else None)
 
     now = clock_one()
     first = push(hq_server["HQ"], ["DY-0001", "DY-0002"], now - dt.timedelta(minutes=1), ("CNG", 0, 398))
@@ -120,6 +124,11 @@ async def test_a_schedule_reaches_two_stations_dispensers_and_is_confirmed_by_th
     row = confirmed(hq_engine)[(first, "DY-0002")]
     assert row["confirmed_at"] is None and row["reason"] == "not_read_back: 2"
     assert two.core.ledger.unit_price("CNG", 0) == 398
+    # The screens say so too: in force at DY-0001, dispenser 2 silent at DY-0002.
+    applied = [n.params for n in said["one"] if n.key == "hq.price_applied"]
+    assert applied and applied[0]["schedule"] == first and applied[0]["prices"] == "CNG ¥3.98"
+    await waiting(lambda: any(n.key == "hq.price_not_read_back" for n in said["two"]))
+    assert next(n.params["dispensers"] for n in said["two"] if n.key == "hq.price_not_read_back") == "2"
     two.dispensers.dispensers[2] = silent  # it answers again: pushed again on a later round, read back
     await waiting(lambda: confirmed(hq_engine)[(first, "DY-0002")]["confirmed_at"] is not None)
     assert await dispenser_prices(two) == {398}
