@@ -17,7 +17,7 @@ from station.money import format_yuan
 
 log = logging.getLogger(__name__)
 
-_KNOWN_REFUSALS = ("blocked", "insufficient", "unknown")
+_KNOWN_REFUSALS = ("blocked", "insufficient", "unknown", "daily_limit")
 
 
 class CompanyHolds(CoreBase):

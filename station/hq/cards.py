@@ -29,7 +29,8 @@ class CardState:
 
 
 class HoldRefused(Exception):
-    """The hold is refused: ``blocked``, ``insufficient``, ``unknown``, ``no_hold``, ``resolved``, ``over_hold``."""
+    """The hold is refused: ``blocked``, ``insufficient``, ``daily_limit``, ``unknown``, ``no_hold``, ``resolved``,
+    ``over_hold``."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -93,7 +94,8 @@ def set_rules(conn: Connection, card_no: str, daily_limit_fen: int | None, plate
 
 def _card(conn: Connection, card_no: str) -> Any:
     row = conn.execute(
-        text("SELECT balance_fen, held_fen, status FROM hq_cards WHERE card_no = :c FOR UPDATE"), {"c": card_no}
+        text("SELECT balance_fen, held_fen, status, daily_limit_fen FROM hq_cards WHERE card_no = :c FOR UPDATE"),
+        {"c": card_no},
     ).one_or_none()
     if row is None:
         raise HoldRefused("unknown")
@@ -118,6 +120,20 @@ def _move(conn: Connection, card_no: str, balance_delta: int, held_delta: int) -
     return int(row[0]), int(row[1])
 
 
+def _used_today(conn: Connection, card_no: str) -> int:
+    """What the card took today (China's day) at every station: open holds at their amount, the rest as settled."""
+    return int(
+        conn.execute(
+            text(
+                """SELECT coalesce(sum(CASE WHEN state = 'held' THEN amount_fen ELSE coalesce(settled_fen, 0) END), 0)
+                FROM hq_card_holds WHERE card_no = :c
+                AND (created_at AT TIME ZONE 'Asia/Shanghai')::date = (now() AT TIME ZONE 'Asia/Shanghai')::date"""
+            ),
+            {"c": card_no},
+        ).scalar_one()
+    )
+
+
 def place_hold(engine: Engine, card_no: str, hold_key: str, station: str, amount_fen: int) -> CardState:
     if amount_fen <= 0:
         raise HoldRefused("bad_amount")
@@ -129,6 +145,8 @@ def place_hold(engine: Engine, card_no: str, hold_key: str, station: str, amount
             raise HoldRefused("blocked")
         if card.balance_fen - card.held_fen < amount_fen:
             raise HoldRefused("insufficient")
+        if card.daily_limit_fen is not None and _used_today(conn, card_no) + amount_fen > card.daily_limit_fen:
+            raise HoldRefused("daily_limit")  # company-wide: every station's fills today count
         conn.execute(
             text(
                 """INSERT INTO hq_card_holds (card_no, hold_key, station, amount_fen, state)

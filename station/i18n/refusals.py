@@ -40,6 +40,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "总部账上余额不足,请充值或改用现金",
         "Not enough balance at head office: recharge or pay cash",
     ),
+    "err.hq_card_daily_limit": (
+        "此卡今日在各站加气已达总部日限额,不能再加",
+        "This card reached head office's daily limit across the stations today",
+    ),
     "err.hq_card_unknown": ("总部查无此卡,请联系总部", "Head office does not know this card: call head office"),
     "err.hq_card_refused": ("总部拒绝此卡 ({reason})", "Head office refused this card ({reason})"),
     "err.card_expired": ("此卡已过期 ({date})", "This card expired ({date})"),

@@ -124,3 +124,16 @@ def card_rows_of(engine: Engine) -> tuple[int, int, str]:
             text("SELECT balance_fen, held_fen, status FROM hq_cards WHERE card_no = :c"), {"c": CARD}
         ).one()
     return int(row[0]), int(row[1]), str(row[2])
+
+
+def test_the_daily_limit_counts_every_station_s_fills_today(hq_server: dict[str, Station], hq_engine: Engine) -> None:
+    issue_card(hq_engine, CARD, 100_000, daily_limit_fen=30_000)
+    one, two = hq_server["DY-0001"], hq_server["DY-0002"]
+    first = {"hold_key": "DY-0001:seq:1", "station": "DY-0001", "amount_fen": 20_000}
+    assert one.post(f"/v1/cards/{CARD}/holds", first).status_code == 200
+    assert one.post(f"/v1/cards/{CARD}/holds/DY-0001:seq:1/settle", {"amount_fen": 18_000}).status_code == 200
+    over = {"hold_key": "DY-0002:seq:1", "station": "DY-0002", "amount_fen": 12_001}  # 18,000 + 12,001 > 30,000
+    refused = two.post(f"/v1/cards/{CARD}/holds", over)
+    assert (refused.status_code, refused.json()) == (409, {"refused": "daily_limit"})
+    within = {**over, "amount_fen": 12_000}  # what the first station spent counts, not what it held
+    assert two.post(f"/v1/cards/{CARD}/holds", within).status_code == 200
