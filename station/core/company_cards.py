@@ -12,6 +12,7 @@ from station.core.base import CoreBase
 from station.core.lanes import CoreRefused
 from station.core.sequence import FuelingSequence
 from station.hqlink.client import CardRefused, LineDown, Refused
+from station.ledger.cards import CardView
 from station.ledger.company_cards import OFFLINE, ONLINE, CompanyHoldPlan, CompanyStanding
 from station.money import format_yuan
 
@@ -26,6 +27,16 @@ class CompanyHolds(CoreBase):
         if self.settings.hq is None or not seq.card_number:
             return None
         return await self._db(self.ledger.company_standing, seq.card_number)
+
+    async def _refuse_if_offline_spent(self, view: CardView) -> None:
+        """At the card step: a company card whose offline allowance today is used, while the line is known down,
+        is refused now, not after the connection at step 7."""
+        sync, config = self.hq_sync, self.settings.hq
+        if not view.company or sync is None or config is None or sync.state.line_up is not False:
+            return
+        standing = await self._db(self.ledger.company_standing, view.number)
+        if standing is not None and standing.offline_today_fen >= config.offline_card_limit_fen:
+            raise CoreRefused("card_offline_limit", limit_fen=config.offline_card_limit_fen, left_fen=0)
 
     async def _company_hold(
         self, seq: FuelingSequence, standing: CompanyStanding, hold_fen: int, *, fill_up: bool

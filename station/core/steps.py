@@ -6,14 +6,14 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from station.core.base import CoreBase
+from station.core.company_cards import CompanyHolds
 from station.core.lanes import CoreRefused, LaneChanged
 from station.core.sequence import FuelingSequence, PaymentKind, Step
 from station.devices.dispenser_bus import BusError
 from station.ledger.cards import CardView
 
 
-class Steps(CoreBase):
+class Steps(CompanyHolds):
     async def start_sequence(self, key: tuple[int, int]) -> FuelingSequence:
         """Step 1: greet the driver at this nozzle."""
         actor = self._need_actor()
@@ -73,6 +73,7 @@ class Steps(CoreBase):
             raise
         if not pin:
             raise CoreRefused("pin_format")
+        await self._refuse_if_offline_spent(view)
         await self._db(self.ledger.verify_card_pin, view.number, pin)
         self._step(key, lambda s: s.card_accepted(view.number, plate.strip().upper()))
         self._card_levels[key] = (view.price_level, view.card_type)

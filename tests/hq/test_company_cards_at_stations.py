@@ -31,7 +31,7 @@ CARD = "88000001"  # the demo's stored-value card, issued at both stations (PIN 
 OFFLINE_LIMIT = 20_000
 
 
-async def open_rig(tmp_path: Path, code: str, base: str) -> SimulatedForecourt:
+async def open_rig(tmp_path: Path, code: str, base: str, offline_limit: int = OFFLINE_LIMIT) -> SimulatedForecourt:
     home = tmp_path / code
     home.mkdir()
     config = home / "station.toml"
@@ -41,7 +41,7 @@ async def open_rig(tmp_path: Path, code: str, base: str) -> SimulatedForecourt:
     hq = HeadOffice(
         url=base,
         key_file=str(tmp_path / f"{code}.key"),
-        offline_card_limit_fen=OFFLINE_LIMIT,
+        offline_card_limit_fen=offline_limit,
         hold_timeout_seconds=1,
         backoff_max_s=1,
         idle_s=1,
@@ -164,3 +164,21 @@ def _blocked(rig: SimulatedForecourt) -> bool:
     except Exception as exc:  # the ledger's refusal, read by its code
         return getattr(exc, "code", "") == "card_blacklisted"
     return False
+
+
+async def test_with_no_offline_allowance_left_the_card_is_refused_at_the_card_step(
+    hq_process: Server, hq_engine: Engine, tmp_path: Path
+) -> None:
+    """The line known down and the day's offline allowance used (here: none allowed), the driver hears so at the
+    card step, before the nozzle is connected, not at step 7."""
+    issue_card(hq_engine, CARD, 30_000)
+    rig = await open_rig(tmp_path, "DY-0001", hq_process.base, offline_limit=0)
+    try:
+        await until(lambda: rig.core.ledger.company_standing(CARD) is not None, timeout=30)
+        hq_process.kill()
+        sync = rig.core.hq_sync
+        assert sync is not None
+        await until(lambda: sync.state.line_up is False, timeout=30)
+        assert await refused_at_card_step(rig) == "card_offline_limit"
+    finally:
+        await rig.stop()
