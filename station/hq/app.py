@@ -57,7 +57,7 @@ async def _sweep_holds(engine: Engine, expiry_s: int) -> None:
             await run_in_threadpool(cards.expire_holds, engine, age)
         except Exception:  # the database away for a moment: the next round tries again
             log.exception("hold expiry sweep failed")
-        await asyncio.sleep(min(60.0, max(1.0, expiry_s / 10)))
+        await asyncio.sleep(min(60, max(1, expiry_s // 10)))
 
 
 def create_app(engine: Engine, *, admin_key: bytes | None = None, hold_expiry_s: int | None = None) -> FastAPI:
