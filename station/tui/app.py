@@ -18,6 +18,7 @@ from textual import work
 from textual._context import active_message_pump
 from textual.app import App
 from textual.dom import DOMNode
+from textual.driver import Driver
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
@@ -87,6 +88,18 @@ class StationApp(App[None]):
         self.language: Language = language or (core.settings.station.language if core is not None else "zh")
         if core is not None:
             self._take_core(core, sim)
+
+    def get_driver_class(self) -> type[Driver]:
+        """In a terminal, the driver that ends the app in order when the terminal hangs up or on SIGTERM
+        (station.tui.terminal); any other (the tests' headless one, a browser's) as Textual chooses."""
+        chosen = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if chosen is not LinuxDriver:
+            return chosen
+        from station.tui.terminal import StationDriver
+
+        return StationDriver
 
     def _take_core(self, core: StationCore, sim: Any | None) -> None:
         self.core = core
