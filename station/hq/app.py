@@ -143,9 +143,11 @@ def create_app(engine: Engine, *, admin_key: bytes | None = None, hold_expiry_s:
         same_station(signer, code)
 
         def read() -> dict[str, Any]:
-            # One snapshot: the cards' balances and this station's high-water mark agree (an ingest between the
-            # two reads would make the station count its own events twice or not at all).
-            with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+            # READ COMMITTED on purpose: the pull first waits out, then holds, the version lock (current_version),
+            # so every statement after it sees each card-moving ingest whole or not at all, and the cards and this
+            # station's high-water mark agree. A REPEATABLE READ snapshot would be taken before the lock is granted
+            # and miss the version it reports (found by the two-station company card test under load).
+            with engine.begin() as conn:
                 return prices.pull(conn, code, since)
 
         return JSONResponse(await run_in_threadpool(read))

@@ -3,13 +3,14 @@ company-wide (in every station's blacklist pull)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
-from station.hq.cards import issue_card
+from station.hq.cards import block_card, issue_card
 from tests.hq.conftest import Server, Station, event
 
 pytestmark = pytest.mark.postgres
@@ -137,3 +138,26 @@ def test_the_daily_limit_counts_every_station_s_fills_today(hq_server: dict[str,
     assert (refused.status_code, refused.json()) == (409, {"refused": "daily_limit"})
     within = {**over, "amount_fen": 12_000}  # what the first station spent counts, not what it held
     assert two.post(f"/v1/cards/{CARD}/holds", within).status_code == 200
+
+
+def test_a_pull_that_waited_on_a_writer_carries_what_it_waited_for(
+    hq_server: dict[str, Station], hq_engine: Engine
+) -> None:
+    """A card blocked in a transaction still open while a station pulls: the pull waits for it, and its answer
+    carries the block under the version it reports (else the station would ask from past it and never see it)."""
+    issue_card(hq_engine, CARD, 10_000)
+    three = hq_server["DY-0003"]
+    since = three.get("/v1/stations/DY-0003/pull?since=0").json()["version"]
+    answers: list[dict[str, object]] = []
+    with hq_engine.connect() as writer:
+        tx = writer.begin()
+        assert block_card(writer, CARD, "lost")  # holds the version lock until it commits
+        puller = threading.Thread(
+            target=lambda: answers.append(three.get(f"/v1/stations/DY-0003/pull?since={since}").json())
+        )
+        puller.start()
+        time.sleep(0.5)
+        assert not answers  # waiting for the writer, not answering around it
+        tx.commit()
+    puller.join(timeout=10)
+    assert answers and answers[0]["blacklist"] == [{"card_no": CARD, "reason": "lost"}]
