@@ -82,6 +82,12 @@ class FaultProxy:
             self._server.close()
             for writer in list(self._writers):
                 writer.close()
+            # The connections still piping end here, not as tasks destroyed pending with the loop.
+            current = asyncio.current_task()
+            rest = [task for task in asyncio.all_tasks() if task is not current]
+            for task in rest:
+                task.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(_close(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
