@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from station.config import STATION_TZ
 from station.ledger import outbox
 from station.ledger.journal import LedgerCore
 from station.ledger.models_company_cards import CompanyHold, CompanyMove
@@ -39,6 +40,10 @@ class CompanyHoldPlan:
 
     hold_key: str
     mode: str  # ONLINE or OFFLINE
+
+
+def station_day(at: dt.datetime) -> dt.date:
+    return (at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)).astimezone(STATION_TZ).date()
 
 
 def company_standing(session: Session, card_no: str, day: dt.date) -> CompanyStanding | None:
@@ -74,7 +79,7 @@ def record_company_hold(
             hold_key=plan.hold_key,
             mode=plan.mode,
             amount_fen=amount_fen,
-            day=at.date(),
+            day=station_day(at),  # China's day, as the shifts and the day report count it
             placed_at=at,
         )
     )
@@ -140,13 +145,13 @@ class CompanyCards(LedgerCore):
     def company_standing(self, card_no: str) -> CompanyStanding | None:
         """None when head office has not named the card (a station card, or no pull yet)."""
         with self._read() as session:
-            return company_standing(session, card_no, self.now().date())
+            return company_standing(session, card_no, station_day(self.now()))
 
     def company_holds_today(self, mode: str | None = None) -> list[tuple[str, str, int, int | None]]:
         """Today's company holds (card, mode, held, settled): the offline ones are the station's booked risk."""
         with self._read() as session:
             stmt = select(CompanyHold.card_no, CompanyHold.mode, CompanyHold.amount_fen, CompanyHold.settled_fen)
-            stmt = stmt.where(CompanyHold.day == self.now().date())
+            stmt = stmt.where(CompanyHold.day == station_day(self.now()))
             if mode is not None:
                 stmt = stmt.where(CompanyHold.mode == mode)
             return [(str(c), str(m), int(a), None if s is None else int(s)) for c, m, a, s in session.execute(stmt)]
