@@ -147,6 +147,24 @@ class CompanyCards(LedgerCore):
         with self._read() as session:
             return company_standing(session, card_no, station_day(self.now()))
 
+    def company_use_on(self, day: dt.date) -> list[tuple[str, str, int, int, int]]:
+        """Per company card and mode, the day's holds (China's day): how many, how many still open, what was
+        spent. The offline rows are the station's risk until head office debits them."""
+        with self._read() as session:
+            rows = session.execute(
+                select(
+                    CompanyHold.card_no,
+                    CompanyHold.mode,
+                    func.count(),
+                    func.count(CompanyHold.hold_id).filter(CompanyHold.settled_fen.is_(None)),
+                    func.coalesce(func.sum(CompanyHold.settled_fen), 0),
+                )
+                .where(CompanyHold.day == day)
+                .group_by(CompanyHold.card_no, CompanyHold.mode)
+                .order_by(CompanyHold.card_no, CompanyHold.mode)
+            ).all()
+        return [(str(c), str(m), int(n), int(o), int(f or 0)) for c, m, n, o, f in rows]
+
     def company_holds_today(self, mode: str | None = None) -> list[tuple[str, str, int, int | None]]:
         """Today's company holds (card, mode, held, settled): the offline ones are the station's booked risk."""
         with self._read() as session:

@@ -18,7 +18,9 @@ from station.hq import pages
 from station.hq.cards import issue_card
 from station.hq.db import current_version
 from station.ledger.company_cards import OFFLINE, ONLINE
+from station.ledger.reports.day import day_report
 from station.money import format_yuan
+from station.printouts.report import Text
 from station.runtime import open_station
 from station.seed import seed_demo
 from station.simrig import SimulatedForecourt, open_first_shift, start_forecourt
@@ -153,6 +155,13 @@ async def test_a_company_card_held_online_then_used_at_two_stations_offline_is_b
         risk = next(s for s in report.sections if s.key == "card_offline")
         assert [r[:3] for r in risk.rows] == [(CARD, "DY-0001", "1"), (CARD, "DY-0002", "1")]
         assert [r[3] for r in risk.rows] == [format_yuan(second), format_yuan(third)]
+        # The station's own day report books the same: the fill held online, and the one taken at its risk.
+        own = day_report(east.core.ledger)
+        company = next(s for s in own.sections if s.key == "company_cards")
+        assert [(r[0], r[1].render() if isinstance(r[1], Text) else r[1], r[2], r[3], r[4]) for r in company.rows] == [
+            (CARD, "脱机受理 taken offline", "1", "0", format_yuan(second)),
+            (CARD, "总部联机 held at head office", "1", "0", format_yuan(first)),
+        ]
     finally:
         for rig in (east, west):
             await rig.stop()

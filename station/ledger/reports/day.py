@@ -90,9 +90,25 @@ def day_report(ledger: Ledger, business_date: dt.date | None = None) -> Report:
         ],
     )
     timers = table("timers", Text("加气员计时", "Timers per attendant"), TIMER_COLUMNS, timer_rows(day.timers))
-    return Report(
-        "day", Text("日结报表", "Day report"), business_date.isoformat(), ledger.now(), (summary, shifts, timers)
-    )
+    sections = [summary, shifts, timers]
+    company = ledger.company_use_on(business_date)
+    if company:  # a station of a chain: its company-card fills, and the offline ones it took at its own risk
+        modes = {"online": Text("总部联机", "held at head office"), "offline": Text("脱机受理", "taken offline")}
+        sections.append(
+            table(
+                "company_cards",
+                Text("一卡通 (脱机受理由总部同步后扣款)", "Company cards (offline ones debited on sync)"),
+                (
+                    ("card_no", "卡号", "Card"),
+                    ("mode", "方式", "How"),
+                    ("fills", "笔数", "Fills"),
+                    ("open", "未结", "Open"),
+                    ("amount", "金额", "Amount"),
+                ),
+                [[c, modes.get(m, m), str(n), str(o), yuan(f)] for c, m, n, o, f in company],
+            )
+        )
+    return Report("day", Text("日结报表", "Day report"), business_date.isoformat(), ledger.now(), tuple(sections))
 
 
 def shifts_on(ledger: Ledger, business_date: dt.date) -> list[int]:
