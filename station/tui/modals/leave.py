@@ -8,7 +8,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from station.core.lanes import NozzleState
-from station.core.sequence import Step
+from station.core.sequence import ORDER, Step
 from station.core.station import StationCore
 from station.i18n import Language, t
 from station.money import format_yuan
@@ -20,15 +20,7 @@ DELIVERING = (NozzleState.AUTHORIZED, NozzleState.FILLING)
 
 # Before the authorization nothing of a sequence is in the ledger (no gas, nothing owed): a quit loses it, and the
 # driver's sequence starts again after the restart. A log-out keeps it in this process.
-BEFORE_AUTHORIZATION = (
-    Step.ARRIVAL,
-    Step.SAFETY,
-    Step.PAYMENT,
-    Step.CARD,
-    Step.VEHICLE,
-    Step.CONNECT,
-    Step.AUTHORIZE,
-)
+BEFORE_AUTHORIZATION = tuple(ORDER[: ORDER.index(Step.FILLING)])
 
 
 def open_work(core: StationCore, lang: Language, kind: str = "logout") -> list[str]:
