@@ -107,17 +107,17 @@ async def test_a_company_card_held_online_then_used_at_two_stations_offline_is_b
     west = await open_rig(tmp_path, "DY-0002", hq_process.base)
     try:
         for rig in (east, west):  # the first pull names the card a company card, with head office's balance
-            await until(lambda rig=rig: rig.core.ledger.company_standing(CARD) is not None, timeout=30)
+            await until(lambda rig=rig: rig.core.ledger.company_standing(CARD) is not None, timeout=60)
             assert rig.core.ledger.card(number=CARD).balance_fen == 30_000
 
         # Line up: the hold is placed at head office, and the settlement reaches it through the outbox.
         first = await card_fill(east, 5_000)
         assert modes(east) == [ONLINE]
-        await until(lambda: hq_card(hq_engine) == (30_000 - first, 0, "active"), timeout=30)
+        await until(lambda: hq_card(hq_engine) == (30_000 - first, 0, "active"), timeout=60)
         # Pulled again after head office took the fill in: the same balance, not the fill counted twice.
         with hq_engine.begin() as conn:
             version = current_version(conn)
-        await until(lambda: east.core.ledger.hq_version() >= version, timeout=30)
+        await until(lambda: east.core.ledger.hq_version() >= version, timeout=60)
         assert east.core.ledger.card(number=CARD).balance_fen == 30_000 - first
         assert west.core.ledger.card(number=CARD).balance_fen in (30_000, 30_000 - first)
 
@@ -139,8 +139,8 @@ async def test_a_company_card_held_online_then_used_at_two_stations_offline_is_b
         await until(lambda: hq_card(hq_engine) == (30_000 - spent, 0, "blocked"), timeout=60)
         assert 30_000 - spent < 0
         for rig in (east, west):
-            await until(lambda rig=rig: rig.core.ledger.company_standing(CARD) is not None, timeout=30)
-            await until(lambda rig=rig: rig.core.ledger.hq_version() > 0 and _blocked(rig), timeout=30)
+            await until(lambda rig=rig: rig.core.ledger.company_standing(CARD) is not None, timeout=60)
+            await until(lambda rig=rig: rig.core.ledger.hq_version() > 0 and _blocked(rig), timeout=60)
             assert await refused_at_card_step(rig) == "card_blacklisted"
         with hq_engine.begin() as conn:
             holds = conn.execute(
@@ -183,11 +183,11 @@ async def test_with_no_offline_allowance_left_the_card_is_refused_at_the_card_st
     issue_card(hq_engine, CARD, 30_000)
     rig = await open_rig(tmp_path, "DY-0001", hq_process.base, offline_limit=0)
     try:
-        await until(lambda: rig.core.ledger.company_standing(CARD) is not None, timeout=30)
+        await until(lambda: rig.core.ledger.company_standing(CARD) is not None, timeout=60)
         hq_process.kill()
         sync = rig.core.hq_sync
         assert sync is not None
-        await until(lambda: sync.state.line_up is False, timeout=30)
+        await until(lambda: sync.state.line_up is False, timeout=60)
         assert await refused_at_card_step(rig) == "card_offline_limit"
     finally:
         await rig.stop()
