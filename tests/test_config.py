@@ -59,3 +59,14 @@ def test_missing_and_malformed(tmp_path: Path) -> None:
     unknown.write_text(GOOD.replace("[timers]", "[timers]\nspeed = 3"), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"timers\.speed"):
         load_settings(unknown)
+
+
+def test_the_commented_head_office_example_loads_once_uncommented(tmp_path: Path) -> None:
+    """The shipped [hq] example is a working section: uncommented, it loads as written."""
+    start = GOOD.index("# [hq]")
+    example = "\n".join(line.removeprefix("# ") for line in GOOD[start:].splitlines())
+    path = tmp_path / "station.toml"
+    path.write_text(GOOD[:start] + example + "\n", encoding="utf-8")
+    hq = load_settings(path).hq
+    assert hq is not None and hq.url == "https://hq.example.cn"
+    assert (hq.hold_timeout_seconds, hq.offline_card_limit_fen, hq.pull_every_s) == (3, 50_000, 60)
