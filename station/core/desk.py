@@ -22,6 +22,7 @@ from station.config import STATION_TZ
 from station.core.station import CoreRefused, StationCore
 from station.devices.dispenser_bus import BusError, DeviceRejected
 from station.devices.printer import PrintOutcome
+from station.ledger.company_cards import OFFLINE, station_day
 from station.ledger.reports.attendants import attendant_report
 from station.ledger.reports.day import day_report
 from station.ledger.reports.satisfaction import satisfaction_report
@@ -169,6 +170,14 @@ class ManagerDesk:
 
     async def drawer_status(self) -> DrawerStatus:
         return await self.core._db(self.shifts.drawer_status)
+
+    async def offline_company_use(self) -> tuple[int, int]:
+        """Today's company-card fills taken offline (the station's risk until head office debits them): how many
+        and how much spent."""
+        ledger = self.core.ledger
+        rows = await self.core._db(ledger.company_use_on, station_day(ledger.now()))
+        offline = [r for r in rows if r[1] == OFFLINE]
+        return sum(r[2] for r in offline), sum(r[4] for r in offline)
 
     async def cash_drop(self, actor: Actor, amount_fen: int) -> DrawerStatus:
         """Drop cash to the safe (any staff); the returned status carries the 5,000-yuan warning."""

@@ -215,6 +215,10 @@ DESK: dict[str, tuple[str, str]] = {
     ),
     "desk.rec.audit_head": ("审计链头: {head}", "Audit chain head: {head}"),
     # --- prices
+    "desk.company_offline": (
+        "一卡通今日脱机受理 {count} 笔 ¥{amount},由总部同步后扣款",
+        "Company cards taken offline today: {count}, ¥{amount}; head office debits them on sync",
+    ),
     "desk.price.title": ("调价", "Price change"),
     "desk.current_prices": ("现行价格", "Prices in force"),
     "desk.price_line": ("{product} 级别{level}: ¥{price}", "{product} level {level}: ¥{price}"),

@@ -713,3 +713,24 @@ async def test_a_mistyped_drop_is_refused_by_name_and_moves_no_cash(forecourt: S
         assert ledger.drawer_cash() == drawer - 10_000
         await pilot.press("escape")
         await until(lambda: app.screen is desk)
+
+
+async def test_the_desk_shows_today_s_company_card_fills_taken_offline(forecourt: SimulatedForecourt) -> None:
+    """A company card taken offline is the station's risk until head office debits it: the manager sees it on the
+    desk's first screen."""
+    from station.ledger.company_cards import OFFLINE, CompanyHoldPlan
+    from tests.ledger.helpers import record
+
+    core = forecourt.core
+    ledger = core.ledger
+    ledger.apply_hq_pull({"version": 1, "balances": [{"card_no": "88000001", "balance_fen": 50_000}]})
+    attendant = await core.login("1001", "1234")
+    hold = ledger.place_hold(attendant, "88000001", 3_000, 2, 2, company=CompanyHoldPlan("DY-0001:x", OFFLINE))
+    fill = ledger.record_fill(record(90, 500, dispenser=2, nozzle=2), attendant=attendant)
+    ledger.settle_card(attendant, fill.id, "88000001", hold_id=hold)
+    app = StationApp(core, sim=forecourt, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: isinstance(app.screen, OverviewScreen))
+        await open_desk(pilot, app)
+        await until(lambda: "一卡通今日脱机受理 1 笔" in text_of(app, "#desk-status"))
+        assert f"¥{format_yuan(fill.amount_fen)}" in text_of(app, "#desk-status")

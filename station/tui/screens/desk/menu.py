@@ -13,6 +13,7 @@ from station.core.callbacks import CallbackDesk
 from station.core.complaints import ComplaintDesk
 from station.core.views import Actor
 from station.i18n import t
+from station.money import format_yuan
 from station.tui.common import Key, app_of
 from station.tui.screens.desk.base import DESK_CSS, DeskScreen, drawer_lines, pad
 from station.tui.screens.desk.callbacks import CallbacksScreen
@@ -80,6 +81,7 @@ class ManagerDeskScreen(DeskScreen):
             drawer = await self.desk.drawer_status()
             overdue = await ComplaintDesk(app_of(self).core).overdue()
             service = await CallbackDesk(app_of(self).core).due()
+            offline, offline_fen = await self.desk.offline_company_use()
         except Exception as exc:
             self.refuse(exc)
             return
@@ -89,6 +91,10 @@ class ManagerDeskScreen(DeskScreen):
             lines.append(f"[b red]✗ {t('desk.complaints_overdue', lang, count=overdue)}[/]")
         if service.callbacks_overdue:
             lines.append(f"[b red]✗ {t('desk.callbacks_overdue', lang, count=service.callbacks_overdue)}[/]")
+        if offline:  # taken at the station's risk while head office was out of reach
+            lines.append(
+                f"[dark_orange]! {t('desk.company_offline', lang, count=offline, amount=format_yuan(offline_fen))}[/]"
+            )
         line = sync_line(app_of(self).core, lang)  # head office: what is not sent yet
         if line:
             lines.append(line)
