@@ -80,7 +80,7 @@ class CompanyHolds(CoreBase):
 
     async def _company_hold_abandoned(self, plan: CompanyHoldPlan, card_no: str) -> None:
         """The local hold could not be written after head office placed its own: give head office's back now
-        (if the line fails here too, the hold stays at head office, logged, for head office to release)."""
+        (if the line fails here too, it is logged, and head office's expiry sweep gives the hold back)."""
         sync, config = self.hq_sync, self.settings.hq
         if plan.mode != ONLINE or sync is None or config is None:
             return
