@@ -22,7 +22,7 @@ from station.config import STATION_TZ
 from station.core.station import CoreRefused, StationCore
 from station.devices.dispenser_bus import BusError, DeviceRejected
 from station.devices.printer import PrintOutcome
-from station.ledger.company_cards import OFFLINE, station_day
+from station.ledger.company_cards import OFFLINE
 from station.ledger.reports.attendants import attendant_report
 from station.ledger.reports.day import day_report
 from station.ledger.reports.satisfaction import satisfaction_report
@@ -175,7 +175,7 @@ class ManagerDesk:
         """Today's company-card fills taken offline (the station's risk until head office debits them): how many
         and how much spent."""
         ledger = self.core.ledger
-        rows = await self.core._db(ledger.company_use_on, station_day(ledger.now()))
+        rows = await self.core._db(ledger.company_use_on, business_date_of(ledger.now()))
         offline = [r for r in rows if r[1] == OFFLINE]
         return sum(r[2] for r in offline), sum(r[4] for r in offline)
 

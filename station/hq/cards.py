@@ -179,30 +179,33 @@ def _resolve_on(
     spent = 0 if amount_fen is None else amount_fen
     if not 0 <= spent <= hold.amount_fen:
         raise HoldRefused("over_hold")
+    _mark(conn, card_no, hold_key, state, spent)
+    # An expired hold was given back by the sweep already: what was spent is still owed, debited now like an
+    # offline use (and below zero the card is blocked the same way).
+    held_back = 0 if hold.state == "expired" else int(hold.amount_fen)
+    if not (spent or held_back):
+        return CardState(hold_key, int(card.balance_fen), int(card.held_fen))
+    balance, held = _move(conn, card_no, -spent, -held_back)
     if hold.state == "expired":
-        # The station's word came after the sweep gave the hold back: what was spent is still owed, debited now
-        # like an offline use (and below zero the card is blocked the same way).
-        conn.execute(
-            text(
-                """UPDATE hq_card_holds SET state = :st, settled_fen = :a, resolved_at = now()
-                WHERE card_no = :c AND hold_key = :k"""
-            ),
-            {"c": card_no, "k": hold_key, "st": state, "a": spent},
-        )
-        balance, held = _move(conn, card_no, -spent, 0) if spent else (int(card.balance_fen), int(card.held_fen))
-        if balance < 0:
-            log.warning("card %s went negative on a late settle (%d fen): blocked company-wide", card_no, balance)
-            block_card(conn, card_no, "negative")
-        return CardState(hold_key, balance, held)
+        _block_if_negative(conn, card_no, balance, f"on a late settle from {hold.station}")
+    return CardState(hold_key, balance, held)
+
+
+def _mark(conn: Connection, card_no: str, hold_key: str, state: str, settled_fen: int | None) -> None:
+    """A hold's new state (and what was spent, when known), stamped now."""
     conn.execute(
         text(
-            """UPDATE hq_card_holds SET state = :st, settled_fen = :a, resolved_at = now()
+            """UPDATE hq_card_holds SET state = :st, settled_fen = coalesce(:a, settled_fen), resolved_at = now()
             WHERE card_no = :c AND hold_key = :k"""
         ),
-        {"c": card_no, "k": hold_key, "st": state, "a": spent},
+        {"c": card_no, "k": hold_key, "st": state, "a": settled_fen},
     )
-    balance, held = _move(conn, card_no, -spent, -int(hold.amount_fen))
-    return CardState(hold_key, balance, held)
+
+
+def _block_if_negative(conn: Connection, card_no: str, balance: int, how: str) -> None:
+    if balance < 0:
+        log.warning("card %s went negative %s (%d fen): blocked company-wide", card_no, how, balance)
+        block_card(conn, card_no, "negative")
 
 
 def settle_hold(engine: Engine, card_no: str, hold_key: str, amount_fen: int, station: str | None = None) -> CardState:
@@ -231,13 +234,7 @@ def expire_holds(engine: Engine, older_than: dt.timedelta) -> int:
             hold = _hold(conn, card_no, hold_key)
             if hold is None or hold.state != "held":
                 continue  # settled meanwhile
-            conn.execute(
-                text(
-                    """UPDATE hq_card_holds SET state = 'expired', resolved_at = now()
-                    WHERE card_no = :c AND hold_key = :k"""
-                ),
-                {"c": card_no, "k": hold_key},
-            )
+            _mark(conn, card_no, hold_key, "expired", None)
             _move(conn, card_no, 0, -int(hold.amount_fen))
             log.warning(
                 "hold %s on %s (%d fen, %s) expired unsettled", hold_key, card_no, hold.amount_fen, hold.station
@@ -326,9 +323,7 @@ def offline_use(conn: Connection, station: str, payload: dict[str, Any]) -> None
     if not new:
         return
     balance, _held = _move(conn, card_no, -amount, 0)
-    if balance < 0:
-        log.warning("card %s went negative offline (%d fen at %s): blocked company-wide", card_no, balance, station)
-        block_card(conn, card_no, "negative")
+    _block_if_negative(conn, card_no, balance, f"offline at {station}")
 
 
 def credit(conn: Connection, station: str, payload: dict[str, Any]) -> None:

@@ -20,7 +20,6 @@ from station.ledger.company_cards import (
     company_card_service,
     company_standing,
     is_company_card,
-    station_day,
 )
 from station.ledger.errors import InvalidInput, NotFound, Refused
 from station.ledger.journal import CASH_DRAWER, FEE_REVENUE, _check_amount, _EntryDraft, card_account, hold_account
@@ -37,6 +36,7 @@ from station.ledger.models import (
 )
 from station.ledger.models_hq_pull import HqBlacklist
 from station.ledger.pins import check_pin, hash_pin, valid_pin
+from station.ledger.shifts.values import business_date_of
 from station.ledger.staff import Actor, Staff
 from station.ledger.vehicles import normalise_plate
 
@@ -228,7 +228,7 @@ class Cards(Staff):
                 raise Refused("card_not_ours") from None
             view = self._card_view(session, card)
             reason = session.scalar(select(HqBlacklist.reason).where(HqBlacklist.card_no == view.number))
-            company = company_standing(session, view.number, station_day(self.now()))
+            company = company_standing(session, view.number, business_date_of(self.now()))
         if reason is not None:  # head office's blacklist: lost, closed or blocked at any station
             raise Refused("card_blacklisted", number=view.number, reason=reason or "-")
         if view.card_type is CardType.STAFF:

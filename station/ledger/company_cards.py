@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station.config import STATION_TZ
 from station.ledger import outbox
 from station.ledger.journal import LedgerCore
 from station.ledger.models_company_cards import CompanyHold, CompanyMove
 from station.ledger.models_hq_pull import HqBalance, HqCardRule, HqPull
+from station.ledger.shifts.values import business_date_of
 
 ONLINE, OFFLINE = "online", "offline"
 
@@ -40,10 +40,6 @@ class CompanyHoldPlan:
 
     hold_key: str
     mode: str  # ONLINE or OFFLINE
-
-
-def station_day(at: dt.datetime) -> dt.date:
-    return (at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)).astimezone(STATION_TZ).date()
 
 
 def company_standing(session: Session, card_no: str, day: dt.date) -> CompanyStanding | None:
@@ -79,7 +75,7 @@ def record_company_hold(
             hold_key=plan.hold_key,
             mode=plan.mode,
             amount_fen=amount_fen,
-            day=station_day(at),  # China's day, as the shifts and the day report count it
+            day=business_date_of(at),  # China's day, as the shifts and the day report count it
             placed_at=at,
         )
     )
@@ -102,7 +98,7 @@ def company_balance(session: Session, card_no: str) -> int | None:
 
 def record_company_move(session: Session, seq: int, card_no: str, delta_fen: int) -> None:
     """A move on a company card told to head office under outbox number ``seq`` (nothing for a station card)."""
-    if delta_fen and session.get(HqBalance, card_no) is not None:
+    if delta_fen and is_company_card(session, card_no):
         session.add(CompanyMove(seq=seq, card_no=card_no, delta_fen=delta_fen))
 
 
@@ -145,7 +141,7 @@ class CompanyCards(LedgerCore):
     def company_standing(self, card_no: str) -> CompanyStanding | None:
         """None when head office has not named the card (a station card, or no pull yet)."""
         with self._read() as session:
-            return company_standing(session, card_no, station_day(self.now()))
+            return company_standing(session, card_no, business_date_of(self.now()))
 
     def company_use_on(self, day: dt.date) -> list[tuple[str, str, int, int, int]]:
         """Per company card and mode, the day's holds (China's day): how many, how many still open, what was
@@ -164,12 +160,3 @@ class CompanyCards(LedgerCore):
                 .order_by(CompanyHold.card_no, CompanyHold.mode)
             ).all()
         return [(str(c), str(m), int(n), int(o), int(f or 0)) for c, m, n, o, f in rows]
-
-    def company_holds_today(self, mode: str | None = None) -> list[tuple[str, str, int, int | None]]:
-        """Today's company holds (card, mode, held, settled): the offline ones are the station's booked risk."""
-        with self._read() as session:
-            stmt = select(CompanyHold.card_no, CompanyHold.mode, CompanyHold.amount_fen, CompanyHold.settled_fen)
-            stmt = stmt.where(CompanyHold.day == station_day(self.now()))
-            if mode is not None:
-                stmt = stmt.where(CompanyHold.mode == mode)
-            return [(str(c), str(m), int(a), None if s is None else int(s)) for c, m, a, s in session.execute(stmt)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from station.core.sequence import PaymentKind, PresetChoice, PresetKind, Step
-from station.core.station import CoreRefused
+from station.core.station import CoreRefused, StationCore
 from station.devices.dispenser_protocol import NozzleState
 from station.devices.printer_sim import decode_escpos_text
 from station.ledger.checks import check_ledger
@@ -27,14 +27,19 @@ async def connect_seen(rig: SimulatedForecourt, key: tuple[int, int] = LANE) -> 
     await core.confirm_connect_item(key)  # no leak
 
 
-async def walk_to_authorize(rig: SimulatedForecourt, payment: PaymentKind, capacity_kg: float = 16.0) -> None:
-    core = rig.core
+async def begin_fill(core: StationCore, payment: PaymentKind) -> None:
+    """Steps 1 to 3 on lane 1/1: logged in, the vehicle in, the safety items, the way of paying chosen."""
     await core.login("1001", "1234")
     await core.start_sequence(LANE)
     await core.confirm_arrival(LANE)
     for _ in range(4):
         await core.confirm_safety_item(LANE)
     await core.choose_payment(LANE, payment)
+
+
+async def walk_to_authorize(rig: SimulatedForecourt, payment: PaymentKind, capacity_kg: float = 16.0) -> None:
+    core = rig.core
+    await begin_fill(core, payment)
     if payment is PaymentKind.CARD:
         await core.check_card(LANE, number="88000001", uid=None, plate="鲁E12345", pin="123456")
         assert await core.check_vehicle(LANE, "") == []  # the plate checked on the card
@@ -122,12 +127,7 @@ async def test_nozzle_with_unpaid_fill_is_not_authorized_again(forecourt: Simula
 
 async def test_card_preset_over_the_balance_is_refused_before_the_dispenser(forecourt: SimulatedForecourt) -> None:
     rig, core = forecourt, forecourt.core
-    await core.login("1001", "1234")
-    await core.start_sequence(LANE)
-    await core.confirm_arrival(LANE)
-    for _ in range(4):
-        await core.confirm_safety_item(LANE)
-    await core.choose_payment(LANE, PaymentKind.CARD)
+    await begin_fill(core, PaymentKind.CARD)
     await core.check_card(LANE, number="88000002", uid=None, plate="鲁E67890", pin="654321")  # 80.00 yuan
     await core.check_vehicle(LANE, "")
     rig.lift(*LANE)

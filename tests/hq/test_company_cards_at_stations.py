@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 
 from station.config import HeadOffice
 from station.core.lanes import CoreRefused
@@ -18,6 +18,7 @@ from station.hq import pages
 from station.hq.cards import issue_card
 from station.hq.db import current_version
 from station.ledger.company_cards import OFFLINE, ONLINE
+from station.ledger.models_company_cards import CompanyHold
 from station.ledger.reports.day import day_report
 from station.money import format_yuan
 from station.printouts.report import Text
@@ -25,7 +26,7 @@ from station.runtime import open_station
 from station.seed import seed_demo
 from station.simrig import SimulatedForecourt, open_first_shift, start_forecourt
 from tests.conftest import WAIT, until
-from tests.core.test_core_fill import LANE, walk_to_authorize
+from tests.core.test_core_fill import LANE, begin_fill, walk_to_authorize
 from tests.hq.conftest import Server
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "station.toml"
@@ -82,17 +83,13 @@ def hq_card(engine: Engine) -> tuple[int, int, str]:
 
 
 def modes(rig: SimulatedForecourt) -> list[str]:
-    return [mode for _card, mode, _held, _settled in rig.core.ledger.company_holds_today()]
+    with rig.core.ledger._read() as session:  # the station's company holds, in the order placed
+        return list(session.scalars(select(CompanyHold.mode).order_by(CompanyHold.hold_id)))
 
 
 async def refused_at_card_step(rig: SimulatedForecourt) -> str:
     core = rig.core
-    await core.login("1001", "1234")
-    await core.start_sequence(LANE)
-    await core.confirm_arrival(LANE)
-    for _ in range(4):
-        await core.confirm_safety_item(LANE)
-    await core.choose_payment(LANE, PaymentKind.CARD)
+    await begin_fill(core, PaymentKind.CARD)
     with pytest.raises(CoreRefused) as refused:
         await core.check_card(LANE, number=CARD, uid=None, plate="鲁E12345", pin="123456")
     await core.abort(LANE, AbortReason.CARD_REFUSED)

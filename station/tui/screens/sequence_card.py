@@ -4,45 +4,29 @@ driver types. A read that answers after the step is over changes nothing on the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on
-from textual.screen import Screen
 from textual.widgets import Input
 
 from station.core import entry
 from station.core.cards import CardDesk
-from station.core.sequence import FuelingSequence, Step
+from station.core.sequence import Step
 from station.core.station import CoreRefused
 from station.i18n import t
 from station.money import format_yuan
 from station.tui.common import InputError, esc, read_entry, refusal_text
+from station.tui.screens.sequence_parts import SequenceParts
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
-
-    from station.i18n import Language
+    pass
 
 
-class CardSteps(Screen[None]):
+class CardSteps(SequenceParts):
     """The card step's fields; the sequence screen is the rest."""
 
     if TYPE_CHECKING:
-        lane_key: tuple[int, int]
         card_uid: str | None
-        card_view_text: str
-
-        @property
-        def core(self) -> Any: ...
-
-        @property
-        def lang(self) -> Language: ...
-
-        @property
-        def seq(self) -> FuelingSequence | None: ...
-
-        def show_message(self, text: str, severity: str = "error") -> None: ...
-        async def _run(self, coro: Awaitable[Any], success: str = "") -> bool: ...
 
     def on_card_read(self, uid: str) -> None:
         seq = self.seq

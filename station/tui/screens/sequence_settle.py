@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
-from textual.screen import Screen
 from textual.widgets import Input
 
 from station.core.mobile_pay import MobileOutcome
@@ -21,11 +20,10 @@ from station.core.station import CoreRefused, SettleResult
 from station.i18n import t
 from station.money import format_centi, format_yuan
 from station.tui.common import Key, parse_money_input, refusal_text
+from station.tui.screens.sequence_parts import SequenceParts
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
-
-    from station.i18n import Language
+    pass
 
 
 class CashInput(Input):
@@ -38,29 +36,16 @@ class CashInput(Input):
         return super().check_consume_key(key, character)
 
 
-class SettleSteps(Screen[None]):
+class SettleSteps(SequenceParts):
     """The settle step's fields and keys; the sequence screen is the rest."""
 
     if TYPE_CHECKING:
-        lane_key: tuple[int, int]
         pending_tender: int | None
         settle_result: SettleResult | None
-        card_view_text: str
         busy: bool
 
-        @property
-        def core(self) -> Any: ...
-
-        @property
-        def lang(self) -> Language: ...
-
-        @property
-        def seq(self) -> FuelingSequence | None: ...
-
         def _phrase(self, key: str, **params: Any) -> str: ...
-        def show_message(self, text: str, severity: str = "error") -> None: ...
         def render_state(self, focus: bool = False) -> None: ...
-        async def _run(self, coro: Awaitable[Any], success: str = "") -> bool: ...
 
     mobile_mode = False  # M pressed: the payment-code field instead of the cash one
 
