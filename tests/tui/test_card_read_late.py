@@ -9,8 +9,9 @@ from textual.widgets import Input
 from station.core.sequence import Step
 from station.simrig import SimulatedForecourt
 from station.tui.app import StationApp
+from station.tui.screens.sequence import SequenceScreen
 from tests.conftest import until
-from tests.tui.test_fill_pilot import LANE, to_vehicle_step, type_and_enter
+from tests.tui.test_fill_pilot import LANE, login, to_vehicle_step, type_and_enter
 
 
 async def test_a_late_card_read_leaves_the_vehicle_step_its_focus_and_its_enter(forecourt: SimulatedForecourt) -> None:
@@ -40,3 +41,27 @@ async def test_a_late_card_read_leaves_the_vehicle_step_its_focus_and_its_enter(
 
         await pilot.press("enter")  # the plate from the card: on to the connection
         await until(lambda: seq.step is Step.CONNECT)
+
+
+async def test_a_card_put_on_the_reader_before_the_card_step_is_read_when_the_step_comes(
+    forecourt: SimulatedForecourt,
+) -> None:
+    """The driver hands the card over early and the attendant lays it on the reader at the safety checks: the
+    reader has nothing new to say when the card step comes, so the screen reads what lies there. Found in the
+    tmux walk: the card step waited for a swipe that had already happened."""
+    rig = forecourt
+    app = StationApp(rig.core, sim=rig, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, app)
+        await pilot.press("enter")  # lane 1/1
+        await until(lambda: isinstance(app.screen, SequenceScreen))
+        screen = app.screen
+        assert isinstance(screen, SequenceScreen)
+        await pilot.press("enter")  # lane confirmed
+        rig.present_card("04A1B2C3")  # on the reader during the safety checks
+        await until(lambda: rig.core.card_on_reader == "04A1B2C3")
+        for _ in range(4):
+            await pilot.press("enter")
+        await pilot.press("k")
+        await until(lambda: screen.card_uid == "04A1B2C3")  # read without a second swipe
+        await until(lambda: screen.query_one("#card-plate", Input).has_focus)

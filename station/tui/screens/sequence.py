@@ -132,13 +132,6 @@ class SequenceScreen(CardSteps, SettleSteps):
         # is_mounted is still False inside the Mount handler: render once it is, or a sequence re-entered
         # after Esc (no lane event to come) would show an empty screen that answers no key.
         self.call_after_refresh(self.render_state, True)
-        self.call_after_refresh(self._card_already_on_reader)
-
-    def _card_already_on_reader(self) -> None:
-        """Back in at the card step with the card still on the reader: read it, as when it was put down."""
-        uid = self.core.card_on_reader
-        if uid is not None and not self.query_one("#card-number", Input).value:
-            self.on_card_read(uid)
 
     def relabel(self) -> None:
         self.render_state(focus=False)
@@ -182,6 +175,7 @@ class SequenceScreen(CardSteps, SettleSteps):
         lang = self.lang
         if seq is None:
             return
+        self.card_step_shown(seq)
         d, n = self.lane_key
         station = app.core.settings.station.name
         actor = app.core.actor

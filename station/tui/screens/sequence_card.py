@@ -11,7 +11,7 @@ from textual.widgets import Input
 
 from station.core import entry
 from station.core.cards import CardDesk
-from station.core.sequence import Step
+from station.core.sequence import FuelingSequence, Step
 from station.core.station import CoreRefused
 from station.i18n import t
 from station.money import format_yuan
@@ -27,6 +27,21 @@ class CardSteps(SequenceParts):
 
     if TYPE_CHECKING:
         card_uid: str | None
+
+    _step_shown: Step | None = None
+
+    def card_step_shown(self, seq: FuelingSequence) -> None:
+        """On coming to the card step (from step 3, or back in after Esc) with a card already on the reader (put
+        down early, or left there): read it, as when it is put down. Only on coming to the step, so a refused
+        card lying there is not read again at every repaint."""
+        if seq.step is Step.CARD and self._step_shown is not Step.CARD:
+            self.call_after_refresh(self._card_already_on_reader)
+        self._step_shown = seq.step
+
+    def _card_already_on_reader(self) -> None:
+        uid = self.core.card_on_reader
+        if uid is not None and not self.query_one("#card-number", Input).value:
+            self.on_card_read(uid)
 
     def on_card_read(self, uid: str) -> None:
         seq = self.seq
