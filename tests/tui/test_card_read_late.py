@@ -65,3 +65,28 @@ async def test_a_card_put_on_the_reader_before_the_card_step_is_read_when_the_st
         await pilot.press("k")
         await until(lambda: screen.card_uid == "04A1B2C3")  # read without a second swipe
         await until(lambda: screen.query_one("#card-plate", Input).has_focus)
+
+
+async def test_after_the_simulator_console_enter_still_confirms_the_safety_check(forecourt: SimulatedForecourt) -> None:
+    """The console (F12) opened and closed at a step with no field: no hidden field takes the focus on the way
+    back (Textual's auto focus would), so ⏎ still confirms. Found in the tmux walk: a dead screen after F12."""
+    rig = forecourt
+    app = StationApp(rig.core, sim=rig, language="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, app)
+        await pilot.press("enter")  # lane 1/1
+        await until(lambda: isinstance(app.screen, SequenceScreen))
+        screen = app.screen
+        await pilot.press("enter")  # lane confirmed: the safety checks
+        seq = rig.core.lane(LANE).sequence
+        assert seq is not None
+        await until(lambda: seq.step is Step.SAFETY)
+        await pilot.press("f12")
+        await until(lambda: app.screen is not screen)
+        await pilot.press("escape")
+        await until(lambda: app.screen is screen)
+        await pilot.pause()
+        assert not isinstance(app.focused, Input)
+        before = seq.next_safety_item
+        await pilot.press("enter")
+        await until(lambda: seq.next_safety_item != before)

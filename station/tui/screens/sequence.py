@@ -59,6 +59,9 @@ INPUT_IDS = (
 
 
 class SequenceScreen(CardSteps, SettleSteps):
+    # Textual's default would focus the first Input on coming back from a modal (the simulator, an abort box),
+    # hidden or not: a hidden field then swallows every ⏎. The screen says which field has the focus.
+    AUTO_FOCUS = ""
     DEFAULT_CSS = """
     #seq-title { height: 1; background: $primary; padding: 0 1; }
     #timers { height: 1; padding: 0 1; }
@@ -135,6 +138,10 @@ class SequenceScreen(CardSteps, SettleSteps):
 
     def relabel(self) -> None:
         self.render_state(focus=False)
+
+    def on_screen_resume(self) -> None:
+        """Back from a modal: the step's own field has the focus again, or none has."""
+        self.render_state(focus=True)
 
     def on_lane_changed(self, lane: tuple[int, int]) -> None:
         if lane == self.lane_key:
